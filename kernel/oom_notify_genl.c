@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * oom_notify: the generic netlink family. Modelled on thermal_netlink.c: one
+ * policy table indexed by the attribute enum, one fill helper per message,
+ * and no message built when nobody listens.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cgroup.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <net/genetlink.h>
+
+#include "oom_notify.h"
+
+enum oom_notify_mcgrp_id {
+	OOM_NOTIFY_MCGRP_PRESSURE_ID,
+	OOM_NOTIFY_MCGRP_OOM_ID,
+};
+
+static const struct nla_policy
+oom_notify_threshold_policy[OOM_NOTIFY_T_MAX + 1] = {
+	[OOM_NOTIFY_T_MEM_LOW] = NLA_POLICY_MAX(NLA_U32, OOM_NOTIFY_PERMILLE_MAX),
+	[OOM_NOTIFY_T_MEM_MEDIUM] = NLA_POLICY_MAX(NLA_U32, OOM_NOTIFY_PERMILLE_MAX),
+	[OOM_NOTIFY_T_MEM_CRITICAL] = NLA_POLICY_MAX(NLA_U32, OOM_NOTIFY_PERMILLE_MAX),
+	[OOM_NOTIFY_T_SWAP_LOW] = NLA_POLICY_MAX(NLA_U32, OOM_NOTIFY_PERMILLE_MAX),
+	[OOM_NOTIFY_T_SWAP_MEDIUM] = NLA_POLICY_MAX(NLA_U32, OOM_NOTIFY_PERMILLE_MAX),
+	[OOM_NOTIFY_T_SWAP_CRITICAL] = NLA_POLICY_MAX(NLA_U32, OOM_NOTIFY_PERMILLE_MAX),
+	[OOM_NOTIFY_T_HYSTERESIS] = NLA_POLICY_MAX(NLA_U32, OOM_NOTIFY_HYSTERESIS_MAX),
+};
+
+/* Requests carry nothing but thresholds; anything else is rejected. */
+static const struct nla_policy oom_notify_policy[OOM_NOTIFY_A_MAX + 1] = {
+	[OOM_NOTIFY_A_THRESHOLDS] = NLA_POLICY_NESTED(oom_notify_threshold_policy),
+};
+
+static int oom_notify_cmd_get_state(struct sk_buff *skb, struct genl_info *info);
+static int oom_notify_cmd_set_thresholds(struct sk_buff *skb,
+					 struct genl_info *info);
+
+static const struct genl_small_ops oom_notify_ops[] = {
+	{
+		.cmd = OOM_NOTIFY_CMD_GET_STATE,
+		.doit = oom_notify_cmd_get_state,
+	},
+	{
+		.cmd = OOM_NOTIFY_CMD_SET_THRESHOLDS,
+		.doit = oom_notify_cmd_set_thresholds,
+		.flags = GENL_ADMIN_PERM,
+	},
+};
+
+static const struct genl_multicast_group oom_notify_mcgrps[] = {
+	[OOM_NOTIFY_MCGRP_PRESSURE_ID] = { .name = OOM_NOTIFY_MCGRP_PRESSURE },
+	/* Victims' names, users and cgroups are not for everyone. */
+	[OOM_NOTIFY_MCGRP_OOM_ID] = {
+		.name = OOM_NOTIFY_MCGRP_OOM,
+#ifdef GENL_MCAST_CAP_NET_ADMIN
+		.flags = GENL_MCAST_CAP_NET_ADMIN,
+#endif
+	},
+};
+
+static struct genl_family oom_notify_family __ro_after_init = {
+	.name = OOM_NOTIFY_FAMILY_NAME,
+	.version = OOM_NOTIFY_FAMILY_VERSION,
+	.maxattr = OOM_NOTIFY_A_MAX,
+	.policy = oom_notify_policy,
+	.module = THIS_MODULE,
+	.small_ops = oom_notify_ops,
+	.n_small_ops = ARRAY_SIZE(oom_notify_ops),
+	/* strict validation for every command */
+	.resv_start_op = OOM_NOTIFY_CMD_SET_THRESHOLDS + 1,
+	.mcgrps = oom_notify_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(oom_notify_mcgrps),
+};
+
+static size_t oom_notify_thresholds_size(void)
+{
+	return nla_total_size(0) + OOM_NOTIFY_T_MAX * nla_total_size(sizeof(u32));
+}
+
+static size_t oom_notify_state_size(void)
+{
+	return 3 * nla_total_size(sizeof(u32)) +	/* levels, cause */
+	       6 * nla_total_size_64bit(sizeof(u64)) +
+	       oom_notify_thresholds_size();
+}
+
+static int oom_notify_put_thresholds(struct sk_buff *skb,
+				     const struct oom_notify_thresholds *t)
+{
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, OOM_NOTIFY_A_THRESHOLDS);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, OOM_NOTIFY_T_MEM_LOW, t->mem[OOM_NOTIFY_LEVEL_LOW]) ||
+	    nla_put_u32(skb, OOM_NOTIFY_T_MEM_MEDIUM, t->mem[OOM_NOTIFY_LEVEL_MEDIUM]) ||
+	    nla_put_u32(skb, OOM_NOTIFY_T_MEM_CRITICAL, t->mem[OOM_NOTIFY_LEVEL_CRITICAL]) ||
+	    nla_put_u32(skb, OOM_NOTIFY_T_SWAP_LOW, t->swap[OOM_NOTIFY_LEVEL_LOW]) ||
+	    nla_put_u32(skb, OOM_NOTIFY_T_SWAP_MEDIUM, t->swap[OOM_NOTIFY_LEVEL_MEDIUM]) ||
+	    nla_put_u32(skb, OOM_NOTIFY_T_SWAP_CRITICAL, t->swap[OOM_NOTIFY_LEVEL_CRITICAL]) ||
+	    nla_put_u32(skb, OOM_NOTIFY_T_HYSTERESIS, t->hysteresis)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+/* The attributes shared by GET_STATE replies and pressure events. */
+static int oom_notify_put_state(struct sk_buff *skb,
+				const struct oom_notify_snapshot *s, bool event)
+{
+	if (nla_put_u32(skb, OOM_NOTIFY_A_LEVEL, s->level) ||
+	    (event && nla_put_u32(skb, OOM_NOTIFY_A_PREV_LEVEL, s->prev_level)) ||
+	    nla_put_u64_64bit(skb, OOM_NOTIFY_A_SEQ, s->seq, OOM_NOTIFY_A_PAD) ||
+	    (!event && nla_put_u64_64bit(skb, OOM_NOTIFY_A_OOM_SEQ, s->oom_seq,
+					 OOM_NOTIFY_A_PAD)) ||
+	    nla_put_u64_64bit(skb, OOM_NOTIFY_A_TIMESTAMP_NS, s->timestamp_ns,
+			      OOM_NOTIFY_A_PAD) ||
+	    nla_put_u32(skb, OOM_NOTIFY_A_CAUSE, s->cause) ||
+	    nla_put_u64_64bit(skb, OOM_NOTIFY_A_MEM_TOTAL, s->mem_total,
+			      OOM_NOTIFY_A_PAD) ||
+	    nla_put_u64_64bit(skb, OOM_NOTIFY_A_MEM_AVAILABLE, s->mem_available,
+			      OOM_NOTIFY_A_PAD) ||
+	    nla_put_u64_64bit(skb, OOM_NOTIFY_A_SWAP_FREE, s->swap_free,
+			      OOM_NOTIFY_A_PAD))
+		return -EMSGSIZE;
+	return oom_notify_put_thresholds(skb, &s->thresholds);
+}
+
+static int oom_notify_cmd_get_state(struct sk_buff *skb, struct genl_info *info)
+{
+	struct oom_notify_snapshot snap;
+	struct sk_buff *msg;
+	void *hdr;
+	int ret;
+
+	oom_notify_get_state(&snap);
+
+	msg = genlmsg_new(oom_notify_state_size(), GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &oom_notify_family, 0,
+				OOM_NOTIFY_CMD_GET_STATE);
+	if (!hdr) {
+		ret = -EMSGSIZE;
+		goto err;
+	}
+	ret = oom_notify_put_state(msg, &snap, false);
+	if (ret)
+		goto err;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+err:
+	nlmsg_free(msg);
+	return ret;
+}
+
+static int oom_notify_cmd_set_thresholds(struct sk_buff *skb,
+					 struct genl_info *info)
+{
+	static const struct {
+		int attr;
+		bool swap;
+		enum oom_notify_level level;
+	} map[] = {
+		{ OOM_NOTIFY_T_MEM_LOW, false, OOM_NOTIFY_LEVEL_LOW },
+		{ OOM_NOTIFY_T_MEM_MEDIUM, false, OOM_NOTIFY_LEVEL_MEDIUM },
+		{ OOM_NOTIFY_T_MEM_CRITICAL, false, OOM_NOTIFY_LEVEL_CRITICAL },
+		{ OOM_NOTIFY_T_SWAP_LOW, true, OOM_NOTIFY_LEVEL_LOW },
+		{ OOM_NOTIFY_T_SWAP_MEDIUM, true, OOM_NOTIFY_LEVEL_MEDIUM },
+		{ OOM_NOTIFY_T_SWAP_CRITICAL, true, OOM_NOTIFY_LEVEL_CRITICAL },
+	};
+	struct nlattr *tb[OOM_NOTIFY_T_MAX + 1];
+	struct oom_notify_thresholds t;
+	bool any = false;
+	int i, ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, OOM_NOTIFY_A_THRESHOLDS)) {
+		/* the missing-attribute TLV alone prints as nothing in most tools */
+		NL_SET_ERR_MSG(info->extack, "thresholds attribute missing");
+		return -EINVAL;
+	}
+	ret = nla_parse_nested(tb, OOM_NOTIFY_T_MAX,
+			       info->attrs[OOM_NOTIFY_A_THRESHOLDS],
+			       oom_notify_threshold_policy, info->extack);
+	if (ret)
+		return ret;
+
+	/* Absent thresholds keep their values; the result is checked whole. */
+	oom_notify_get_thresholds(&t);
+	for (i = 0; i < ARRAY_SIZE(map); i++) {
+		u32 *slot = map[i].swap ? &t.swap[map[i].level] :
+					  &t.mem[map[i].level];
+
+		if (tb[map[i].attr]) {
+			*slot = nla_get_u32(tb[map[i].attr]);
+			any = true;
+		}
+	}
+	if (tb[OOM_NOTIFY_T_HYSTERESIS]) {
+		t.hysteresis = nla_get_u32(tb[OOM_NOTIFY_T_HYSTERESIS]);
+		any = true;
+	}
+	if (!any) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[OOM_NOTIFY_A_THRESHOLDS],
+				    "no threshold given");
+		return -EINVAL;
+	}
+	return oom_notify_set_thresholds(&t, info->extack);
+}
+
+void oom_notify_genl_send_pressure(const struct oom_notify_snapshot *snap)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	if (!genl_has_listeners(&oom_notify_family, &init_net,
+				OOM_NOTIFY_MCGRP_PRESSURE_ID))
+		return;
+
+	/*
+	 * GFP_ATOMIC: this tiny message is what lets user space act before the
+	 * OOM killer has to, so it may dip into the reserves rather than wait
+	 * in reclaim. Its loss still shows as a sequence gap.
+	 */
+	msg = genlmsg_new(oom_notify_state_size(), GFP_ATOMIC | __GFP_NOWARN);
+	if (!msg)
+		goto lost;
+	hdr = genlmsg_put(msg, 0, 0, &oom_notify_family, 0,
+			  OOM_NOTIFY_CMD_PRESSURE_EVENT);
+	if (!hdr || oom_notify_put_state(msg, snap, true)) {
+		nlmsg_free(msg);
+		goto lost;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast(&oom_notify_family, msg, 0,
+			  OOM_NOTIFY_MCGRP_PRESSURE_ID, GFP_ATOMIC | __GFP_NOWARN);
+	return;
+lost:
+	pr_warn_ratelimited("could not send pressure event %llu\n", snap->seq);
+}
+
+static size_t oom_notify_oom_size(void)
+{
+	return 6 * nla_total_size(sizeof(u32)) +
+	       9 * nla_total_size_64bit(sizeof(u64)) +
+	       nla_total_size(TASK_COMM_LEN) + nla_total_size(PATH_MAX);
+}
+
+static int oom_notify_put_victim(struct sk_buff *skb,
+				 const struct oom_notify_victim *v,
+				 enum oom_notify_level level, char *path)
+{
+	if (nla_put_u64_64bit(skb, OOM_NOTIFY_A_OOM_SEQ, v->oom_seq,
+			      OOM_NOTIFY_A_PAD) ||
+	    nla_put_u64_64bit(skb, OOM_NOTIFY_A_TIMESTAMP_NS, v->timestamp_ns,
+			      OOM_NOTIFY_A_PAD) ||
+	    nla_put_u32(skb, OOM_NOTIFY_A_LEVEL, level) ||
+	    nla_put_u32(skb, OOM_NOTIFY_A_OOM_PID, v->pid) ||
+	    nla_put_u32(skb, OOM_NOTIFY_A_OOM_TID, v->tid) ||
+	    nla_put_string(skb, OOM_NOTIFY_A_OOM_COMM, v->comm) ||
+	    nla_put_u32(skb, OOM_NOTIFY_A_OOM_UID, v->uid) ||
+	    nla_put_s32(skb, OOM_NOTIFY_A_OOM_SCORE_ADJ, v->oom_score_adj) ||
+	    nla_put_u64_64bit(skb, OOM_NOTIFY_A_OOM_TOTAL_VM, v->total_vm,
+			      OOM_NOTIFY_A_PAD) ||
+	    nla_put_u64_64bit(skb, OOM_NOTIFY_A_OOM_ANON_RSS, v->anon_rss,
+			      OOM_NOTIFY_A_PAD) ||
+	    nla_put_u64_64bit(skb, OOM_NOTIFY_A_OOM_FILE_RSS, v->file_rss,
+			      OOM_NOTIFY_A_PAD) ||
+	    nla_put_u64_64bit(skb, OOM_NOTIFY_A_OOM_SHMEM_RSS, v->shmem_rss,
+			      OOM_NOTIFY_A_PAD) ||
+	    nla_put_u64_64bit(skb, OOM_NOTIFY_A_OOM_PGTABLES, v->pgtables,
+			      OOM_NOTIFY_A_PAD) ||
+	    nla_put_u32(skb, OOM_NOTIFY_A_OOM_LOST, v->lost))
+		return -EMSGSIZE;
+
+	if (v->cgrp) {
+		if (nla_put_u64_64bit(skb, OOM_NOTIFY_A_OOM_CGROUP_ID,
+				      v->cgroup_id, OOM_NOTIFY_A_PAD))
+			return -EMSGSIZE;
+		/* The path is best effort: the cgroup may be going away. */
+		if (path && cgroup_path(v->cgrp, path, PATH_MAX) > 0 &&
+		    nla_put_string(skb, OOM_NOTIFY_A_OOM_CGROUP, path))
+			return -EMSGSIZE;
+	}
+	return 0;
+}
+
+int oom_notify_genl_send_oom(const struct oom_notify_victim *v,
+			     enum oom_notify_level level)
+{
+	struct sk_buff *msg;
+	char *path;
+	void *hdr;
+	int ret;
+
+	if (!genl_has_listeners(&oom_notify_family, &init_net,
+				OOM_NOTIFY_MCGRP_OOM_ID))
+		return 0;
+
+	path = kmalloc(PATH_MAX, GFP_KERNEL | __GFP_NOWARN);
+	msg = genlmsg_new(oom_notify_oom_size(), GFP_KERNEL | __GFP_NOWARN);
+	if (!msg) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	hdr = genlmsg_put(msg, 0, 0, &oom_notify_family, 0,
+			  OOM_NOTIFY_CMD_OOM_EVENT);
+	if (!hdr) {
+		nlmsg_free(msg);
+		ret = -EMSGSIZE;
+		goto out;
+	}
+	ret = oom_notify_put_victim(msg, v, level, path);
+	if (ret) {
+		nlmsg_free(msg);
+		goto out;
+	}
+	genlmsg_end(msg, hdr);
+	ret = genlmsg_multicast(&oom_notify_family, msg, 0,
+				OOM_NOTIFY_MCGRP_OOM_ID, GFP_KERNEL);
+	if (ret == -ESRCH)	/* the last listener just left */
+		ret = 0;
+out:
+	kfree(path);
+	return ret;
+}
+
+int oom_notify_genl_init(void)
+{
+	return genl_register_family(&oom_notify_family);
+}
+
+void oom_notify_genl_exit(void)
+{
+	genl_unregister_family(&oom_notify_family);
+}
+
+MODULE_ALIAS_GENL_FAMILY(OOM_NOTIFY_FAMILY_NAME);

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * oom_notify: where the kernel tells us memory moved.
+ *
+ * - kmem:mm_page_alloc / kmem:mm_page_free: every 1 MiB allocated or freed
+ *   on a CPU, MemAvailable is compared with the two bounds the last
+ *   evaluation left (oom_notify_level_bounds()). Anonymous memory can fall
+ *   far below a threshold before reclaim starts, so reclaim alone is late.
+ * - a shrinker: its count callback runs in every global reclaim pass, the
+ *   moment page cache or swap starts to be taken.
+ * - oom:mark_victim: every kernel OOM kill, global or memcg.
+ *
+ * All run in contexts that must not sleep or allocate (the allocator itself,
+ * reclaim, the OOM killer under task_lock): they only compare, copy into a
+ * preallocated ring and kick an irq_work.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cgroup.h>
+#include <linux/jiffies.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/sched/signal.h>
+#include <linux/shrinker.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+#include <linux/tracepoint.h>
+
+#include "oom_notify.h"
+
+#define OOM_NOTIFY_BATCH_PAGES	(SZ_1M >> PAGE_SHIFT)
+#define OOM_NOTIFY_RING		16
+
+static DEFINE_PER_CPU(unsigned int, oom_notify_alloc_batch);
+static DEFINE_PER_CPU(unsigned int, oom_notify_free_batch);
+
+/* In pages; written under the state lock, read locklessly by the probes. */
+static unsigned long oom_notify_rise_below;
+static unsigned long oom_notify_fall_at = ULONG_MAX;
+static unsigned long oom_notify_last_reclaim_kick;
+
+void oom_notify_hooks_set_bounds(u64 rise_below, u64 fall_at)
+{
+	WRITE_ONCE(oom_notify_rise_below, min_t(u64, rise_below, ULONG_MAX));
+	WRITE_ONCE(oom_notify_fall_at, min_t(u64, fall_at, ULONG_MAX));
+}
+
+static void oom_notify_probe_alloc(void *data, struct page *page,
+				   unsigned int order, gfp_t gfp_flags,
+				   int migratetype)
+{
+	unsigned int pages = 1U << order;
+
+	if (this_cpu_add_return(oom_notify_alloc_batch, pages) <
+	    OOM_NOTIFY_BATCH_PAGES)
+		return;
+	this_cpu_write(oom_notify_alloc_batch, 0);
+	if (si_mem_available() < (long)READ_ONCE(oom_notify_rise_below))
+		oom_notify_kick(OOM_NOTIFY_CAUSE_ALLOC);
+}
+
+static void oom_notify_probe_free(void *data, struct page *page,
+				  unsigned int order)
+{
+	unsigned long fall_at = READ_ONCE(oom_notify_fall_at);
+	unsigned int pages = 1U << order;
+
+	if (fall_at == ULONG_MAX)
+		return;
+	if (this_cpu_add_return(oom_notify_free_batch, pages) <
+	    OOM_NOTIFY_BATCH_PAGES)
+		return;
+	this_cpu_write(oom_notify_free_batch, 0);
+	if (si_mem_available() >= (long)fall_at)
+		oom_notify_kick(OOM_NOTIFY_CAUSE_FREE);
+}
+
+/* --- kernel OOM victims ------------------------------------------------ */
+
+static DEFINE_SPINLOCK(oom_notify_ring_lock);
+static struct oom_notify_victim oom_notify_ring[OOM_NOTIFY_RING];
+static unsigned int oom_notify_ring_head;	/* next to pop */
+static unsigned int oom_notify_ring_len;
+static u32 oom_notify_ring_lost;
+static u64 oom_notify_victim_seq;
+
+/*
+ * Runs with the victim's task_lock held (so its mm is stable) or on
+ * current: copy what the report needs, take a cgroup reference, nothing
+ * more.
+ */
+static void oom_notify_probe_mark_victim(void *data, struct task_struct *task,
+					 uid_t uid)
+{
+	struct oom_notify_victim *v;
+	struct mm_struct *mm = task->mm;
+	struct cgroup *cgrp;
+	unsigned long flags;
+
+	spin_lock_irqsave(&oom_notify_ring_lock, flags);
+	oom_notify_victim_seq++;
+	if (oom_notify_ring_len == OOM_NOTIFY_RING) {
+		/* the seq gap tells subscribers; LOST tells how many */
+		oom_notify_ring_lost++;
+		goto out;
+	}
+	v = &oom_notify_ring[(oom_notify_ring_head + oom_notify_ring_len) %
+			     OOM_NOTIFY_RING];
+	memset(v, 0, sizeof(*v));
+	v->oom_seq = oom_notify_victim_seq;
+	v->timestamp_ns = ktime_get_boot_fast_ns();
+	v->pid = task->tgid;
+	v->tid = task->pid;
+	v->uid = uid;
+	v->oom_score_adj = task->signal->oom_score_adj;
+	strscpy(v->comm, task->comm, sizeof(v->comm));
+	if (mm) {
+		v->total_vm = (u64)mm->total_vm << PAGE_SHIFT;
+		v->anon_rss = (u64)get_mm_counter(mm, MM_ANONPAGES) << PAGE_SHIFT;
+		v->file_rss = (u64)get_mm_counter(mm, MM_FILEPAGES) << PAGE_SHIFT;
+		v->shmem_rss = (u64)get_mm_counter(mm, MM_SHMEMPAGES) << PAGE_SHIFT;
+		v->pgtables = mm_pgtables_bytes(mm);
+	}
+	rcu_read_lock();
+	cgrp = task_dfl_cgroup(task);
+	if (cgrp && cgroup_tryget(cgrp)) {
+		v->cgrp = cgrp;
+		v->cgroup_id = cgroup_id(cgrp);
+	}
+	rcu_read_unlock();
+	v->lost = oom_notify_ring_lost;
+	oom_notify_ring_lost = 0;
+	oom_notify_ring_len++;
+out:
+	spin_unlock_irqrestore(&oom_notify_ring_lock, flags);
+	oom_notify_kick_victims();
+}
+
+bool oom_notify_victim_pop(struct oom_notify_victim *v)
+{
+	unsigned long flags;
+	bool ret = false;
+
+	spin_lock_irqsave(&oom_notify_ring_lock, flags);
+	if (oom_notify_ring_len) {
+		*v = oom_notify_ring[oom_notify_ring_head];
+		oom_notify_ring_head = (oom_notify_ring_head + 1) % OOM_NOTIFY_RING;
+		oom_notify_ring_len--;
+		ret = true;
+	}
+	spin_unlock_irqrestore(&oom_notify_ring_lock, flags);
+	return ret;
+}
+
+void oom_notify_victim_release(struct oom_notify_victim *v)
+{
+	if (v->cgrp)
+		cgroup_put(v->cgrp);
+	v->cgrp = NULL;
+}
+
+/* --- reclaim ------------------------------------------------------------ */
+
+static unsigned long oom_notify_shrink_count(struct shrinker *s,
+					     struct shrink_control *sc)
+{
+	unsigned long now = jiffies;
+
+	/* Reclaim calls this per node and priority: one kick a tick is plenty. */
+	if (READ_ONCE(oom_notify_last_reclaim_kick) != now) {
+		WRITE_ONCE(oom_notify_last_reclaim_kick, now);
+		oom_notify_kick(OOM_NOTIFY_CAUSE_RECLAIM);
+	}
+	return 0;	/* we own nothing to free */
+}
+
+static unsigned long oom_notify_shrink_scan(struct shrinker *s,
+					    struct shrink_control *sc)
+{
+	return SHRINK_STOP;
+}
+
+/* 6.7 replaced register_shrinker() with shrinker_alloc() */
+#ifdef SHRINKER_ALLOCATED
+static struct shrinker *oom_notify_shrinker;
+
+static int oom_notify_shrinker_register(void)
+{
+	oom_notify_shrinker = shrinker_alloc(0, "oom_notify");
+	if (!oom_notify_shrinker)
+		return -ENOMEM;
+	oom_notify_shrinker->count_objects = oom_notify_shrink_count;
+	oom_notify_shrinker->scan_objects = oom_notify_shrink_scan;
+	oom_notify_shrinker->seeks = DEFAULT_SEEKS;
+	shrinker_register(oom_notify_shrinker);
+	return 0;
+}
+
+static void oom_notify_shrinker_unregister(void)
+{
+	shrinker_free(oom_notify_shrinker);
+}
+#else
+static struct shrinker oom_notify_shrinker = {
+	.count_objects = oom_notify_shrink_count,
+	.scan_objects = oom_notify_shrink_scan,
+	.seeks = DEFAULT_SEEKS,
+};
+
+static int oom_notify_shrinker_register(void)
+{
+	return register_shrinker(&oom_notify_shrinker, "oom_notify");
+}
+
+static void oom_notify_shrinker_unregister(void)
+{
+	unregister_shrinker(&oom_notify_shrinker);
+}
+#endif
+
+/* --- tracepoints --------------------------------------------------------- */
+
+/*
+ * These tracepoints are not exported to modules by name, but every kernel
+ * tracepoint can be found and probed through for_each_kernel_tracepoint().
+ */
+struct oom_notify_tp {
+	const char *name;
+	void *probe;
+	bool required;
+	struct tracepoint *tp;
+	bool registered;
+};
+
+static struct oom_notify_tp oom_notify_tps[] = {
+	{ "mm_page_alloc", oom_notify_probe_alloc, false },
+	{ "mm_page_free", oom_notify_probe_free, false },
+	{ "mark_victim", oom_notify_probe_mark_victim, true },
+};
+
+static bool oom_notify_fast_hooks;
+
+bool oom_notify_hooks_active(void)
+{
+	return oom_notify_fast_hooks;
+}
+
+static void oom_notify_tp_find(struct tracepoint *tp, void *priv)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(oom_notify_tps); i++)
+		if (!strcmp(tp->name, oom_notify_tps[i].name))
+			oom_notify_tps[i].tp = tp;
+}
+
+static void oom_notify_tps_unregister(void)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(oom_notify_tps); i++) {
+		struct oom_notify_tp *t = &oom_notify_tps[i];
+
+		if (t->registered)
+			tracepoint_probe_unregister(t->tp, t->probe, NULL);
+		t->registered = false;
+	}
+	/* No probe may still be running once we return. */
+	tracepoint_synchronize_unregister();
+}
+
+static int oom_notify_tps_register(void)
+{
+	int i, ret;
+
+	for_each_kernel_tracepoint(oom_notify_tp_find, NULL);
+	for (i = 0; i < ARRAY_SIZE(oom_notify_tps); i++) {
+		struct oom_notify_tp *t = &oom_notify_tps[i];
+
+		ret = t->tp ? tracepoint_probe_register(t->tp, t->probe, NULL) :
+			      -ENOENT;
+		if (ret && t->required) {
+			pr_err("cannot probe tracepoint %s: %d\n", t->name, ret);
+			oom_notify_tps_unregister();
+			return ret;
+		}
+		if (ret)
+			pr_warn("no tracepoint %s (%d): falling back to the timer\n",
+				t->name, ret);
+		t->registered = !ret;
+	}
+	oom_notify_fast_hooks = oom_notify_tps[0].registered &&
+				oom_notify_tps[1].registered;
+	return 0;
+}
+
+int oom_notify_hooks_init(void)
+{
+	int ret;
+
+	ret = oom_notify_shrinker_register();
+	if (ret)
+		return ret;
+	ret = oom_notify_tps_register();
+	if (ret)
+		oom_notify_shrinker_unregister();
+	return ret;
+}
+
+void oom_notify_hooks_exit(void)
+{
+	oom_notify_tps_unregister();
+	oom_notify_shrinker_unregister();
+	oom_notify_fast_hooks = false;
+}

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The level scale, see oom_notify_level.h. Kernel style, but free of kernel
+ * APIs so that user space can compile it unchanged.
+ */
+#ifdef __KERNEL__
+#include <linux/errno.h>
+#include <linux/limits.h>
+#include <linux/math64.h>
+#else
+#include <errno.h>
+#include <stdint.h>
+#define div64_u64(a, b) ((a) / (b))
+#define U64_MAX UINT64_MAX
+#endif
+
+#include "oom_notify_level.h"
+
+void oom_notify_thresholds_default(struct oom_notify_thresholds *t)
+{
+	/* Warn at 20 % and act at 10 %, as earlyoom does, with a step between. */
+	t->mem[OOM_NOTIFY_LEVEL_NORMAL] = 0;
+	t->mem[OOM_NOTIFY_LEVEL_LOW] = 200;
+	t->mem[OOM_NOTIFY_LEVEL_MEDIUM] = 150;
+	t->mem[OOM_NOTIFY_LEVEL_CRITICAL] = 100;
+	t->swap[OOM_NOTIFY_LEVEL_NORMAL] = 0;
+	t->swap[OOM_NOTIFY_LEVEL_LOW] = 200;
+	t->swap[OOM_NOTIFY_LEVEL_MEDIUM] = 150;
+	t->swap[OOM_NOTIFY_LEVEL_CRITICAL] = 100;
+	t->hysteresis = 20;
+}
+
+int oom_notify_thresholds_check(const struct oom_notify_thresholds *t,
+				const char **why)
+{
+	int l;
+
+	for (l = OOM_NOTIFY_LEVEL_LOW; l <= OOM_NOTIFY_LEVEL_MAX; l++) {
+		if (t->mem[l] > OOM_NOTIFY_PERMILLE_MAX ||
+		    t->swap[l] > OOM_NOTIFY_PERMILLE_MAX) {
+			*why = "threshold above 1000 per-mille";
+			return -EINVAL;
+		}
+		if (l > OOM_NOTIFY_LEVEL_LOW && t->mem[l] > t->mem[l - 1]) {
+			*why = "memory thresholds must not rise with the level (low >= medium >= critical)";
+			return -EINVAL;
+		}
+		if (l > OOM_NOTIFY_LEVEL_LOW && t->swap[l] > t->swap[l - 1]) {
+			*why = "swap thresholds must not rise with the level (low >= medium >= critical)";
+			return -EINVAL;
+		}
+	}
+	if (t->hysteresis > OOM_NOTIFY_HYSTERESIS_MAX) {
+		*why = "hysteresis above 200 per-mille";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* a < total * permille / 1000, without rounding */
+static int below(__u64 a, __u64 total, __u32 permille)
+{
+	return a * OOM_NOTIFY_PERMILLE_MAX < total * permille;
+}
+
+static int reached(const struct oom_notify_thresholds *t,
+		   const struct oom_notify_figures *f, int l)
+{
+	return below(f->mem_available, f->mem_total, t->mem[l]) &&
+	       below(f->swap_free, f->mem_total, t->swap[l]);
+}
+
+static int released(const struct oom_notify_thresholds *t,
+		    const struct oom_notify_figures *f, int l)
+{
+	return !below(f->mem_available, f->mem_total,
+		      t->mem[l] + t->hysteresis) ||
+	       !below(f->swap_free, f->mem_total, t->swap[l] + t->hysteresis);
+}
+
+enum oom_notify_level
+oom_notify_level_eval(const struct oom_notify_thresholds *t,
+		      const struct oom_notify_figures *f,
+		      enum oom_notify_level prev)
+{
+	int raw = OOM_NOTIFY_LEVEL_NORMAL;
+	int l;
+
+	for (l = OOM_NOTIFY_LEVEL_MAX; l > OOM_NOTIFY_LEVEL_NORMAL; l--) {
+		if (reached(t, f, l)) {
+			raw = l;
+			break;
+		}
+	}
+	if (raw >= (int)prev)
+		return raw;
+
+	/* Falling: leave each level only once clear of it by the hysteresis. */
+	l = prev;
+	while (l > raw && released(t, f, l))
+		l--;
+	return l;
+}
+
+/* The smallest x with x * 1000 >= total * permille. */
+static __u64 permille_ceil(__u64 total, __u32 permille)
+{
+	return div64_u64(total * permille + OOM_NOTIFY_PERMILLE_MAX - 1,
+			 OOM_NOTIFY_PERMILLE_MAX);
+}
+
+void oom_notify_level_bounds(const struct oom_notify_thresholds *t,
+			     const struct oom_notify_figures *f,
+			     enum oom_notify_level level,
+			     __u64 *rise_below, __u64 *fall_at)
+{
+	int l;
+
+	*rise_below = 0;
+	for (l = level + 1; l <= OOM_NOTIFY_LEVEL_MAX; l++) {
+		__u64 b = permille_ceil(f->mem_total, t->mem[l]);
+
+		if (f->mem_available >= b) {
+			*rise_below = b;
+			break;
+		}
+	}
+
+	*fall_at = U64_MAX;
+	if (level > OOM_NOTIFY_LEVEL_NORMAL)
+		*fall_at = permille_ceil(f->mem_total,
+					 t->mem[level] + t->hysteresis);
+}
+
+const char *oom_notify_level_name(enum oom_notify_level level)
+{
+	static const char * const names[] = {
+		[OOM_NOTIFY_LEVEL_NORMAL] = "normal",
+		[OOM_NOTIFY_LEVEL_LOW] = "low",
+		[OOM_NOTIFY_LEVEL_MEDIUM] = "medium",
+		[OOM_NOTIFY_LEVEL_CRITICAL] = "critical",
+	};
+
+	if ((unsigned int)level > OOM_NOTIFY_LEVEL_MAX)
+		return "unknown";
+	return names[level];
+}

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The level scale: pure arithmetic shared by the module and by user space
+ * (the broker's fallback sources and the unit tests compile this same file),
+ * so that every part of oom-notify computes levels the same way.
+ */
+#ifndef OOM_NOTIFY_LEVEL_H
+#define OOM_NOTIFY_LEVEL_H
+
+#include <linux/types.h>
+#include <linux/oom_notify.h>
+
+struct oom_notify_thresholds {
+	/* per-mille of MemTotal, indexed by level; [NORMAL] is unused */
+	__u32 mem[OOM_NOTIFY_LEVEL_MAX + 1];
+	__u32 swap[OOM_NOTIFY_LEVEL_MAX + 1];
+	__u32 hysteresis;
+};
+
+/* Any unit (pages in the kernel, bytes in user space), the same for all. */
+struct oom_notify_figures {
+	__u64 mem_total;
+	__u64 mem_available;
+	__u64 swap_free;
+};
+
+void oom_notify_thresholds_default(struct oom_notify_thresholds *t);
+
+/* Returns 0, or -EINVAL with *why set to a static explanation. */
+int oom_notify_thresholds_check(const struct oom_notify_thresholds *t,
+				const char **why);
+
+enum oom_notify_level
+oom_notify_level_eval(const struct oom_notify_thresholds *t,
+		      const struct oom_notify_figures *f,
+		      enum oom_notify_level prev);
+
+/*
+ * Where the level at @level can next change through MemAvailable: below
+ * *rise_below it may rise (the memory threshold of the nearest higher level
+ * that MemAvailable is still above; free swap may still hold the level, so
+ * this can ask for a re-check that changes nothing), at or above *fall_at it
+ * may fall. *rise_below is 0 when MemAvailable is already below every higher
+ * threshold (only swap gates, and only reclaim moves swap); *fall_at is the
+ * u64 maximum at normal.
+ */
+void oom_notify_level_bounds(const struct oom_notify_thresholds *t,
+			     const struct oom_notify_figures *f,
+			     enum oom_notify_level level,
+			     __u64 *rise_below, __u64 *fall_at);
+
+const char *oom_notify_level_name(enum oom_notify_level level);
+
+#endif /* OOM_NOTIFY_LEVEL_H */

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * oom_notify: the level state machine. Hooks (oom_notify_hooks.c) kick an
+ * evaluation from any context; the evaluation runs in an ordered,
+ * reclaim-safe workqueue, and every level change is multicast at once
+ * (oom_notify_genl.c) with the next sequence number.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/irq_work.h>
+#include <linux/jiffies.h>
+#include <linux/minmax.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/netlink.h>
+#include <linux/swap.h>
+#include <linux/timekeeping.h>
+#include <linux/workqueue.h>
+
+#include "oom_notify.h"
+
+/*
+ * The fallback check only guards against missed hooks: quick while the level
+ * is raised (so recovery is seen even if no free was traced), and backing off
+ * to a minute while memory is plentiful.
+ */
+#define POLL_BASE_MS		250
+#define POLL_RAISED_MAX_MS	2000
+#define POLL_NORMAL_MAX_MS	60000
+
+#define KICK_EVAL	BIT(0)
+#define KICK_VICTIMS	BIT(1)
+
+static struct workqueue_struct *oom_notify_wq;
+
+/* Everything below is protected by oom_notify_lock. */
+static DEFINE_MUTEX(oom_notify_lock);
+static struct oom_notify_thresholds oom_notify_thresholds;
+static enum oom_notify_level oom_notify_level;
+static enum oom_notify_level oom_notify_prev_level;
+static enum oom_notify_cause oom_notify_cause;
+static u64 oom_notify_seq;
+static u64 oom_notify_oom_seq;
+static unsigned int oom_notify_idle_rounds;
+static bool oom_notify_stopping;
+
+/* Lock-free hand-over from the hooks to the workqueue. */
+static atomic_t oom_notify_kicks;
+static atomic_t oom_notify_kick_cause;
+
+static void oom_notify_eval_workfn(struct work_struct *work);
+static void oom_notify_poll_workfn(struct work_struct *work);
+static void oom_notify_victims_workfn(struct work_struct *work);
+static void oom_notify_kick_irq(struct irq_work *work);
+
+static DECLARE_WORK(oom_notify_eval_work, oom_notify_eval_workfn);
+static DECLARE_DEFERRABLE_WORK(oom_notify_poll_work, oom_notify_poll_workfn);
+static DECLARE_WORK(oom_notify_victims_work, oom_notify_victims_workfn);
+static struct irq_work oom_notify_irq_work =
+	IRQ_WORK_INIT(oom_notify_kick_irq);
+
+static void oom_notify_read_figures(struct oom_notify_figures *f)
+{
+	f->mem_total = totalram_pages();
+	f->mem_available = max(si_mem_available(), 0L);
+	f->swap_free = max(get_nr_swap_pages(), 0L);
+}
+
+static void oom_notify_fill_locked(struct oom_notify_snapshot *snap,
+				   const struct oom_notify_figures *f)
+{
+	snap->level = oom_notify_level;
+	snap->prev_level = oom_notify_prev_level;
+	snap->cause = oom_notify_cause;
+	snap->seq = oom_notify_seq;
+	snap->oom_seq = oom_notify_oom_seq;
+	snap->timestamp_ns = ktime_get_boottime_ns();
+	snap->mem_total = f->mem_total << PAGE_SHIFT;
+	snap->mem_available = f->mem_available << PAGE_SHIFT;
+	snap->swap_free = f->swap_free << PAGE_SHIFT;
+	snap->thresholds = oom_notify_thresholds;
+}
+
+static void oom_notify_arm_poll_locked(void)
+{
+	unsigned int max_ms = oom_notify_level > OOM_NOTIFY_LEVEL_NORMAL ?
+			      POLL_RAISED_MAX_MS : POLL_NORMAL_MAX_MS;
+	unsigned int ms = POLL_BASE_MS << min(oom_notify_idle_rounds, 10U);
+
+	/* Without hooks the timer is all we have: keep it at its base rate. */
+	if (!oom_notify_hooks_active())
+		ms = POLL_BASE_MS;
+	mod_delayed_work(oom_notify_wq, &oom_notify_poll_work,
+			 msecs_to_jiffies(min(ms, max_ms)));
+}
+
+/*
+ * Re-read the figures, move the level, multicast a change, and tell the hooks
+ * where the next crossing lies. Sending under the lock keeps events in
+ * sequence order.
+ */
+static void oom_notify_evaluate_locked(enum oom_notify_cause cause)
+{
+	struct oom_notify_figures f;
+	enum oom_notify_level level;
+	u64 rise_below, fall_at;
+	long avail;
+
+	lockdep_assert_held(&oom_notify_lock);
+
+	oom_notify_read_figures(&f);
+	/*
+	 * Hysteresis smooths noisy figures; it must not keep a level that new
+	 * thresholds no longer reach, so those are applied from scratch.
+	 */
+	level = oom_notify_level_eval(&oom_notify_thresholds, &f,
+				      cause == OOM_NOTIFY_CAUSE_THRESHOLDS ?
+				      OOM_NOTIFY_LEVEL_NORMAL : oom_notify_level);
+	if (level != oom_notify_level) {
+		struct oom_notify_snapshot snap;
+
+		oom_notify_prev_level = oom_notify_level;
+		oom_notify_level = level;
+		oom_notify_cause = cause;
+		oom_notify_seq++;
+		oom_notify_idle_rounds = 0;
+		oom_notify_fill_locked(&snap, &f);
+		oom_notify_genl_send_pressure(&snap);
+	}
+
+	oom_notify_level_bounds(&oom_notify_thresholds, &f, level,
+				&rise_below, &fall_at);
+	oom_notify_hooks_set_bounds(rise_below, fall_at);
+
+	/* Memory may have crossed a new bound while it was being set. */
+	avail = si_mem_available();
+	if (!oom_notify_stopping && (avail < rise_below || avail >= fall_at)) {
+		atomic_cmpxchg(&oom_notify_kick_cause, 0, cause);
+		queue_work(oom_notify_wq, &oom_notify_eval_work);
+	}
+}
+
+static void oom_notify_eval_workfn(struct work_struct *work)
+{
+	enum oom_notify_cause cause = atomic_xchg(&oom_notify_kick_cause, 0);
+
+	mutex_lock(&oom_notify_lock);
+	if (!oom_notify_stopping) {
+		oom_notify_evaluate_locked(cause ?: OOM_NOTIFY_CAUSE_UNSPEC);
+		oom_notify_arm_poll_locked();
+	}
+	mutex_unlock(&oom_notify_lock);
+}
+
+static void oom_notify_poll_workfn(struct work_struct *work)
+{
+	mutex_lock(&oom_notify_lock);
+	if (!oom_notify_stopping) {
+		oom_notify_idle_rounds++;
+		oom_notify_evaluate_locked(OOM_NOTIFY_CAUSE_TIMER);
+		oom_notify_arm_poll_locked();
+	}
+	mutex_unlock(&oom_notify_lock);
+}
+
+static void oom_notify_victims_workfn(struct work_struct *work)
+{
+	struct oom_notify_victim v;
+	bool any = false;
+
+	while (oom_notify_victim_pop(&v)) {
+		enum oom_notify_level level;
+
+		mutex_lock(&oom_notify_lock);
+		level = oom_notify_level;
+		mutex_unlock(&oom_notify_lock);
+
+		/* A failed send leaves a gap in OOM_SEQ: subscribers resync. */
+		if (oom_notify_genl_send_oom(&v, level))
+			pr_warn_ratelimited("could not send OOM event %llu\n",
+					    v.oom_seq);
+		mutex_lock(&oom_notify_lock);
+		oom_notify_oom_seq = max(oom_notify_oom_seq, v.oom_seq);
+		mutex_unlock(&oom_notify_lock);
+		oom_notify_victim_release(&v);
+		any = true;
+	}
+
+	/* The victim's memory is coming back: look again. */
+	mutex_lock(&oom_notify_lock);
+	if (any && !oom_notify_stopping) {
+		atomic_cmpxchg(&oom_notify_kick_cause, 0,
+			       OOM_NOTIFY_CAUSE_OOM_KILL);
+		queue_work(oom_notify_wq, &oom_notify_eval_work);
+	}
+	mutex_unlock(&oom_notify_lock);
+}
+
+static void oom_notify_kick_irq(struct irq_work *work)
+{
+	int kicks = atomic_xchg(&oom_notify_kicks, 0);
+
+	if (kicks & KICK_EVAL)
+		queue_work(oom_notify_wq, &oom_notify_eval_work);
+	if (kicks & KICK_VICTIMS)
+		queue_work(oom_notify_wq, &oom_notify_victims_work);
+}
+
+/*
+ * Ask for an evaluation from any context, allocator and reclaim included:
+ * only atomics and an irq_work here, never a lock or an allocation.
+ */
+void oom_notify_kick(enum oom_notify_cause cause)
+{
+	atomic_cmpxchg(&oom_notify_kick_cause, 0, cause);
+	atomic_or(KICK_EVAL, &oom_notify_kicks);
+	irq_work_queue(&oom_notify_irq_work);
+}
+
+void oom_notify_kick_victims(void)
+{
+	atomic_or(KICK_VICTIMS, &oom_notify_kicks);
+	irq_work_queue(&oom_notify_irq_work);
+}
+
+void oom_notify_get_state(struct oom_notify_snapshot *snap)
+{
+	struct oom_notify_figures f;
+
+	mutex_lock(&oom_notify_lock);
+	if (!oom_notify_stopping)
+		oom_notify_evaluate_locked(OOM_NOTIFY_CAUSE_QUERY);
+	oom_notify_read_figures(&f);
+	oom_notify_fill_locked(snap, &f);
+	mutex_unlock(&oom_notify_lock);
+}
+
+void oom_notify_get_thresholds(struct oom_notify_thresholds *t)
+{
+	mutex_lock(&oom_notify_lock);
+	*t = oom_notify_thresholds;
+	mutex_unlock(&oom_notify_lock);
+}
+
+int oom_notify_set_thresholds(const struct oom_notify_thresholds *t,
+			      struct netlink_ext_ack *extack)
+{
+	const char *why;
+	int ret;
+
+	ret = oom_notify_thresholds_check(t, &why);
+	if (ret) {
+		/* what NL_SET_ERR_MSG() does, for a message chosen at run time */
+		if (extack)
+			extack->_msg = why;
+		return ret;
+	}
+
+	mutex_lock(&oom_notify_lock);
+	oom_notify_thresholds = *t;
+	if (!oom_notify_stopping) {
+		oom_notify_evaluate_locked(OOM_NOTIFY_CAUSE_THRESHOLDS);
+		oom_notify_arm_poll_locked();
+	}
+	mutex_unlock(&oom_notify_lock);
+	pr_info("thresholds set: memory %u/%u/%u swap %u/%u/%u hysteresis %u per-mille\n",
+		t->mem[OOM_NOTIFY_LEVEL_LOW], t->mem[OOM_NOTIFY_LEVEL_MEDIUM],
+		t->mem[OOM_NOTIFY_LEVEL_CRITICAL], t->swap[OOM_NOTIFY_LEVEL_LOW],
+		t->swap[OOM_NOTIFY_LEVEL_MEDIUM],
+		t->swap[OOM_NOTIFY_LEVEL_CRITICAL], t->hysteresis);
+	return 0;
+}
+
+static void oom_notify_stop(void)
+{
+	mutex_lock(&oom_notify_lock);
+	oom_notify_stopping = true;
+	mutex_unlock(&oom_notify_lock);
+
+	irq_work_sync(&oom_notify_irq_work);
+	cancel_delayed_work_sync(&oom_notify_poll_work);
+	/* Flushes the last evaluation and sends the victims still queued. */
+	destroy_workqueue(oom_notify_wq);
+}
+
+static int __init oom_notify_init(void)
+{
+	struct oom_notify_figures f;
+	int ret;
+
+	oom_notify_thresholds_default(&oom_notify_thresholds);
+	oom_notify_read_figures(&f);
+	oom_notify_level = oom_notify_level_eval(&oom_notify_thresholds, &f,
+						 OOM_NOTIFY_LEVEL_NORMAL);
+
+	/* WQ_MEM_RECLAIM: a rescuer runs our work when kworkers cannot fork. */
+	oom_notify_wq = alloc_ordered_workqueue("oom_notify",
+						WQ_HIGHPRI | WQ_MEM_RECLAIM);
+	if (!oom_notify_wq)
+		return -ENOMEM;
+
+	ret = oom_notify_genl_init();
+	if (ret)
+		goto err_wq;
+
+	ret = oom_notify_hooks_init();
+	if (ret)
+		goto err_genl;
+
+	mutex_lock(&oom_notify_lock);
+	oom_notify_evaluate_locked(OOM_NOTIFY_CAUSE_UNSPEC);
+	oom_notify_arm_poll_locked();
+	mutex_unlock(&oom_notify_lock);
+
+	pr_info("loaded: level %s, MemAvailable %lu of %lu kB\n",
+		oom_notify_level_name(oom_notify_level),
+		(unsigned long)f.mem_available << (PAGE_SHIFT - 10),
+		(unsigned long)f.mem_total << (PAGE_SHIFT - 10));
+	return 0;
+
+err_genl:
+	oom_notify_genl_exit();
+err_wq:
+	destroy_workqueue(oom_notify_wq);
+	return ret;
+}
+
+static void __exit oom_notify_exit(void)
+{
+	struct oom_notify_victim v;
+
+	/* No new kicks from the kernel, then no work, then no family. */
+	oom_notify_hooks_exit();
+	oom_notify_stop();
+	while (oom_notify_victim_pop(&v))
+		oom_notify_victim_release(&v);
+	oom_notify_genl_exit();
+	pr_info("unloaded\n");
+}
+
+module_init(oom_notify_init);
+module_exit(oom_notify_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("The oom-notify authors");
+MODULE_DESCRIPTION("Memory-pressure levels and OOM kills over generic netlink");

@@ -1,0 +1,684 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The oom_notify module against a real kernel: run inside the VM test bed
+ * (tests/vm/run-vm.sh) as root, with the module loaded and $OOMN_MODULE
+ * naming its file. Pressure here is real: oomn-hog ($OOMN_HOG) touches
+ * anonymous pages in a VM without swap.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <netlink/genl/genl.h>
+#include <netlink/genl/ctrl.h>
+
+#include "oomn-genl.h"
+#include "oomn-meminfo.h"
+
+#define MIB ((guint64)1 << 20)
+
+typedef struct {
+	OomnGenl *genl;
+	GArray *pressure;	/* struct oomn_pressure_event */
+	GArray *oom;		/* struct oomn_oom_event */
+	int appeared, vanished, gaps, overflows, invalid;
+} Fixture;
+
+static void on_pressure(const struct oomn_pressure_event *ev, void *userdata)
+{
+	Fixture *f = userdata;
+
+	g_test_message("pressure seq %" G_GUINT64_FORMAT ": %s -> %s (%s) avail %" G_GUINT64_FORMAT " MiB",
+		       ev->seq, oomn_level_to_string(ev->prev_level),
+		       oomn_level_to_string(ev->level), oomn_cause_to_string(ev->cause),
+		       ev->mem_available / MIB);
+	g_array_append_val(f->pressure, *ev);
+}
+
+static void on_oom(const struct oomn_oom_event *ev, void *userdata)
+{
+	Fixture *f = userdata;
+
+	g_test_message("oom seq %" G_GUINT64_FORMAT ": pid %u (%s) cgroup %s",
+		       ev->oom_seq, ev->pid, ev->comm, ev->cgroup);
+	g_array_append_val(f->oom, *ev);
+}
+
+static void on_family(bool appeared, void *userdata)
+{
+	Fixture *f = userdata;
+
+	if (appeared)
+		f->appeared++;
+	else
+		f->vanished++;
+}
+
+static void on_gap(unsigned group, uint64_t expected, uint64_t got, void *userdata)
+{
+	((Fixture *)userdata)->gaps++;
+}
+
+static void on_overflow(void *userdata)
+{
+	((Fixture *)userdata)->overflows++;
+}
+
+static void on_invalid(int error, const char *what, void *userdata)
+{
+	g_test_message("invalid message: %s", what);
+	((Fixture *)userdata)->invalid++;
+}
+
+static const struct oomn_genl_handlers handlers = {
+	.on_pressure = on_pressure,
+	.on_oom = on_oom,
+	.on_family = on_family,
+	.on_gap = on_gap,
+	.on_overflow = on_overflow,
+	.on_invalid = on_invalid,
+};
+
+static void restore_defaults(OomnGenl *g)
+{
+	struct oomn_thresholds_update u = { 0 };
+
+	oom_notify_thresholds_default(&u.t);
+	for (int t = OOM_NOTIFY_T_MEM_LOW; t <= OOM_NOTIFY_T_MAX; t++)
+		u.mask |= OOMN_T_BIT(t);
+	g_assert_cmpint(oomn_genl_set_thresholds(g, &u, NULL), ==, 0);
+}
+
+static void fixture_setup(Fixture *f, gconstpointer data)
+{
+	f->pressure = g_array_new(FALSE, TRUE, sizeof(struct oomn_pressure_event));
+	f->oom = g_array_new(FALSE, TRUE, sizeof(struct oomn_oom_event));
+	g_assert_cmpint(oomn_genl_new(&f->genl), ==, 0);
+	oomn_genl_set_handlers(f->genl, &handlers, f);
+	restore_defaults(f->genl);
+}
+
+static void fixture_teardown(Fixture *f, gconstpointer data)
+{
+	if (oomn_genl_has_family(f->genl))
+		restore_defaults(f->genl);
+	oomn_genl_free(f->genl);
+	g_array_unref(f->pressure);
+	g_array_unref(f->oom);
+}
+
+/* Dispatch events until @done says so or @timeout_ms passes; returns done. */
+static gboolean wait_for(Fixture *f, gboolean (*done)(Fixture *, gconstpointer),
+			 gconstpointer arg, int timeout_ms)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+
+	for (;;) {
+		struct pollfd p = { .fd = oomn_genl_event_fd(f->genl), .events = POLLIN };
+		gint64 left = (end - g_get_monotonic_time()) / 1000;
+
+		if (done(f, arg))
+			return TRUE;
+		/* with no time left, still take what is already queued */
+		if (poll(&p, 1, left > 0 ? (int)left : 0) > 0)
+			g_assert_cmpint(oomn_genl_dispatch(f->genl), ==, 0);
+		else if (left <= 0)
+			return done(f, arg);
+	}
+}
+
+static gboolean pressure_count_at_least(Fixture *f, gconstpointer n)
+{
+	return f->pressure->len >= GPOINTER_TO_UINT(n);
+}
+
+static gboolean last_level_is(Fixture *f, gconstpointer level)
+{
+	return f->pressure->len > 0 &&
+	       g_array_index(f->pressure, struct oomn_pressure_event, f->pressure->len - 1).level ==
+		       (enum oom_notify_level)GPOINTER_TO_UINT(level);
+}
+
+static gboolean oom_count_at_least(Fixture *f, gconstpointer n)
+{
+	return f->oom->len >= GPOINTER_TO_UINT(n);
+}
+
+static gboolean appeared_at_least(Fixture *f, gconstpointer n)
+{
+	return f->appeared >= (int)GPOINTER_TO_UINT(n);
+}
+
+static gboolean vanished_at_least(Fixture *f, gconstpointer n)
+{
+	return f->vanished >= (int)GPOINTER_TO_UINT(n);
+}
+
+/* a < total * permille / 1000, as the kernel decides it */
+static gboolean below(uint64_t a, uint64_t total, uint32_t permille)
+{
+	return a * 1000 < total * permille;
+}
+
+static void test_resolve(Fixture *f, gconstpointer data)
+{
+	g_assert_true(oomn_genl_has_family(f->genl));
+	g_assert_cmpuint(oomn_genl_family_version(f->genl), ==, OOM_NOTIFY_FAMILY_VERSION);
+	g_assert_cmpint(oomn_genl_subscribe(f->genl, OOMN_GROUP_PRESSURE | OOMN_GROUP_OOM), ==, 0);
+}
+
+static void test_state_meminfo(Fixture *f, gconstpointer data)
+{
+	struct oom_notify_thresholds def;
+	struct oomn_meminfo mi;
+	struct oomn_state st;
+	struct timespec now;
+	uint64_t now_ns;
+
+	g_assert_cmpint(oomn_genl_get_state(f->genl, &st), ==, 0);
+	g_assert_cmpint(oomn_meminfo_read(NULL, &mi), ==, 0);
+	clock_gettime(CLOCK_BOOTTIME, &now);
+	now_ns = (uint64_t)now.tv_sec * 1000000000ULL + now.tv_nsec;
+
+	g_assert_cmpuint(st.mem_total, ==, mi.mem_total);
+	/* read a moment apart: allow a little drift, not a different quantity */
+	g_assert_cmpuint(st.mem_available, <=, mi.mem_available + 8 * MIB);
+	g_assert_cmpuint(st.mem_available + 8 * MIB, >=, mi.mem_available);
+	g_assert_cmpuint(st.swap_free, ==, mi.swap_free);
+	g_assert_cmpuint(mi.swap_total, ==, 0);	/* the bed gives no swap */
+	g_assert_cmpint(st.level, ==, OOM_NOTIFY_LEVEL_NORMAL);
+	g_assert_true(st.has_thresholds);
+	oom_notify_thresholds_default(&def);
+	g_assert_cmpmem(&st.thresholds, sizeof(def), &def, sizeof(def));
+	/* CLOCK_BOOTTIME, taken just now */
+	g_assert_cmpuint(st.timestamp_ns, <=, now_ns);
+	g_assert_cmpuint(st.timestamp_ns + 60ULL * 1000000000ULL, >, now_ns);
+}
+
+typedef struct {
+	GPid pid;
+	FILE *in, *out;
+} Hog;
+
+static void hog_start(Hog *h)
+{
+	const char *hog = g_getenv("OOMN_HOG");
+	char *argv[] = { (char *)hog, "--control", NULL };
+	int in_fd, out_fd;
+	char line[64];
+	GError *err = NULL;
+
+	g_assert_nonnull(hog);
+	g_assert_true(g_spawn_async_with_pipes(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+					       &h->pid, &in_fd, &out_fd, NULL, &err));
+	g_assert_no_error(err);
+	h->in = fdopen(in_fd, "w");
+	h->out = fdopen(out_fd, "r");
+	g_assert_nonnull(fgets(line, sizeof(line), h->out));
+	g_assert_true(g_str_has_prefix(line, "ready"));
+}
+
+static void hog_cmd(Hog *h, const char *cmd)
+{
+	char line[64];
+
+	fprintf(h->in, "%s\n", cmd);
+	fflush(h->in);
+	g_assert_nonnull(fgets(line, sizeof(line), h->out));
+	g_assert_true(g_str_has_prefix(line, "ok"));
+}
+
+static void hog_stop(Hog *h)
+{
+	int status;
+
+	fprintf(h->in, "exit\n");
+	fclose(h->in);
+	fclose(h->out);
+	g_assert_cmpint(waitpid(h->pid, &status, 0), ==, h->pid);
+	g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/*
+ * Real pressure: the hog grows 4 MiB at a time until the module says
+ * critical; the level must climb through every step, each event with the
+ * next sequence number, and fall back to normal when the hog exits.
+ */
+static void test_pressure_ramp(Fixture *f, gconstpointer data)
+{
+	struct oomn_state st;
+	struct oomn_meminfo mi;
+	uint64_t seq;
+	Hog h;
+	guint i, rising;
+
+	g_assert_cmpint(oomn_genl_subscribe(f->genl, OOMN_GROUP_PRESSURE), ==, 0);
+	g_assert_cmpint(oomn_genl_get_state(f->genl, &st), ==, 0);
+	g_assert_cmpint(st.level, ==, OOM_NOTIFY_LEVEL_NORMAL);
+	seq = st.seq;
+
+	hog_start(&h);
+	while (!last_level_is(f, GUINT_TO_POINTER(OOM_NOTIFY_LEVEL_CRITICAL))) {
+		/* Stop well before the kernel's own OOM killer would act. */
+		g_assert_cmpint(oomn_meminfo_read(NULL, &mi), ==, 0);
+		if (mi.mem_available < mi.mem_total / 20)
+			g_error("MemAvailable %" G_GUINT64_FORMAT " MiB and still no critical event",
+				mi.mem_available / MIB);
+		hog_cmd(&h, "grow 4");
+		wait_for(f, pressure_count_at_least, GUINT_TO_POINTER(f->pressure->len + 1), 20);
+	}
+	rising = f->pressure->len;
+	g_assert_cmpint(oomn_genl_get_state(f->genl, &st), ==, 0);
+	g_assert_cmpint(st.level, ==, OOM_NOTIFY_LEVEL_CRITICAL);
+
+	hog_stop(&h);
+	g_assert_true(wait_for(f, last_level_is, GUINT_TO_POINTER(OOM_NOTIFY_LEVEL_NORMAL), 60000));
+
+	/* Every step, one at a time, in order, from the allocation hooks. */
+	g_assert_cmpuint(rising, ==, 3);
+	for (i = 0; i < f->pressure->len; i++) {
+		const struct oomn_pressure_event *ev =
+			&g_array_index(f->pressure, struct oomn_pressure_event, i);
+
+		g_assert_cmpuint(ev->seq, ==, seq + i + 1);
+		g_assert_cmpuint(ev->mem_total, ==, mi.mem_total);
+		g_assert_true(ev->has_thresholds);
+		if (i < rising) {
+			g_assert_cmpint(ev->prev_level, ==, (int)i);
+			g_assert_cmpint(ev->level, ==, (int)i + 1);
+			/* the figures the kernel decided on put it at that level */
+			g_assert_true(below(ev->mem_available, ev->mem_total,
+					    ev->thresholds.mem[ev->level]));
+			g_assert_true(ev->cause == OOM_NOTIFY_CAUSE_ALLOC ||
+				      ev->cause == OOM_NOTIFY_CAUSE_RECLAIM);
+		} else {
+			g_assert_cmpint(ev->level, <, ev->prev_level);
+			/* left only once clear of the threshold by the hysteresis */
+			g_assert_false(below(ev->mem_available, ev->mem_total,
+					     ev->thresholds.mem[ev->prev_level] +
+						     ev->thresholds.hysteresis));
+		}
+		if (i > 0)
+			g_assert_cmpint(ev->prev_level, ==,
+					g_array_index(f->pressure, struct oomn_pressure_event, i - 1).level);
+	}
+	g_assert_cmpint(f->gaps, ==, 0);
+	g_assert_cmpint(f->overflows, ==, 0);
+	g_assert_cmpint(f->invalid, ==, 0);
+}
+
+static void update_all(struct oomn_thresholds_update *u, uint32_t low, uint32_t medium,
+		       uint32_t critical)
+{
+	memset(u, 0, sizeof(*u));
+	oomn_thresholds_update_set(u, OOM_NOTIFY_T_MEM_LOW, low);
+	oomn_thresholds_update_set(u, OOM_NOTIFY_T_MEM_MEDIUM, medium);
+	oomn_thresholds_update_set(u, OOM_NOTIFY_T_MEM_CRITICAL, critical);
+}
+
+/* SET_THRESHOLDS re-evaluates before it acks: the event is already queued. */
+static void test_thresholds_set(Fixture *f, gconstpointer data)
+{
+	struct oomn_thresholds_update u;
+	struct oomn_state st;
+	const struct oomn_pressure_event *ev;
+	uint32_t p;
+
+	g_assert_cmpint(oomn_genl_subscribe(f->genl, OOMN_GROUP_PRESSURE), ==, 0);
+	g_assert_cmpint(oomn_genl_get_state(f->genl, &st), ==, 0);
+	g_assert_cmpint(st.level, ==, OOM_NOTIFY_LEVEL_NORMAL);
+	p = st.mem_available * 1000 / st.mem_total;
+	g_assert_cmpuint(p, >, 300);
+	g_assert_cmpuint(p, <, 950);
+
+	/* MemAvailable now lies between the new low and medium thresholds. */
+	update_all(&u, p + 40, p - 100, p - 200);
+	g_assert_cmpint(oomn_genl_set_thresholds(f->genl, &u, NULL), ==, 0);
+	g_assert_true(wait_for(f, pressure_count_at_least, GUINT_TO_POINTER(1), 0));
+	ev = &g_array_index(f->pressure, struct oomn_pressure_event, 0);
+	g_assert_cmpint(ev->level, ==, OOM_NOTIFY_LEVEL_LOW);
+	g_assert_cmpint(ev->prev_level, ==, OOM_NOTIFY_LEVEL_NORMAL);
+	g_assert_cmpuint(ev->cause, ==, OOM_NOTIFY_CAUSE_THRESHOLDS);
+	g_assert_cmpuint(ev->seq, ==, st.seq + 1);
+	g_assert_cmpuint(ev->thresholds.mem[OOM_NOTIFY_LEVEL_LOW], ==, p + 40);
+
+	/* ... and now below all three: straight to critical in one event. */
+	update_all(&u, p + 40, p + 40, p + 40);
+	g_assert_cmpint(oomn_genl_set_thresholds(f->genl, &u, NULL), ==, 0);
+	g_assert_true(wait_for(f, pressure_count_at_least, GUINT_TO_POINTER(2), 0));
+	ev = &g_array_index(f->pressure, struct oomn_pressure_event, 1);
+	g_assert_cmpint(ev->level, ==, OOM_NOTIFY_LEVEL_CRITICAL);
+	g_assert_cmpint(ev->prev_level, ==, OOM_NOTIFY_LEVEL_LOW);
+	g_assert_cmpint(oomn_genl_get_state(f->genl, &st), ==, 0);
+	g_assert_cmpint(st.level, ==, OOM_NOTIFY_LEVEL_CRITICAL);
+
+	/* Swap thresholds gate too: with no swap, only a 0 threshold can. */
+	memset(&u, 0, sizeof(u));
+	oomn_thresholds_update_set(&u, OOM_NOTIFY_T_SWAP_CRITICAL, 0);
+	g_assert_cmpint(oomn_genl_set_thresholds(f->genl, &u, NULL), ==, 0);
+	g_assert_true(wait_for(f, pressure_count_at_least, GUINT_TO_POINTER(3), 0));
+	ev = &g_array_index(f->pressure, struct oomn_pressure_event, 2);
+	g_assert_cmpint(ev->level, ==, OOM_NOTIFY_LEVEL_MEDIUM);
+
+	restore_defaults(f->genl);
+	g_assert_true(wait_for(f, pressure_count_at_least, GUINT_TO_POINTER(4), 0));
+	ev = &g_array_index(f->pressure, struct oomn_pressure_event, 3);
+	g_assert_cmpint(ev->level, ==, OOM_NOTIFY_LEVEL_NORMAL);
+	g_assert_cmpint(f->gaps, ==, 0);
+}
+
+/* Send a raw request; returns the kernel's error and its extack message. */
+static int raw_request(Fixture *f, uint8_t cmd, void (*fill)(struct nl_msg *), char **errmsg)
+{
+	struct nl_sock *sk = nl_socket_alloc();
+	struct nl_msg *msg = nlmsg_alloc();
+	char buf[8192];
+	int family, n, err = -EIO;
+	struct nlmsghdr *nlh;
+
+	g_assert_cmpint(genl_connect(sk), ==, 0);
+	family = genl_ctrl_resolve(sk, OOM_NOTIFY_FAMILY_NAME);
+	g_assert_cmpint(family, >, 0);
+	{
+		int one = 1;
+
+		g_assert_cmpint(setsockopt(nl_socket_get_fd(sk), SOL_NETLINK, NETLINK_EXT_ACK,
+					   &one, sizeof(one)), ==, 0);
+	}
+	genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_ACK, cmd, 1);
+	if (fill)
+		fill(msg);
+	g_assert_cmpint(nl_send_auto(sk, msg), >, 0);
+	/* a reply (GET_STATE) comes first, then the ack, each its own datagram */
+	for (int tries = 0; err == -EIO && tries < 4; tries++) {
+		n = recv(nl_socket_get_fd(sk), buf, sizeof(buf), 0);
+		g_assert_cmpint(n, >, 0);
+		for (nlh = (struct nlmsghdr *)buf; nlmsg_ok(nlh, n); nlh = nlmsg_next(nlh, &n)) {
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				g_assert_cmpint(oomn_genl_parse_ack(nlh, &err, errmsg), ==, 0);
+				g_test_message("raw request %u: %d (%s)", cmd, err,
+					       errmsg && *errmsg ? *errmsg : "no message");
+				break;
+			}
+		}
+	}
+	nlmsg_free(msg);
+	nl_socket_free(sk);
+	return err;
+}
+
+static void fill_empty_nest(struct nl_msg *msg)
+{
+	struct nlattr *n = nla_nest_start(msg, OOM_NOTIFY_A_THRESHOLDS);
+
+	nla_nest_end_keep_empty(msg, n);
+}
+
+static void fill_output_attr(struct nl_msg *msg)
+{
+	nla_put_u32(msg, OOM_NOTIFY_A_LEVEL, 3);
+}
+
+static void fill_unknown_attr(struct nl_msg *msg)
+{
+	nla_put_u32(msg, OOM_NOTIFY_A_MAX + 5, 3);
+}
+
+static void fill_wrong_type(struct nl_msg *msg)
+{
+	struct nlattr *n = nla_nest_start(msg, OOM_NOTIFY_A_THRESHOLDS);
+
+	nla_put_u64(msg, OOM_NOTIFY_T_MEM_LOW, 100);
+	nla_nest_end(msg, n);
+}
+
+/* Nonsense is refused with a reason, and changes nothing. */
+static void test_thresholds_invalid(Fixture *f, gconstpointer data)
+{
+	struct oom_notify_thresholds def;
+	struct oomn_thresholds_update u;
+	struct oomn_state st;
+	g_autofree char *msg1 = NULL, *msg2 = NULL, *msg3 = NULL, *msg4 = NULL;
+	g_autofree char *msg5 = NULL, *msg6 = NULL, *msg7 = NULL, *msg8 = NULL;
+
+	g_assert_cmpint(oomn_genl_subscribe(f->genl, OOMN_GROUP_PRESSURE), ==, 0);
+
+	update_all(&u, 100, 200, 50);
+	g_assert_cmpint(oomn_genl_set_thresholds(f->genl, &u, &msg1), ==, -EINVAL);
+	g_assert_nonnull(msg1);
+	g_assert_nonnull(strstr(msg1, "memory thresholds must not rise"));
+
+	memset(&u, 0, sizeof(u));
+	oomn_thresholds_update_set(&u, OOM_NOTIFY_T_SWAP_CRITICAL, 900);
+	g_assert_cmpint(oomn_genl_set_thresholds(f->genl, &u, &msg2), ==, -EINVAL);
+	g_assert_nonnull(strstr(msg2, "swap thresholds must not rise"));
+
+	memset(&u, 0, sizeof(u));
+	oomn_thresholds_update_set(&u, OOM_NOTIFY_T_MEM_LOW, 1001);
+	/* the attribute policy's range check: ERANGE, with its message */
+	g_assert_cmpint(oomn_genl_set_thresholds(f->genl, &u, &msg3), ==, -ERANGE);
+	g_assert_nonnull(msg3);
+
+	memset(&u, 0, sizeof(u));
+	oomn_thresholds_update_set(&u, OOM_NOTIFY_T_HYSTERESIS, 201);
+	g_assert_cmpint(oomn_genl_set_thresholds(f->genl, &u, &msg4), ==, -ERANGE);
+	g_assert_nonnull(msg4);
+	g_test_message("kernel says: %s / %s", msg3, msg4);
+
+	g_assert_cmpint(raw_request(f, OOM_NOTIFY_CMD_SET_THRESHOLDS, fill_empty_nest, &msg5), ==, -EINVAL);
+	g_assert_nonnull(msg5);
+	g_assert_nonnull(strstr(msg5, "no threshold given"));
+	g_assert_cmpint(raw_request(f, OOM_NOTIFY_CMD_SET_THRESHOLDS, NULL, &msg8), ==, -EINVAL);
+	g_assert_cmpstr(msg8, ==, "thresholds attribute missing");
+	g_assert_cmpint(raw_request(f, OOM_NOTIFY_CMD_SET_THRESHOLDS, fill_wrong_type, &msg6), ==, -EINVAL);
+	/* strict validation: GET_STATE takes no attributes, unknown ones fail */
+	g_assert_cmpint(raw_request(f, OOM_NOTIFY_CMD_GET_STATE, fill_output_attr, &msg7), ==, -EINVAL);
+	g_assert_cmpint(raw_request(f, OOM_NOTIFY_CMD_GET_STATE, fill_unknown_attr, NULL), ==, -EINVAL);
+	g_assert_cmpint(raw_request(f, OOM_NOTIFY_CMD_PRESSURE_EVENT, NULL, NULL), ==, -EOPNOTSUPP);
+	g_assert_cmpint(raw_request(f, OOM_NOTIFY_CMD_GET_STATE, NULL, NULL), ==, 0);
+
+	g_assert_cmpint(oomn_genl_get_state(f->genl, &st), ==, 0);
+	oom_notify_thresholds_default(&def);
+	g_assert_cmpmem(&st.thresholds, sizeof(def), &def, sizeof(def));
+	g_assert_cmpint(st.level, ==, OOM_NOTIFY_LEVEL_NORMAL);
+	g_assert_true(wait_for(f, pressure_count_at_least, GUINT_TO_POINTER(0), 0));
+	g_assert_cmpuint(f->pressure->len, ==, 0);
+}
+
+/* What an unprivileged process may do: read and listen to levels; no more. */
+static void test_unprivileged(Fixture *f, gconstpointer data)
+{
+	int pfd[2], status;
+	int res[5];
+	pid_t pid;
+
+	g_assert_cmpint(pipe(pfd), ==, 0);
+	pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		struct oomn_thresholds_update u = { 0 };
+		struct oomn_state st;
+		OomnGenl *g = NULL;
+
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(99);
+		res[0] = oomn_genl_new(&g);
+		res[1] = g ? oomn_genl_get_state(g, &st) : -99;
+		oomn_thresholds_update_set(&u, OOM_NOTIFY_T_MEM_LOW, 500);
+		res[2] = g ? oomn_genl_set_thresholds(g, &u, NULL) : -99;
+		res[3] = g ? oomn_genl_subscribe(g, OOMN_GROUP_OOM) : -99;
+		res[4] = g ? oomn_genl_subscribe(g, OOMN_GROUP_PRESSURE) : -99;
+		if (write(pfd[1], res, sizeof(res)) != sizeof(res))
+			_exit(98);
+		_exit(0);
+	}
+	close(pfd[1]);
+	g_assert_cmpint(read(pfd[0], res, sizeof(res)), ==, sizeof(res));
+	close(pfd[0]);
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	g_assert_cmpint(res[0], ==, 0);
+	g_assert_cmpint(res[1], ==, 0);
+	g_assert_cmpint(res[2], ==, -EPERM);
+	g_assert_cmpint(res[3], ==, -EPERM);
+	g_assert_cmpint(res[4], ==, 0);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	GError *err = NULL;
+
+	/* cgroupfs wants one write(); g_file_set_contents() would rename */
+	int fd = open(path, O_WRONLY);
+
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(write(fd, text, strlen(text)), ==, (ssize_t)strlen(text));
+	close(fd);
+	g_assert_no_error(err);
+}
+
+/* A real kernel OOM kill inside a memory-limited cgroup reaches "oom". */
+static void test_oom_kill(Fixture *f, gconstpointer data)
+{
+	g_autofree char *cg = g_strdup_printf("/sys/fs/cgroup/oomn-test-%d", (int)getpid());
+	g_autofree char *procs = g_build_filename(cg, "cgroup.procs", NULL);
+	g_autofree char *max = g_build_filename(cg, "memory.max", NULL);
+	g_autofree char *swap_max = g_build_filename(cg, "memory.swap.max", NULL);
+	const struct oomn_oom_event *ev;
+	const char *hog = g_getenv("OOMN_HOG");
+	struct oomn_state st;
+	int status, sync_pipe[2];
+	pid_t pid;
+	char c;
+
+	g_assert_nonnull(hog);
+	g_assert_cmpint(oomn_genl_subscribe(f->genl, OOMN_GROUP_OOM), ==, 0);
+	g_assert_cmpint(oomn_genl_get_state(f->genl, &st), ==, 0);
+
+	write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+	g_assert_cmpint(mkdir(cg, 0755), ==, 0);
+	write_file(max, "32M");
+	if (g_file_test(swap_max, G_FILE_TEST_EXISTS))
+		write_file(swap_max, "0");
+
+	g_assert_cmpint(pipe(sync_pipe), ==, 0);
+	pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		/* wait until the parent moved us into the cgroup */
+		close(sync_pipe[1]);
+		if (read(sync_pipe[0], &c, 1) != 1)
+			_exit(97);
+		/* keep the TAP stream clean */
+		if (!freopen("/dev/null", "w", stdout))
+			_exit(95);
+		execl(hog, hog, "--max", "256", "--step", "4", "--hold", NULL);
+		_exit(96);
+	}
+	close(sync_pipe[0]);
+	{
+		g_autofree char *s = g_strdup_printf("%d", (int)pid);
+
+		write_file(procs, s);
+	}
+	g_assert_cmpint(write(sync_pipe[1], "x", 1), ==, 1);
+	close(sync_pipe[1]);
+
+	g_assert_true(wait_for(f, oom_count_at_least, GUINT_TO_POINTER(1), 120000));
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	g_assert_true(WIFSIGNALED(status));
+	g_assert_cmpint(WTERMSIG(status), ==, SIGKILL);
+
+	ev = &g_array_index(f->oom, struct oomn_oom_event, 0);
+	g_assert_cmpuint(ev->pid, ==, (uint32_t)pid);
+	g_assert_cmpuint(ev->tid, ==, (uint32_t)pid);
+	g_assert_cmpstr(ev->comm, ==, "oomn-hog");
+	g_assert_cmpuint(ev->uid, ==, getuid());
+	g_assert_cmpuint(ev->oom_seq, ==, st.oom_seq + 1);
+	g_assert_cmpuint(ev->lost, ==, 0);
+	/* it was killed at its 32 MiB limit, holding most of it */
+	g_assert_cmpuint(ev->anon_rss, >, 16 * MIB);
+	g_assert_cmpuint(ev->anon_rss, <=, 32 * MIB);
+	g_assert_cmpuint(ev->total_vm, >=, ev->anon_rss);
+	g_assert_cmpstr(ev->cgroup, ==, cg + strlen("/sys/fs/cgroup"));
+	{
+		struct stat sb;
+
+		g_assert_cmpint(stat(cg, &sb), ==, 0);
+		g_assert_cmpuint(ev->cgroup_id, ==, sb.st_ino);
+	}
+	g_assert_cmpint(oomn_genl_get_state(f->genl, &st), ==, 0);
+	g_assert_cmpuint(st.oom_seq, ==, ev->oom_seq);
+	g_assert_cmpint(rmdir(cg), ==, 0);
+	g_assert_cmpint(f->gaps, ==, 0);
+}
+
+static int run(const char *cmd)
+{
+	int status = -1;
+
+	g_assert_true(g_spawn_command_line_sync(cmd, NULL, NULL, &status, NULL));
+	return status;
+}
+
+/*
+ * Unload with a subscriber attached, then load again: the client sees the
+ * family go and come, re-joins by itself, and events flow again.
+ */
+static void test_unload_reload(Fixture *f, gconstpointer data)
+{
+	const char *module = g_getenv("OOMN_MODULE");
+	g_autofree char *insmod = g_strdup_printf("insmod %s", module);
+	struct oomn_thresholds_update u;
+	struct oomn_state st;
+
+	g_assert_nonnull(module);
+	g_assert_cmpint(oomn_genl_subscribe(f->genl, OOMN_GROUP_PRESSURE | OOMN_GROUP_OOM), ==, 0);
+
+	g_assert_cmpint(run("rmmod oom_notify"), ==, 0);
+	g_assert_true(wait_for(f, vanished_at_least, GUINT_TO_POINTER(1), 10000));
+	g_assert_cmpint(oomn_genl_get_state(f->genl, &st), ==, -ENOENT);
+
+	g_assert_cmpint(run(insmod), ==, 0);
+	g_assert_true(wait_for(f, appeared_at_least, GUINT_TO_POINTER(1), 10000));
+	g_assert_cmpint(oomn_genl_get_state(f->genl, &st), ==, 0);
+	g_assert_cmpuint(st.seq, ==, 0);	/* a new module instance */
+
+	update_all(&u, 999, 998, 997);
+	g_assert_cmpint(oomn_genl_set_thresholds(f->genl, &u, NULL), ==, 0);
+	g_assert_true(wait_for(f, last_level_is, GUINT_TO_POINTER(OOM_NOTIFY_LEVEL_CRITICAL), 5000));
+	g_assert_cmpuint(g_array_index(f->pressure, struct oomn_pressure_event, f->pressure->len - 1).seq,
+			 ==, 1);
+}
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+
+	if (getuid() != 0 || !g_getenv("OOMN_MODULE")) {
+		g_test_skip("needs root and the module loaded (run under tests/vm/run-vm.sh)");
+		return g_test_run();
+	}
+
+#define ADD(path, fn) g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+	ADD("/module/genl/resolve", test_resolve);
+	ADD("/module/state/meminfo", test_state_meminfo);
+	ADD("/module/thresholds/set", test_thresholds_set);
+	ADD("/module/thresholds/invalid", test_thresholds_invalid);
+	ADD("/module/access/unprivileged", test_unprivileged);
+	ADD("/module/pressure/ramp", test_pressure_ramp);
+	ADD("/module/oom/kill", test_oom_kill);
+	ADD("/module/unload/reload", test_unload_reload);
+	return g_test_run();
+}

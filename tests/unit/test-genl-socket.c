@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * OomnGenl on real generic netlink sockets. Needs no privilege and no
+ * module: without the module it checks the "not loaded" paths; with it (the
+ * VM suites) it also reads the state.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <netlink/attr.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+
+#include "oomn-genl.h"
+
+struct calls {
+	int pressure, oom, family, overflow, gap, invalid;
+};
+
+static void on_pressure(const struct oomn_pressure_event *ev, void *userdata)
+{
+	((struct calls *)userdata)->pressure++;
+}
+
+static void on_oom(const struct oomn_oom_event *ev, void *userdata)
+{
+	((struct calls *)userdata)->oom++;
+}
+
+static void on_family(bool appeared, void *userdata)
+{
+	((struct calls *)userdata)->family++;
+}
+
+static void on_overflow(void *userdata)
+{
+	((struct calls *)userdata)->overflow++;
+}
+
+static void on_gap(unsigned group, uint64_t expected, uint64_t got, void *userdata)
+{
+	((struct calls *)userdata)->gap++;
+}
+
+static void on_invalid(int error, const char *what, void *userdata)
+{
+	((struct calls *)userdata)->invalid++;
+}
+
+static const struct oomn_genl_handlers handlers = {
+	.on_pressure = on_pressure,
+	.on_oom = on_oom,
+	.on_family = on_family,
+	.on_overflow = on_overflow,
+	.on_gap = on_gap,
+	.on_invalid = on_invalid,
+};
+
+/* Opens with ALLOW_MISSING, or skips the test if netlink is unavailable. */
+static OomnGenl *open_or_skip(void)
+{
+	OomnGenl *g = NULL;
+	int r = oomn_genl_open(&g, OOMN_GENL_ALLOW_MISSING);
+
+	if (r == -EAFNOSUPPORT || r == -EPROTONOSUPPORT || r == -EACCES) {
+		g_test_skip("no generic netlink here");
+		return NULL;
+	}
+	g_assert_cmpint(r, ==, 0);
+	g_assert_nonnull(g);
+	return g;
+}
+
+static void test_open(void)
+{
+	_cleanup_(oomn_genl_freep) OomnGenl *g = NULL;
+	OomnGenl *strict = NULL;
+	struct oomn_thresholds_update u = {};
+	struct oomn_state s;
+	char *errmsg = (char *)"untouched";
+	int fd, r;
+
+	g = open_or_skip();
+	if (!g)
+		return;
+
+	fd = oomn_genl_event_fd(g);
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_true(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	g_assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+
+	r = oomn_genl_new(&strict);
+	if (!oomn_genl_has_family(g)) {
+		g_test_message("oom_notify is not loaded");
+		g_assert_cmpint(r, ==, -ENOENT);
+		g_assert_null(strict);
+		g_assert_cmpuint(oomn_genl_family_version(g), ==, 0);
+		g_assert_cmpint(oomn_genl_get_state(g, &s), ==, -ENOENT);
+		oomn_thresholds_update_set(&u, OOM_NOTIFY_T_HYSTERESIS, 10);
+		g_assert_cmpint(oomn_genl_set_thresholds(g, &u, &errmsg), ==, -ENOENT);
+		g_assert_null(errmsg);
+	} else {
+		g_test_message("oom_notify is loaded");
+		g_assert_cmpint(r, ==, 0);
+		g_assert_cmpuint(oomn_genl_family_version(g), ==, OOM_NOTIFY_FAMILY_VERSION);
+		g_assert_cmpint(oomn_genl_get_state(g, &s), ==, 0);
+		g_assert_cmpint(s.level, <=, OOM_NOTIFY_LEVEL_MAX);
+		g_assert_cmpuint(s.mem_total, >, 0);
+		g_assert_true(s.has_thresholds);
+		strict = oomn_genl_free(strict);
+	}
+
+	/* Invalid requests are refused before anything is sent. */
+	u = (struct oomn_thresholds_update){};
+	g_assert_cmpint(oomn_genl_set_thresholds(g, &u, &errmsg), ==, -EINVAL);
+	g_assert_null(errmsg);
+	g_assert_cmpint(oomn_genl_subscribe(g, 0), ==, -EINVAL);
+	g_assert_cmpint(oomn_genl_subscribe(g, 1u << 7), ==, -EINVAL);
+	g_assert_cmpint(oomn_genl_open(&strict, 1u << 9), ==, -EINVAL);
+
+	g_assert_null(oomn_genl_free(NULL));
+}
+
+static void test_subscribe_and_dispatch(void)
+{
+	_cleanup_(oomn_genl_freep) OomnGenl *g = NULL;
+	struct calls calls = {};
+	int r;
+
+	g = open_or_skip();
+	if (!g)
+		return;
+	oomn_genl_set_handlers(g, &handlers, &calls);
+
+	g_assert_cmpint(oomn_genl_subscribe(g, OOMN_GROUP_PRESSURE), ==, 0);
+	r = oomn_genl_subscribe(g, OOMN_GROUP_OOM);
+	if (oomn_genl_has_family(g) && geteuid() != 0) {
+		/* Kernels before 6.7 lack GENL_MCAST_CAP_NET_ADMIN: the group
+		 * is then open to all. */
+		if (r == 0)
+			g_test_message("this kernel lets anyone join \"oom\"");
+		else
+			g_assert_cmpint(r, ==, -EPERM);
+	} else
+		g_assert_cmpint(r, ==, 0);
+
+	/* Nothing pending: returns at once. */
+	g_assert_cmpint(oomn_genl_dispatch(g), ==, 0);
+	g_assert_cmpint(oomn_genl_unsubscribe(g, OOMN_GROUP_PRESSURE | OOMN_GROUP_OOM), ==, 0);
+	g_assert_cmpint(oomn_genl_unsubscribe(g, 1u << 7), ==, -EINVAL);
+	oomn_genl_set_handlers(g, NULL, NULL);
+	g_assert_cmpint(oomn_genl_dispatch(g), ==, 0);
+	g_assert_cmpint(calls.pressure + calls.oom + calls.family + calls.overflow +
+				calls.gap + calls.invalid,
+			==, 0);
+}
+
+/* Any process may unicast to our port: such messages must be ignored. */
+static void test_spoofed(void)
+{
+	_cleanup_(oomn_genl_freep) OomnGenl *g = NULL;
+	_cleanup_close_ int sk = -EBADF;
+	struct sockaddr_nl me = {}, self = { .nl_family = AF_NETLINK };
+	socklen_t len = sizeof(me);
+	struct calls calls = {};
+	struct nl_msg *m;
+	struct nlattr *grps, *grp;
+
+	g = open_or_skip();
+	if (!g)
+		return;
+	oomn_genl_set_handlers(g, &handlers, &calls);
+	g_assert_cmpint(oomn_genl_subscribe(g, OOMN_GROUP_PRESSURE), ==, 0);
+	g_assert_cmpint(getsockname(oomn_genl_event_fd(g), (struct sockaddr *)&me, &len), ==, 0);
+
+	sk = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	g_assert_cmpint(sk, >=, 0);
+	g_assert_cmpint(bind(sk, (struct sockaddr *)&self, sizeof(self)), ==, 0);
+
+	/* "oom_notify appeared", from a user process. */
+	m = nlmsg_alloc();
+	genlmsg_put(m, 0, 0, GENL_ID_CTRL, 0, 0, CTRL_CMD_NEWFAMILY, 2);
+	nla_put_u16(m, CTRL_ATTR_FAMILY_ID, 0x7ff0);
+	nla_put_string(m, CTRL_ATTR_FAMILY_NAME, OOM_NOTIFY_FAMILY_NAME);
+	nla_put_u32(m, CTRL_ATTR_VERSION, OOM_NOTIFY_FAMILY_VERSION);
+	grps = nla_nest_start(m, CTRL_ATTR_MCAST_GROUPS);
+	grp = nla_nest_start(m, 1);
+	nla_put_string(m, CTRL_ATTR_MCAST_GRP_NAME, OOM_NOTIFY_MCGRP_PRESSURE);
+	nla_put_u32(m, CTRL_ATTR_MCAST_GRP_ID, 30);
+	nla_nest_end(m, grp);
+	nla_nest_end(m, grps);
+	g_assert_cmpint(sendto(sk, nlmsg_hdr(m), nlmsg_hdr(m)->nlmsg_len, 0,
+			       (struct sockaddr *)&me, sizeof(me)),
+			==, (ssize_t)nlmsg_hdr(m)->nlmsg_len);
+	nlmsg_free(m);
+
+	g_assert_cmpint(oomn_genl_dispatch(g), ==, 0);
+	g_assert_cmpint(calls.family, ==, 0);
+	g_assert_cmpint(calls.invalid, ==, 0);
+
+	/* A truncated-looking datagram from a user is dropped silently too. */
+	{
+		char junk[3] = { 1, 2, 3 };
+
+		g_assert_cmpint(sendto(sk, junk, sizeof(junk), 0, (struct sockaddr *)&me,
+				       sizeof(me)),
+				==, 3);
+		g_assert_cmpint(oomn_genl_dispatch(g), ==, 0);
+		g_assert_cmpint(calls.invalid, ==, 0);
+	}
+}
+
+int main(int argc, char *argv[])
+{
+	g_test_init(&argc, &argv, NULL);
+
+	g_test_add_func("/core/genl/socket/open", test_open);
+	g_test_add_func("/core/genl/socket/dispatch", test_subscribe_and_dispatch);
+	g_test_add_func("/core/genl/socket/spoofed", test_spoofed);
+
+	return g_test_run();
+}
