@@ -64,7 +64,7 @@ done </lib/modules/load-order
 mkdir -p /job
 mount -t 9p -o "$NINEP_OPTS" job /job || fail "cannot mount the 9p tag 'job'"
 [ -r /job/vm.conf ] || fail "no vm.conf in the job directory"
-# Defines OOMN_KVER OOMN_OVERLAY OOMN_SWAP OOMN_CWD (POSIX-quoted by run-vm.sh).
+# Defines OOMN_KVER OOMN_OVERLAY OOMN_SWAP OOMN_CWD OOMN_PROJECT (POSIX-quoted by run-vm.sh).
 # shellcheck source=/dev/null
 . /job/vm.conf
 
@@ -73,7 +73,7 @@ if [ "$(uname -r)" != "$OOMN_KVER" ]; then
 fi
 
 # --- the new root ------------------------------------------------------------
-mkdir -p /lower /upper /newroot /cwdsave
+mkdir -p /lower /upper /newroot
 if [ "$OOMN_OVERLAY" = 1 ]; then
     # Host root read-only as the lower layer, a tmpfs as the upper layer: the
     # guest can write anywhere and nothing reaches the host.
@@ -86,27 +86,34 @@ else
     mount -t 9p -o "$HOST_OPTS" host /newroot || fail "cannot mount the 9p tag 'host'"
 fi
 
-# Fresh tmpfs on the usual scratch directories. If the host's working
-# directory lies under one of them, it would vanish; keep a bind mount of it
-# and put it back on top of the tmpfs at the same path.
-cwd_hidden=
-for d in /tmp /var/tmp /run; do
-    case "$OOMN_CWD/" in
-    "$d"/*) cwd_hidden=$d ;;
-    esac
+# Fresh tmpfs on the usual scratch directories. If the project's tree or the
+# host's working directory lies under one of them (a CI clone in /tmp), it
+# would vanish; keep bind mounts of them and put them back on top of the
+# tmpfs at the same paths.
+nkeep=0
+for p in "$OOMN_PROJECT" "$OOMN_CWD"; do
+    [ -n "$p" ] && [ -d "/newroot$p" ] || continue
+    for d in /tmp /var/tmp /run; do
+        case "$p/" in
+        "$d"/*)
+            nkeep=$((nkeep + 1))
+            mkdir -p "/keep$nkeep"
+            mount --bind "/newroot$p" "/keep$nkeep"
+            eval "keep_path_$nkeep=\$p"
+            ;;
+        esac
+    done
 done
-if [ -n "$cwd_hidden" ] && [ -d "/newroot$OOMN_CWD" ]; then
-    mount --bind "/newroot$OOMN_CWD" /cwdsave
-else
-    cwd_hidden=
-fi
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /newroot/tmp
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs /newroot/var/tmp
 mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs /newroot/run
-if [ -n "$cwd_hidden" ]; then
-    mkdir -p "/newroot$OOMN_CWD"
-    mount --move /cwdsave "/newroot$OOMN_CWD"
-fi
+i=1
+while [ "$i" -le "$nkeep" ]; do
+    eval "p=\$keep_path_$i"
+    mkdir -p "/newroot$p"
+    mount --move "/keep$i" "/newroot$p"
+    i=$((i + 1))
+done
 
 # Kernel file systems: fresh proc, the same sysfs/devtmpfs as ours.
 mount -t proc proc /newroot/proc

@@ -207,6 +207,8 @@ if [ "$boot" = pvh ]; then
 fi
 
 cwd=$(pwd -P)
+# the project tree (tests/vm/..), kept visible in the guest like the cwd
+project=$(cd "$here/../.." && pwd -P)
 guest_job=/run/oomn-vm
 
 {
@@ -215,6 +217,7 @@ guest_job=/run/oomn-vm
     echo "OOMN_OVERLAY=$overlay"
     echo "OOMN_SWAP=$([ -n "$swap" ] && echo 1 || echo 0)"
     echo "OOMN_CWD=$(q "$cwd")"
+    echo "OOMN_PROJECT=$(q "$project")"
 } >"$job/vm.conf"
 
 # Modules are copied into the job directory: the original path might be hidden
