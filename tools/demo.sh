@@ -3,8 +3,9 @@
 # kill in a memory-limited cgroup, while `oom-notify watch` prints events.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cli=build/clients/oom-notify/oom-notify
-hog=build/tests/tools/oomn-hog
+build=${OOMN_BUILD:-build}
+cli=$build/clients/oom-notify/oom-notify
+hog=$build/tests/tools/oomn-hog
 
 echo "== oom-notify status (kernel $(uname -r))"
 $cli status

@@ -77,7 +77,7 @@ static void print_resync(struct watch *w, const char *why)
 		return;
 	}
 	refresh_swap_total(w);
-	if (st.level >= w->o->min_level || !w->fmt.json)
+	if ((int)st.level >= w->o->min_level || !w->fmt.json)
 		format_state(stdout, &w->fmt, &st);
 }
 
@@ -88,7 +88,7 @@ static void on_pressure(const struct oomn_pressure_event *ev, void *userdata)
 	if (!(w->o->events & CLI_EVENTS_PRESSURE))
 		return;
 	/* A fall below the filter is shown too, so a reader sees it end. */
-	if (ev->level < w->o->min_level && ev->prev_level < w->o->min_level)
+	if ((int)ev->level < w->o->min_level && (int)ev->prev_level < w->o->min_level)
 		return;
 	format_pressure(stdout, &w->fmt, ev);
 }
