@@ -19,6 +19,7 @@
 #include <linux/cgroup.h>
 #include <linux/jiffies.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/percpu.h>
 #include <linux/sched/signal.h>
 #include <linux/shrinker.h>
@@ -241,6 +242,11 @@ static struct oom_notify_tp oom_notify_tps[] = {
 
 static bool oom_notify_fast_hooks;
 
+/* For comparison runs: without them only reclaim and the timer notice. */
+static bool alloc_hooks = true;
+module_param(alloc_hooks, bool, 0444);
+MODULE_PARM_DESC(alloc_hooks, "Probe page allocations and frees (default: on)");
+
 bool oom_notify_hooks_active(void)
 {
 	return oom_notify_fast_hooks;
@@ -278,6 +284,8 @@ static int oom_notify_tps_register(void)
 	for (i = 0; i < ARRAY_SIZE(oom_notify_tps); i++) {
 		struct oom_notify_tp *t = &oom_notify_tps[i];
 
+		if (!t->required && !alloc_hooks)
+			continue;
 		ret = t->tp ? tracepoint_probe_register(t->tp, t->probe, NULL) :
 			      -ENOENT;
 		if (ret && t->required) {
