@@ -199,23 +199,21 @@ int main(int argc, char **argv)
 	for (int i = 0; i < done; i++)
 		after_avg += after[i] / 1024.0;
 	after_avg /= done;
-	if (json)
-		printf("{\"runs\":%d,\"upper_us\":{\"p50\":%.0f,\"p99\":%.0f,\"max\":%.0f},"
-		       "\"lower_us\":{\"p50\":%.0f,\"p99\":%.0f},"
-		       "\"kernel_to_subscriber_us\":{\"p50\":%.0f,\"p99\":%.0f},"
-		       "\"touched_after_crossing_kib_avg\":%.0f}\n",
-		       done, pct(hi, done, 0.5), pct(hi, done, 0.99), pct(hi, done, 1.0),
-		       pct(lo, done, 0.5), pct(lo, done, 0.99), pct(kern, done, 0.5), pct(kern, done, 0.99),
-		       after_avg);
-	else
-		printf("runs %d\n"
-		       "crossing -> event at subscriber, upper bound: p50 %.0f us, p99 %.0f us, max %.0f us\n"
-		       "crossing -> event at subscriber, lower bound: p50 %.0f us, p99 %.0f us\n"
-		       "kernel evaluation -> subscriber receipt:       p50 %.0f us, p99 %.0f us\n"
-		       "memory touched after the crossing before the event: %.0f KiB on average\n",
-		       done, pct(hi, done, 0.5), pct(hi, done, 0.99), pct(hi, done, 1.0),
-		       pct(lo, done, 0.5), pct(lo, done, 0.99), pct(kern, done, 0.5), pct(kern, done, 0.99),
-		       after_avg);
+	/* pct() sorts in place: take every figure once, then print. */
+	double hi50 = pct(hi, done, 0.5), hi99 = pct(hi, done, 0.99), himax = pct(hi, done, 1.0);
+	double lo50 = pct(lo, done, 0.5), lo99 = pct(lo, done, 0.99);
+	double k50 = pct(kern, done, 0.5), k99 = pct(kern, done, 0.99);
+
+	printf(json ? "{\"runs\":%d,\"upper_us\":{\"p50\":%.0f,\"p99\":%.0f,\"max\":%.0f},"
+		      "\"lower_us\":{\"p50\":%.0f,\"p99\":%.0f},"
+		      "\"kernel_to_subscriber_us\":{\"p50\":%.0f,\"p99\":%.0f},"
+		      "\"touched_after_crossing_kib_avg\":%.0f}\n"
+		    : "runs %d\n"
+		      "crossing -> event at subscriber, upper bound: p50 %.0f us, p99 %.0f us, max %.0f us\n"
+		      "crossing -> event at subscriber, lower bound: p50 %.0f us, p99 %.0f us\n"
+		      "kernel evaluation -> subscriber receipt:       p50 %.0f us, p99 %.0f us\n"
+		      "memory touched after the crossing before the event: %.0f KiB on average\n",
+	       done, hi50, hi99, himax, lo50, lo99, k50, k99, after_avg);
 	oomn_genl_free(g);
 	return 0;
 }
