@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What oomn-source.c (the object, selection and fallback) shares with the
+ * three sources: oomn-source-kernel.c, oomn-source-psi.c (with the cgroup
+ * watches) and oomn-source-meminfo.c (the poll timer, also the psi source's
+ * drift timer).
+ */
+#pragma once
+
+#include <stdarg.h>
+
+#include "oomn-source.h"
+#include "oomn-source-logic.h"
+
+/* The psi source's drift timer: PSI wakes it at once on a stall, the timer
+ * only sees recovery and MemAvailable sinking without any stall (anonymous
+ * memory eating free pages before reclaim starts). Its schedule is the
+ * meminfo one with the minimum times 10 and the maximum times 3: 1 s near a
+ * level change or while raised, backing off to 30 s. */
+#define OOMN_PSI_TIMER_MIN_FACTOR 10
+#define OOMN_PSI_TIMER_MAX_FACTOR 3
+
+struct oomn_source_cgroup {
+	OomnSource *source;
+	char *name; /* "/a/b", as the module reports cgroups */
+	char *dir;  /* <cgroup_root>/a/b */
+	int pressure_fd;
+	sd_event_source *pressure_io;
+	int events_wd; /* inotify watch on memory.events, -1: none */
+	struct oomn_memory_events events;
+	bool events_known;
+	enum oom_notify_level level;
+	uint64_t seq;
+};
+
+struct OomnSource {
+	sd_event *event;
+	char *proc_root;
+	char *cgroup_root;
+	char **cgroup_paths; /* the config's, copied */
+	enum oomn_source_kind force;
+	struct oom_notify_thresholds thresholds;
+	bool want_oom;
+	struct oomn_source_handlers handlers;
+	void *userdata;
+
+	enum oomn_source_kind kind;
+	char *why;
+	struct oomn_pressure current;
+	uint64_t seq; /* the psi and meminfo sources' own sequence */
+	struct oomn_source_stats stats;
+	sd_event_source *announce; /* defers the first on_source */
+	bool starting;		   /* in oomn_source_new(): no handlers called */
+	int last_read_error;	   /* not to repeat the same warning every read */
+
+	/* kernel */
+	OomnGenl *genl;
+	sd_event_source *genl_io;
+	bool oom_subscribed;
+
+	/* psi: one fd per trigger ("some", "full") */
+	int psi_fd[2];
+	sd_event_source *psi_io[2];
+
+	/* the poll timer (meminfo source; psi source's drift timer) */
+	sd_event_source *timer;
+	uint64_t interval_min, interval_max;
+
+	/* cgroups (psi and meminfo sources) */
+	struct oomn_source_cgroup *cgroups;
+	size_t n_cgroups;
+	int inotify_fd;
+	sd_event_source *inotify_io;
+};
+
+/* oomn-source.c */
+void oomn_source_warn(OomnSource *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Makes *p the current state (system-wide) and calls on_pressure. */
+void oomn_source_report(OomnSource *s, const struct oomn_pressure *p);
+/* Switches kind and why; calls on_source unless the first one is still
+ * pending (then that one will carry the news). */
+void oomn_source_set_kind(OomnSource *s, enum oomn_source_kind kind, const char *why);
+/* Starts psi, else meminfo; @why_prefix says why the kernel is not used.
+ * Returns the kind started or a negative errno. */
+int oomn_source_fallback_start(OomnSource *s, const char *why_prefix, bool notify);
+void oomn_source_fallback_stop(OomnSource *s);
+uint64_t oomn_source_now_boottime(void);
+
+/* oomn-source-kernel.c */
+/* Opens the genl client. Returns 1 with the module present (state read into
+ * s->current), 0 without it, negative errno (with *ret_why) on failure. */
+int oomn_source_kernel_open(OomnSource *s, char **ret_why);
+void oomn_source_kernel_close(OomnSource *s);
+/* GET_STATE; reports it if @resync or the level changed. */
+int oomn_source_kernel_refresh(OomnSource *s, bool resync, uint32_t cause);
+
+/* oomn-source-psi.c */
+/* Writes the system triggers; on failure returns negative errno and says
+ * why in *ret_why. */
+int oomn_source_psi_start(OomnSource *s, char **ret_why);
+void oomn_source_psi_stop(OomnSource *s);
+/* memory.events watches for every configured cgroup, plus memory.pressure
+ * triggers if @triggers. Problems with one cgroup are warnings. */
+int oomn_source_cgroups_start(OomnSource *s, bool triggers);
+void oomn_source_cgroups_stop(OomnSource *s);
+void oomn_source_cgroups_free(OomnSource *s);
+/* Re-evaluates the cgroups whose level is raised (recovery). */
+void oomn_source_cgroups_recheck(OomnSource *s);
+bool oomn_source_cgroups_raised(const OomnSource *s);
+
+/* oomn-source-meminfo.c */
+/* Reads meminfo and reports the level if it changed (or @resync); arms the
+ * timer per the schedule of the active kind. */
+int oomn_source_meminfo_evaluate(OomnSource *s, bool resync, uint32_t cause);
+/* The poll schedule's bounds for the active kind. */
+void oomn_source_timer_bounds(const OomnSource *s, uint64_t *ret_min, uint64_t *ret_max);
+/* Starts (or restarts at the minimum) the poll timer. */
+int oomn_source_timer_start(OomnSource *s);
+void oomn_source_timer_stop(OomnSource *s);
+/* Reads <proc_root>/meminfo for SwapTotal; warns on failure. */
+int oomn_source_read_meminfo(OomnSource *s, struct oomn_meminfo *ret);

@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The meminfo source end to end on a fake proc root: a real sd-event loop,
+ * a meminfo file rewritten under it. Time is the loop's own clock; the
+ * schedule is scaled down (1 ms .. 64 ms) with oomn_source_set_poll_intervals()
+ * and checked by the intervals it chose and the wakeups it made, never by
+ * how long anything took.
+ */
+#include "source-fixture.h"
+
+#define MS	 1000ULL
+#define TOTAL_KB 1000000ULL /* MemAvailable in per-mille is avail_kb / 1000 */
+
+static void start_meminfo(SourceFixture *f, char **cgroups)
+{
+	struct oomn_source_config cfg = sf_config(f, OOMN_SOURCE_MEMINFO);
+
+	cfg.cgroups = cgroups;
+	g_assert_cmpint(oomn_source_new(&f->s, f->e, &cfg, &sf_handlers, f), ==, 0);
+	g_assert_cmpint(oomn_source_kind(f->s), ==, OOMN_SOURCE_MEMINFO);
+	g_assert_cmpint(oomn_source_set_poll_intervals(f->s, 1 * MS, 64 * MS), ==, 0);
+	/* the choice is announced from the loop, not from oomn_source_new() */
+	g_assert_cmpuint(f->source_kind->len, ==, 0);
+	g_assert_true(sf_run_until(f, sf_sources_at_least, GUINT_TO_POINTER(1), 5000 * MS));
+	g_assert_cmpint(g_array_index(f->source_kind, enum oomn_source_kind, 0), ==,
+			OOMN_SOURCE_MEMINFO);
+}
+
+/* Levels as meminfo changes: each change once, in order, numbered. */
+static void test_levels(SourceFixture *f, gconstpointer data)
+{
+	static const struct {
+		guint64 avail_kb;
+		enum oom_notify_level level;
+	} steps[] = {
+		{ 190000, OOM_NOTIFY_LEVEL_LOW },
+		{ 140000, OOM_NOTIFY_LEVEL_MEDIUM },
+		{ 90000, OOM_NOTIFY_LEVEL_CRITICAL },
+		{ 130000, OOM_NOTIFY_LEVEL_MEDIUM }, /* 120 releases critical */
+		{ 800000, OOM_NOTIFY_LEVEL_NORMAL },
+	};
+	const struct oomn_pressure *cur;
+
+	sf_write_meminfo(f, TOTAL_KB, 800000);
+	start_meminfo(f, NULL);
+	cur = oomn_source_current(f->s);
+	g_assert_cmpint(cur->level, ==, OOM_NOTIFY_LEVEL_NORMAL);
+	g_assert_cmpuint(cur->mem_total, ==, TOTAL_KB * 1024);
+	g_assert_cmpuint(cur->mem_available, ==, 800000 * 1024);
+	g_assert_cmpint(cur->source, ==, OOMN_SOURCE_MEMINFO);
+	g_assert_null(cur->cgroup);
+
+	for (guint i = 0; i < G_N_ELEMENTS(steps); i++) {
+		const struct oomn_pressure *p;
+
+		sf_write_meminfo(f, TOTAL_KB, steps[i].avail_kb);
+		g_assert_true(
+			sf_run_until(f, sf_pressures_at_least, GUINT_TO_POINTER(i + 1), 5000 * MS));
+		p = sf_pressure(f, i);
+		g_assert_cmpint(p->level, ==, steps[i].level);
+		g_assert_cmpint(p->prev_level, ==,
+				i ? steps[i - 1].level : OOM_NOTIFY_LEVEL_NORMAL);
+		g_assert_cmpuint(p->seq, ==, i + 1);
+		g_assert_cmpuint(p->cause, ==, OOM_NOTIFY_CAUSE_TIMER);
+		g_assert_cmpuint(p->mem_available, ==, steps[i].avail_kb * 1024);
+		g_assert_cmpint(p->source, ==, OOMN_SOURCE_MEMINFO);
+		g_assert_false(p->resync);
+		g_assert_cmpstr(g_ptr_array_index(f->pressure_cgroup, i), ==, "");
+		g_assert_cmpint(oomn_source_current(f->s)->level, ==, steps[i].level);
+
+		if (steps[i].level == OOM_NOTIFY_LEVEL_CRITICAL) {
+			struct oomn_source_stats st;
+
+			/* within the hysteresis: several reads, no event */
+			sf_write_meminfo(f, TOTAL_KB, 115000);
+			oomn_source_get_stats(f->s, &st);
+			g_assert_true(sf_run_until(f, sf_wakeups_at_least,
+						   GUINT_TO_POINTER(st.timer_wakeups + 3),
+						   5000 * MS));
+			g_assert_cmpuint(f->pressure->len, ==, i + 1);
+			g_assert_cmpuint(oomn_source_current(f->s)->mem_available, ==,
+					 115000 * 1024);
+		}
+	}
+	g_assert_cmpuint(f->warnings->len, ==, 0);
+}
+
+/* Plentiful memory: the interval doubles up to the maximum and stays. */
+static void test_backoff(SourceFixture *f, gconstpointer data)
+{
+	static const uint64_t expected[] = { 2, 4, 8, 16, 32, 64, 64, 64 };
+	struct oomn_source_stats st, st0;
+	uint64_t end;
+	guint64 wakeups;
+
+	sf_write_meminfo(f, TOTAL_KB, 800000);
+	start_meminfo(f, NULL);
+
+	for (guint i = 0; i < G_N_ELEMENTS(expected); i++) {
+		oomn_source_get_stats(f->s, &st);
+		g_assert_true(sf_run_until(f, sf_wakeups_at_least,
+					   GUINT_TO_POINTER(st.timer_wakeups + 1), 5000 * MS));
+		oomn_source_get_stats(f->s, &st);
+		g_assert_cmpuint(st.interval_usec, ==, expected[i] * MS);
+	}
+
+	/* over 20 maximum intervals of the loop's clock, about 20 wakeups: not
+	 * the 1280 of polling at the minimum */
+	oomn_source_get_stats(f->s, &st0);
+	end = sf_now(f) + 20 * 64 * MS;
+	while (sf_now(f) < end)
+		g_assert_cmpint(sd_event_run(f->e, end - sf_now(f)), >=, 0);
+	oomn_source_get_stats(f->s, &st);
+	wakeups = st.timer_wakeups - st0.timer_wakeups;
+	g_test_message("%" G_GUINT64_FORMAT " wakeups over 20 maximum intervals", wakeups);
+	g_assert_cmpuint(wakeups, <=, 21);
+	g_assert_cmpuint(wakeups, >=, 1);
+	/* one read per wakeup, nothing else reads */
+	g_assert_cmpuint(st.meminfo_reads - st0.meminfo_reads, ==, wakeups);
+
+	/* within 5 % of RAM above the low threshold: back to the minimum */
+	sf_write_meminfo(f, TOTAL_KB, 240000);
+	oomn_source_get_stats(f->s, &st0);
+	g_assert_true(sf_run_until(f, sf_wakeups_at_least, GUINT_TO_POINTER(st0.timer_wakeups + 1),
+				   5000 * MS));
+	oomn_source_get_stats(f->s, &st);
+	g_assert_cmpuint(st.interval_usec, ==, 1 * MS);
+	g_assert_cmpuint(f->pressure->len, ==, 0);
+
+	/* plentiful again: doubling again */
+	sf_write_meminfo(f, TOTAL_KB, 800000);
+	g_assert_true(sf_run_until(f, sf_wakeups_at_least, GUINT_TO_POINTER(st.timer_wakeups + 3),
+				   5000 * MS));
+	oomn_source_get_stats(f->s, &st);
+	g_assert_cmpuint(st.interval_usec, >=, 4 * MS);
+
+	g_assert_cmpint(oomn_source_set_poll_intervals(f->s, 0, 10), ==, -EINVAL);
+	g_assert_cmpint(oomn_source_set_poll_intervals(f->s, 10, 9), ==, -EINVAL);
+}
+
+/* Odd contents: a warning (once per kind of trouble), no event, state kept. */
+static void test_bad_input(SourceFixture *f, gconstpointer data)
+{
+	g_autofree char *path = g_build_filename(f->proc, "meminfo", NULL);
+	struct oomn_pressure before;
+	struct oomn_source_stats st;
+	guint warnings;
+
+	sf_write_meminfo(f, TOTAL_KB, 190000);
+	start_meminfo(f, NULL);
+	before = *oomn_source_current(f->s);
+	g_assert_cmpint(before.level, ==, OOM_NOTIFY_LEVEL_LOW);
+
+	sf_write_proc(f, "meminfo", "MemTotal: lots\n");
+	g_assert_true(sf_run_until(f, sf_warnings_at_least, GUINT_TO_POINTER(1), 5000 * MS));
+	g_assert_true(sf_warned(f, "meminfo"));
+	/* more reads of the same bad file: no more warnings */
+	oomn_source_get_stats(f->s, &st);
+	g_assert_true(sf_run_until(f, sf_wakeups_at_least, GUINT_TO_POINTER(st.timer_wakeups + 3),
+				   5000 * MS));
+	g_assert_cmpuint(f->warnings->len, ==, 1);
+
+	sf_write_proc(f, "meminfo", "MemTotal: 1000 kB\nMemAvailable: 2000 kB\n");
+	g_assert_true(sf_run_until(f, sf_warnings_at_least, GUINT_TO_POINTER(2), 5000 * MS));
+	g_assert_true(sf_warned(f, "implausible"));
+
+	sf_write_proc(f, "meminfo",
+		      "MemTotal:       1000000 kB\nMemAvailable:    10"); /* truncated */
+	g_assert_true(sf_run_until(f, sf_warnings_at_least, GUINT_TO_POINTER(3), 5000 * MS));
+	g_assert_cmpint(g_unlink(path), ==, 0);
+	warnings = f->warnings->len;
+	g_assert_true(
+		sf_run_until(f, sf_warnings_at_least, GUINT_TO_POINTER(warnings + 1), 5000 * MS));
+	g_assert_true(sf_warned(f, "No such file"));
+
+	/* all along: nothing reported, the last good state kept */
+	g_assert_cmpuint(f->pressure->len, ==, 0);
+	g_assert_cmpint(oomn_source_current(f->s)->level, ==, OOM_NOTIFY_LEVEL_LOW);
+	g_assert_cmpuint(oomn_source_current(f->s)->mem_available, ==, before.mem_available);
+	g_assert_cmpint(oomn_source_refresh(f->s), <, 0);
+
+	/* good again: the level continues from the kept one */
+	sf_write_meminfo(f, TOTAL_KB, 90000);
+	g_assert_true(sf_run_until(f, sf_pressures_at_least, GUINT_TO_POINTER(1), 5000 * MS));
+	g_assert_cmpint(sf_pressure(f, 0)->prev_level, ==, OOM_NOTIFY_LEVEL_LOW);
+	g_assert_cmpint(sf_pressure(f, 0)->level, ==, OOM_NOTIFY_LEVEL_CRITICAL);
+	g_assert_cmpuint(sf_pressure(f, 0)->seq, ==, 1);
+}
+
+/* oomn_source_refresh() reads at once. */
+static void test_refresh(SourceFixture *f, gconstpointer data)
+{
+	sf_write_meminfo(f, TOTAL_KB, 800000);
+	start_meminfo(f, NULL);
+	g_assert_cmpint(oomn_source_set_poll_intervals(f->s, 10000 * MS, 10000 * MS), ==, 0);
+	sf_write_meminfo(f, TOTAL_KB, 140000);
+	g_assert_cmpint(oomn_source_refresh(f->s), ==, 0);
+	g_assert_cmpuint(f->pressure->len, ==, 1);
+	g_assert_cmpint(sf_pressure(f, 0)->level, ==, OOM_NOTIFY_LEVEL_MEDIUM);
+	g_assert_cmpuint(sf_pressure(f, 0)->cause, ==, OOM_NOTIFY_CAUSE_QUERY);
+	g_assert_cmpint(oomn_source_refresh(f->s), ==, 0);
+	g_assert_cmpuint(f->pressure->len, ==, 1);
+}
+
+static void make_cgroup(SourceFixture *f, const char *name, const char *events, const char *max,
+			const char *current)
+{
+	g_autofree char *dir = g_build_filename(f->cgroups, name, NULL);
+	g_autofree char *p_events = g_build_filename(dir, "memory.events", NULL);
+	g_autofree char *p_max = g_build_filename(dir, "memory.max", NULL);
+	g_autofree char *p_high = g_build_filename(dir, "memory.high", NULL);
+	g_autofree char *p_current = g_build_filename(dir, "memory.current", NULL);
+
+	g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+	sf_write_in_place(p_events, events);
+	sf_write_in_place(p_max, max);
+	sf_write_in_place(p_high, "max\n");
+	sf_write_in_place(p_current, current);
+}
+
+#define EVENTS(high, max, oom, kill)                                                               \
+	"low 0\nhigh " #high "\nmax " #max "\noom " #oom "\noom_kill " #kill "\noom_group_kill "   \
+									     "0\n"
+
+/* A cgroup's memory.events: OOM kills and limit hits, without polling. */
+static void test_cgroup_events(SourceFixture *f, gconstpointer data)
+{
+	char *cgroups[] = { "app.slice/db", "/gone/", "../escape", NULL };
+	g_autofree char *events =
+		g_build_filename(f->cgroups, "app.slice", "db", "memory.events", NULL);
+	const struct oomn_pressure *p;
+	struct oomn_source_stats st;
+
+	sf_write_meminfo(f, TOTAL_KB, 800000);
+	make_cgroup(f, "app.slice/db", EVENTS(0, 0, 2, 2), "33554432\n", "1048576\n");
+	start_meminfo(f, cgroups);
+	/* the missing cgroup and the one outside the root: warnings, not errors */
+	g_assert_true(sf_warned(f, "escape"));
+	g_assert_true(sf_warned(f, "gone"));
+	/* no polling: stretch the timer so that only inotify can wake us */
+	g_assert_cmpint(oomn_source_set_poll_intervals(f->s, 100000 * MS, 100000 * MS), ==, 0);
+	oomn_source_get_stats(f->s, &st);
+
+	/* the counts it started with are not news; an increase is */
+	sf_write_in_place(events, EVENTS(0, 0, 3, 4));
+	g_assert_true(sf_run_until(f, sf_ooms_at_least, GUINT_TO_POINTER(1), 5000 * MS));
+	g_assert_cmpuint(f->oom->len, ==, 1);
+	g_assert_cmpstr(g_ptr_array_index(f->oom_cgroup, 0), ==, "/app.slice/db");
+	g_assert_cmpuint(g_array_index(f->oom, struct oomn_oom_event, 0).pid, ==, 0);
+	g_assert_cmpuint(g_array_index(f->oom, struct oomn_oom_event, 0).lost, ==, 1);
+	g_assert_cmpuint(g_array_index(f->oom, struct oomn_oom_event, 0).oom_seq, ==, 4);
+	g_assert_cmpstr(g_array_index(f->oom, struct oomn_oom_event, 0).cgroup, ==,
+			"/app.slice/db");
+
+	/* memory.max hit with 31 of 32 MiB used: critical for that cgroup */
+	{
+		g_autofree char *cur =
+			g_build_filename(f->cgroups, "app.slice", "db", "memory.current", NULL);
+
+		sf_write_in_place(cur, "32505856\n");
+	}
+	sf_write_in_place(events, EVENTS(0, 1, 3, 4));
+	g_assert_true(sf_run_until(f, sf_pressures_at_least, GUINT_TO_POINTER(1), 5000 * MS));
+	p = sf_pressure(f, 0);
+	g_assert_cmpstr(g_ptr_array_index(f->pressure_cgroup, 0), ==, "/app.slice/db");
+	g_assert_cmpint(p->level, ==, OOM_NOTIFY_LEVEL_CRITICAL);
+	g_assert_cmpint(p->prev_level, ==, OOM_NOTIFY_LEVEL_NORMAL);
+	g_assert_cmpuint(p->mem_total, ==, 32 << 20);
+	g_assert_cmpuint(p->seq, ==, 1);
+	/* the system's level is another matter */
+	g_assert_cmpint(oomn_source_current(f->s)->level, ==, OOM_NOTIFY_LEVEL_NORMAL);
+	g_assert_null(oomn_source_current(f->s)->cgroup);
+
+	/* garbage: a warning, nothing else */
+	sf_write_in_place(events, "oom_kill banana\n");
+	g_assert_true(sf_run_until(f, sf_warnings_at_least, GUINT_TO_POINTER(f->warnings->len + 1),
+				   5000 * MS));
+	g_assert_true(sf_warned(f, "memory.events"));
+	sf_write_in_place(events, EVENTS(0, 1, 3, 5));
+	g_assert_true(sf_run_until(f, sf_ooms_at_least, GUINT_TO_POINTER(2), 5000 * MS));
+	g_assert_cmpuint(g_array_index(f->oom, struct oomn_oom_event, 1).lost, ==, 0);
+	g_assert_cmpuint(g_array_index(f->oom, struct oomn_oom_event, 1).oom_seq, ==, 5);
+	g_assert_cmpuint(f->pressure->len, ==, 1);
+
+	/* none of it took a timer wakeup */
+	{
+		struct oomn_source_stats now;
+
+		oomn_source_get_stats(f->s, &now);
+		g_assert_cmpuint(now.timer_wakeups, ==, st.timer_wakeups);
+	}
+}
+
+/* The selection: kernel, psi, meminfo; a forced one must be there. */
+static void test_select(SourceFixture *f, gconstpointer data)
+{
+	struct oomn_source_config cfg;
+
+	sf_write_meminfo(f, TOTAL_KB, 800000);
+
+	/* no module on this machine, no pressure/ in the fake root */
+	cfg = sf_config(f, OOMN_SOURCE_NONE);
+	g_assert_cmpint(oomn_source_new(&f->s, f->e, &cfg, &sf_handlers, f), ==, 0);
+	g_assert_cmpint(oomn_source_kind(f->s), ==, OOMN_SOURCE_MEMINFO);
+	g_assert_nonnull(strstr(oomn_source_why(f->s), "pressure/memory"));
+	g_assert_true(sf_run_until(f, sf_sources_at_least, GUINT_TO_POINTER(1), 5000 * MS));
+	g_assert_cmpstr(g_ptr_array_index(f->source_why, 0), ==, oomn_source_why(f->s));
+	f->s = oomn_source_free(f->s);
+
+	cfg = sf_config(f, OOMN_SOURCE_PSI);
+	g_assert_cmpint(oomn_source_new(&f->s, f->e, &cfg, &sf_handlers, f), ==, -ENOENT);
+	g_assert_null(f->s);
+	g_assert_true(sf_warned(f, "psi source forced but unavailable"));
+
+	if (access("/sys/module/oom_notify", F_OK) != 0) {
+		cfg = sf_config(f, OOMN_SOURCE_KERNEL);
+		g_assert_cmpint(oomn_source_new(&f->s, f->e, &cfg, &sf_handlers, f), <, 0);
+		g_assert_null(f->s);
+		g_assert_true(sf_warned(f, "kernel source forced but unavailable"));
+	}
+
+	/* no meminfo at all: nothing works */
+	cfg = sf_config(f, OOMN_SOURCE_MEMINFO);
+	cfg.proc_root = "/nonexistent";
+	g_assert_cmpint(oomn_source_new(&f->s, f->e, &cfg, &sf_handlers, f), ==, -ENOENT);
+
+	cfg = sf_config(f, OOMN_SOURCE_MEMINFO);
+	cfg.thresholds.mem[OOM_NOTIFY_LEVEL_CRITICAL] = 900;
+	g_assert_cmpint(oomn_source_new(&f->s, f->e, &cfg, &sf_handlers, f), ==, -EINVAL);
+	cfg = sf_config(f, 17);
+	g_assert_cmpint(oomn_source_new(&f->s, f->e, &cfg, &sf_handlers, f), ==, -EINVAL);
+	g_assert_cmpuint(f->pressure->len, ==, 0);
+
+	g_assert_cmpstr(oomn_source_kind_to_string(OOMN_SOURCE_KERNEL), ==, "kernel");
+	g_assert_cmpstr(oomn_source_kind_to_string(OOMN_SOURCE_PSI), ==, "psi");
+	g_assert_cmpstr(oomn_source_kind_to_string(OOMN_SOURCE_MEMINFO), ==, "meminfo");
+	g_assert_cmpstr(oomn_source_kind_to_string(OOMN_SOURCE_NONE), ==, "none");
+}
+
+int main(int argc, char *argv[])
+{
+	g_test_init(&argc, &argv, NULL);
+
+#define ADD(path, fn) g_test_add(path, SourceFixture, NULL, sf_setup, fn, sf_teardown)
+	ADD("/source/meminfo/levels", test_levels);
+	ADD("/source/meminfo/backoff", test_backoff);
+	ADD("/source/meminfo/bad-input", test_bad_input);
+	ADD("/source/meminfo/refresh", test_refresh);
+	ADD("/source/meminfo/cgroup-events", test_cgroup_events);
+	ADD("/source/select", test_select);
+	return g_test_run();
+}
