@@ -1,0 +1,536 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * org.oomnotify.Broker1: the vtable, its handlers and its signals. The
+ * contract is dbus/org.oomnotify.Broker1.xml; a bus test holds this file to it.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+#include "manager.h"
+
+/* Longest strings accepted from callers; anything longer is refused. */
+#define BUS_NAME_MAX 256     /* a process name, a rule name */
+#define BUS_REASON_MAX 1024
+#define BUS_CGROUP_MAX 4096
+#define BUS_DEADLINE_MAX_MSEC (60u * 60u * 1000u)
+
+static const char *const bus_level_names[] = {
+	[OOM_NOTIFY_LEVEL_NORMAL] = "normal",
+	[OOM_NOTIFY_LEVEL_LOW] = "low",
+	[OOM_NOTIFY_LEVEL_MEDIUM] = "medium",
+	[OOM_NOTIFY_LEVEL_CRITICAL] = "critical",
+};
+
+/* The same names as oomn_level_to_string(), one scale everywhere. */
+const char *bus_level_to_string(enum oom_notify_level level)
+{
+	if ((unsigned)level < ELEMENTSOF(bus_level_names))
+		return bus_level_names[level];
+	return "normal";
+}
+
+static const char *bus_source_string(const Manager *m)
+{
+	const char *s = oomn_source_kind_to_string(m->pressure.source);
+
+	return s ? s : "none";
+}
+
+static uint64_t bus_now_usec(clockid_t clock)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int bus_check_string(const char *s, size_t max, const char *what, sd_bus_error *error)
+{
+	if (strlen(s) > max)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+					 "%s is longer than %zu bytes", what, max);
+	return 0;
+}
+
+/* Identity of the caller, from the bus's own credentials for its connection. */
+static int bus_sender_identity(sd_bus_message *msg, uint32_t *ret_pid, uint32_t *ret_uid,
+			       char *comm, sd_bus_error *error)
+{
+	sd_bus_creds *creds = NULL;
+	const char *c = NULL;
+	pid_t pid;
+	uid_t uid;
+	int r;
+
+	r = sd_bus_query_sender_creds(msg,
+				      SD_BUS_CREDS_PID | SD_BUS_CREDS_UID | SD_BUS_CREDS_EUID |
+					      SD_BUS_CREDS_COMM | SD_BUS_CREDS_AUGMENT,
+				      &creds);
+	if (r < 0)
+		return sd_bus_error_set_errnof(error, r, "Cannot get the caller's credentials: %m");
+
+	r = sd_bus_creds_get_pid(creds, &pid);
+	if (r >= 0) {
+		/* dbus-daemon's UnixUserID is the uid of the connecting socket. */
+		r = sd_bus_creds_get_euid(creds, &uid);
+		if (r < 0)
+			r = sd_bus_creds_get_uid(creds, &uid);
+	}
+	if (r < 0) {
+		sd_bus_creds_unref(creds);
+		return sd_bus_error_set_errnof(error, r, "The bus did not tell the caller's pid and uid: %m");
+	}
+	if (comm) {
+		comm[0] = '\0';
+		if (sd_bus_creds_get_comm(creds, &c) >= 0 && c)
+			(void)snprintf(comm, OOMN_REGISTRY_COMM_MAX + 1, "%s", c);
+	}
+	*ret_pid = (uint32_t)pid;
+	*ret_uid = (uint32_t)uid;
+	sd_bus_creds_unref(creds);
+	return 0;
+}
+
+/* The killer's methods: root only, checked here as well as by bus policy. */
+static int bus_check_root(sd_bus_message *msg, sd_bus_error *error)
+{
+	uint32_t pid, uid;
+	int r;
+
+	r = bus_sender_identity(msg, &pid, &uid, NULL, error);
+	if (r < 0)
+		return r;
+	if (uid != 0)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+					 "Only root may call %s", sd_bus_message_get_member(msg));
+	return 0;
+}
+
+/* Properties */
+
+static int property_get_level(sd_bus *bus, const char *path, const char *interface,
+			      const char *property, sd_bus_message *reply, void *userdata,
+			      sd_bus_error *error)
+{
+	Manager *m = userdata;
+
+	return sd_bus_message_append(reply, "s", bus_level_to_string(m->pressure.level));
+}
+
+static int property_get_source(sd_bus *bus, const char *path, const char *interface,
+			       const char *property, sd_bus_message *reply, void *userdata,
+			       sd_bus_error *error)
+{
+	return sd_bus_message_append(reply, "s", bus_source_string(userdata));
+}
+
+static int property_get_figure(sd_bus *bus, const char *path, const char *interface,
+			       const char *property, sd_bus_message *reply, void *userdata,
+			       sd_bus_error *error)
+{
+	Manager *m = userdata;
+	uint64_t v;
+
+	if (strcmp(property, "Sequence") == 0)
+		v = m->seq;
+	else if (strcmp(property, "MemTotal") == 0)
+		v = m->pressure.mem_total;
+	else if (strcmp(property, "MemAvailable") == 0)
+		v = m->pressure.mem_available;
+	else if (strcmp(property, "SwapTotal") == 0)
+		v = m->pressure.swap_total;
+	else if (strcmp(property, "SwapFree") == 0)
+		v = m->pressure.swap_free;
+	else
+		return -EINVAL;
+	return sd_bus_message_append(reply, "t", v);
+}
+
+static int property_get_version(sd_bus *bus, const char *path, const char *interface,
+				const char *property, sd_bus_message *reply, void *userdata,
+				sd_bus_error *error)
+{
+	return sd_bus_message_append(reply, "u", OOMN_BROKER_VERSION);
+}
+
+/* Methods for applications */
+
+static int method_register(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	Manager *m = userdata;
+	char comm[OOMN_REGISTRY_COMM_MAX + 1];
+	uint32_t band, flags, pid, uid;
+	uint64_t id;
+	int r;
+
+	r = sd_bus_message_read(msg, "uu", &band, &flags);
+	if (r < 0)
+		return r;
+	if (!oomn_registry_band_valid(band))
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+					 "Band %" PRIu32 " is out of range 0..%u", band, OOMN_BAND_MAX);
+	if (!oomn_registry_flags_valid(flags))
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+					 "Unknown flags 0x%" PRIx32, flags & ~OOMN_CLIENT_FLAGS_ALL);
+
+	r = bus_sender_identity(msg, &pid, &uid, comm, error);
+	if (r < 0)
+		return r;
+
+	r = oomn_registry_register(m->registry, sd_bus_message_get_sender(msg), pid, uid, comm,
+				   band, flags, &id);
+	if (r == -EDQUOT)
+		return sd_bus_error_setf(error, OOMN_ERROR_LIMITS_EXCEEDED,
+					 "Too many registrations for uid %" PRIu32, uid);
+	if (r == -ENOSPC)
+		return sd_bus_error_set(error, OOMN_ERROR_LIMITS_EXCEEDED,
+					"Too many registrations");
+	if (r == -EINVAL)
+		return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid registration");
+	if (r < 0)
+		return r;
+	if (r == 0)
+		log_info("Registered %s: pid %" PRIu32 " (%s), uid %" PRIu32 ", band %" PRIu32
+			 ", flags 0x%" PRIx32,
+			 sd_bus_message_get_sender(msg), pid, comm, uid, band, flags);
+
+	return sd_bus_reply_method_return(msg, "t", id);
+}
+
+static int method_unregister(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	Manager *m = userdata;
+
+	if (oomn_registry_unregister(m->registry, sd_bus_message_get_sender(msg)) < 0)
+		return sd_bus_error_set(error, OOMN_ERROR_NOT_REGISTERED, "Not registered");
+	return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_relieved(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	_cleanup_free_ char *notifier = NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *sig = NULL;
+	Manager *m = userdata;
+	struct oomn_client *c;
+	uint64_t freed;
+	int checkpointed, r;
+
+	r = sd_bus_message_read(msg, "tb", &freed, &checkpointed);
+	if (r < 0)
+		return r;
+
+	c = oomn_registry_find_name(m->registry, sd_bus_message_get_sender(msg));
+	if (!c)
+		return sd_bus_error_set(error, OOMN_ERROR_NOT_REGISTERED, "Not registered");
+	r = oomn_registry_take_notice(m->registry, c->name, &notifier);
+	if (r == -ESRCH)
+		return sd_bus_error_set(error, OOMN_ERROR_NO_NOTICE, "No KillPending notice is pending");
+	if (r < 0)
+		return r;
+
+	log_info("Candidate pid %" PRIu32 " answered: freed %" PRIu64 " bytes%s", c->pid, freed,
+		 checkpointed ? ", checkpointed" : "");
+
+	r = sd_bus_message_new_signal(m->bus, &sig, OOMN_BROKER_PATH, OOMN_BROKER_INTERFACE,
+				      "CandidateAnswered");
+	if (r >= 0 && notifier) /* else the killer has gone: tell everyone */
+		r = sd_bus_message_set_destination(sig, notifier);
+	if (r >= 0)
+		r = sd_bus_message_append(sig, "utb", c->pid, freed, checkpointed);
+	if (r >= 0)
+		r = sd_bus_send(m->bus, sig, NULL);
+	if (r < 0)
+		log_warning_errno(r, "Failed to relay CandidateAnswered: %m");
+
+	return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_get_state(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	Manager *m = userdata;
+	int r;
+
+	/* A caller asking is a reason to look again (it may update the state). */
+	r = oomn_source_refresh(m->source);
+	if (r < 0)
+		log_warning_errno(r, "Failed to refresh the source: %m");
+
+	return sd_bus_reply_method_return(msg, "stttttst", bus_level_to_string(m->pressure.level),
+					  m->seq, m->pressure.mem_total, m->pressure.mem_available,
+					  m->pressure.swap_total, m->pressure.swap_free,
+					  bus_source_string(m), m->pressure.timestamp_ns);
+}
+
+static int method_list_clients(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	Manager *m = userdata;
+	struct oomn_client *c;
+	int r;
+
+	r = sd_bus_message_new_method_return(msg, &reply);
+	if (r < 0)
+		return r;
+	r = sd_bus_message_open_container(reply, 'a', "(tuussuu)");
+	if (r < 0)
+		return r;
+	for (size_t i = 0; (c = oomn_registry_get(m->registry, i)); i++) {
+		r = sd_bus_message_append(reply, "(tuussuu)", c->id, c->pid, c->uid, c->name,
+					  c->comm, c->band, c->flags);
+		if (r < 0)
+			return r;
+	}
+	r = sd_bus_message_close_container(reply);
+	if (r < 0)
+		return r;
+	return sd_bus_send(NULL, reply, NULL);
+}
+
+/* Methods for the killer */
+
+static int method_notify_candidate(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	Manager *m = userdata;
+	uint32_t pid, deadline_msec;
+	uint64_t deadline_usec;
+	const char *reason, *name = "";
+	struct oomn_client *c;
+	int n, r;
+
+	r = sd_bus_message_read(msg, "uus", &pid, &deadline_msec, &reason);
+	if (r < 0)
+		return r;
+	r = bus_check_root(msg, error);
+	if (r < 0)
+		return r;
+	if (pid == 0)
+		return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "pid 0");
+	if (deadline_msec == 0 || deadline_msec > BUS_DEADLINE_MAX_MSEC)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+					 "Deadline must be 1..%u ms", BUS_DEADLINE_MAX_MSEC);
+	r = bus_check_string(reason, BUS_REASON_MAX, "reason", error);
+	if (r < 0)
+		return r;
+
+	deadline_usec = bus_now_usec(CLOCK_BOOTTIME) + (uint64_t)deadline_msec * 1000u;
+	n = oomn_registry_mark_notice(m->registry, pid, sd_bus_message_get_sender(msg),
+				      deadline_usec);
+	if (n < 0)
+		return n;
+
+	for (size_t i = 0; (c = oomn_registry_get(m->registry, i)); i++) {
+		_cleanup_(sd_bus_message_unrefp) sd_bus_message *sig = NULL;
+
+		if (c->pid != pid)
+			continue;
+		name = c->comm;
+		r = sd_bus_message_new_signal(m->bus, &sig, OOMN_BROKER_PATH,
+					      OOMN_BROKER_INTERFACE, "KillPending");
+		if (r >= 0)
+			r = sd_bus_message_set_destination(sig, c->name);
+		if (r >= 0)
+			r = sd_bus_message_append(sig, "uuts", pid, deadline_msec, deadline_usec,
+						  reason);
+		if (r >= 0)
+			r = sd_bus_send(m->bus, sig, NULL);
+		if (r < 0)
+			log_warning_errno(r, "Failed to send KillPending to %s: %m", c->name);
+	}
+
+	log_info("Candidate pid %" PRIu32 " (%s) noticed, deadline %" PRIu32 " ms, %d connection(s): %s",
+		 pid, name, deadline_msec, n, reason);
+	r = sd_bus_emit_signal(m->bus, OOMN_BROKER_PATH, OOMN_BROKER_INTERFACE, "KillAnnounced",
+			       "usuts", pid, name, deadline_msec, deadline_usec, reason);
+	if (r < 0)
+		log_warning_errno(r, "Failed to emit KillAnnounced: %m");
+
+	return sd_bus_reply_method_return(msg, "u", (uint32_t)n);
+}
+
+static int method_report_outcome(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	Manager *m = userdata;
+	const char *kind, *name, *cgroup, *rule, *reason;
+	uint32_t pid, uid;
+	uint64_t freed;
+	int r;
+
+	r = sd_bus_message_read(msg, "susussts", &kind, &pid, &name, &uid, &cgroup, &rule, &freed,
+				&reason);
+	if (r < 0)
+		return r;
+	r = bus_check_root(msg, error);
+	if (r < 0)
+		return r;
+	if (strcmp(kind, "killed") != 0 && strcmp(kind, "redeemed") != 0)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+					 "Unknown outcome \"%.32s\": killed or redeemed", kind);
+	if ((r = bus_check_string(name, BUS_NAME_MAX, "name", error)) < 0 ||
+	    (r = bus_check_string(cgroup, BUS_CGROUP_MAX, "cgroup", error)) < 0 ||
+	    (r = bus_check_string(rule, BUS_NAME_MAX, "rule", error)) < 0 ||
+	    (r = bus_check_string(reason, BUS_REASON_MAX, "reason", error)) < 0)
+		return r;
+
+	(void)oomn_registry_clear_notices(m->registry, pid);
+	log_info("Outcome for pid %" PRIu32 " (%s): %s, %s", pid, name, kind, reason);
+
+	if (kind[0] == 'k')
+		r = sd_bus_emit_signal(m->bus, OOMN_BROKER_PATH, OOMN_BROKER_INTERFACE, "Killed",
+				       "usussts", pid, name, uid, cgroup, rule, freed, reason);
+	else
+		r = sd_bus_emit_signal(m->bus, OOMN_BROKER_PATH, OOMN_BROKER_INTERFACE,
+				       "Redeemed", "uss", pid, name, reason);
+	if (r < 0)
+		log_warning_errno(r, "Failed to emit the outcome: %m");
+
+	return sd_bus_reply_method_return(msg, NULL);
+}
+
+static const sd_bus_vtable bus_broker_vtable[] = {
+	SD_BUS_VTABLE_START(0),
+
+	SD_BUS_PROPERTY("Level", "s", property_get_level, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("Sequence", "t", property_get_figure, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("MemTotal", "t", property_get_figure, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("MemAvailable", "t", property_get_figure, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("SwapTotal", "t", property_get_figure, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("SwapFree", "t", property_get_figure, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("Source", "s", property_get_source, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY("Version", "u", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+
+	SD_BUS_METHOD_WITH_ARGS("Register", SD_BUS_ARGS("u", band, "u", flags),
+				SD_BUS_RESULT("t", id), method_register, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Unregister", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_unregister,
+				SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("Relieved", SD_BUS_ARGS("t", freed_bytes, "b", checkpointed),
+				SD_BUS_NO_RESULT, method_relieved, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("GetState", SD_BUS_NO_ARGS,
+				SD_BUS_RESULT("s", level, "t", sequence, "t", mem_total, "t",
+					      mem_available, "t", swap_total, "t", swap_free, "s",
+					      source, "t", timestamp_ns),
+				method_get_state, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("ListClients", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(tuussuu)", clients),
+				method_list_clients, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("NotifyCandidate",
+				SD_BUS_ARGS("u", pid, "u", deadline_msec, "s", reason),
+				SD_BUS_RESULT("u", notified), method_notify_candidate,
+				SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("ReportOutcome",
+				SD_BUS_ARGS("s", kind, "u", pid, "s", name, "u", uid, "s", cgroup,
+					    "s", rule, "t", freed, "s", reason),
+				SD_BUS_NO_RESULT, method_report_outcome, SD_BUS_VTABLE_UNPRIVILEGED),
+
+	SD_BUS_SIGNAL_WITH_ARGS("PressureChanged",
+				SD_BUS_ARGS("s", level, "s", prev_level, "t", seq, "t",
+					    mem_available, "t", mem_total, "t", swap_free, "t",
+					    swap_total, "s", source, "t", timestamp_ns),
+				0),
+	SD_BUS_SIGNAL_WITH_ARGS("CgroupPressureChanged",
+				SD_BUS_ARGS("s", cgroup, "s", level, "s", prev_level, "t",
+					    timestamp_ns),
+				0),
+	SD_BUS_SIGNAL_WITH_ARGS("KernelOomKill",
+				SD_BUS_ARGS("u", pid, "s", comm, "u", uid, "s", cgroup, "t",
+					    anon_rss, "t", oom_seq),
+				0),
+	SD_BUS_SIGNAL_WITH_ARGS("KillPending",
+				SD_BUS_ARGS("u", pid, "u", deadline_msec, "t",
+					    deadline_boottime_usec, "s", reason),
+				0),
+	SD_BUS_SIGNAL_WITH_ARGS("KillAnnounced",
+				SD_BUS_ARGS("u", pid, "s", name, "u", deadline_msec, "t",
+					    deadline_boottime_usec, "s", reason),
+				0),
+	SD_BUS_SIGNAL_WITH_ARGS("CandidateAnswered",
+				SD_BUS_ARGS("u", pid, "t", freed_bytes, "b", checkpointed), 0),
+	SD_BUS_SIGNAL_WITH_ARGS("Killed",
+				SD_BUS_ARGS("u", pid, "s", name, "u", uid, "s", cgroup, "s", rule,
+					    "t", freed, "s", reason),
+				0),
+	SD_BUS_SIGNAL_WITH_ARGS("Redeemed", SD_BUS_ARGS("u", pid, "s", name, "s", reason), 0),
+
+	SD_BUS_VTABLE_END,
+};
+
+int bus_broker_register(Manager *m)
+{
+	int r;
+
+	r = sd_bus_add_object_vtable(m->bus, NULL, OOMN_BROKER_PATH, OOMN_BROKER_INTERFACE,
+				     bus_broker_vtable, m);
+	if (r < 0)
+		return log_error_errno(r, "Failed to register %s: %m", OOMN_BROKER_PATH);
+	return 0;
+}
+
+int bus_broker_emit_pressure(Manager *m, bool level_changed)
+{
+	const struct oomn_pressure *p = &m->pressure;
+	int r;
+
+	if (!m->bus)
+		return 0;
+	if (level_changed) {
+		r = sd_bus_emit_signal(m->bus, OOMN_BROKER_PATH, OOMN_BROKER_INTERFACE,
+				       "PressureChanged", "sstttttst", bus_level_to_string(p->level),
+				       bus_level_to_string(p->prev_level), m->seq, p->mem_available,
+				       p->mem_total, p->swap_free, p->swap_total, bus_source_string(m),
+				       p->timestamp_ns);
+		if (r < 0)
+			return log_warning_errno(r, "Failed to emit PressureChanged: %m");
+		r = sd_bus_emit_properties_changed(m->bus, OOMN_BROKER_PATH, OOMN_BROKER_INTERFACE,
+						   "Level", "Sequence", "MemTotal", "MemAvailable",
+						   "SwapTotal", "SwapFree", NULL);
+	} else
+		r = sd_bus_emit_properties_changed(m->bus, OOMN_BROKER_PATH, OOMN_BROKER_INTERFACE,
+						   "MemTotal", "MemAvailable", "SwapTotal",
+						   "SwapFree", NULL);
+	if (r < 0)
+		return log_warning_errno(r, "Failed to emit PropertiesChanged: %m");
+	return 0;
+}
+
+int bus_broker_emit_cgroup_pressure(Manager *m, const struct oomn_pressure *p)
+{
+	int r;
+
+	if (!m->bus)
+		return 0;
+	r = sd_bus_emit_signal(m->bus, OOMN_BROKER_PATH, OOMN_BROKER_INTERFACE,
+			       "CgroupPressureChanged", "ssst", p->cgroup,
+			       bus_level_to_string(p->level), bus_level_to_string(p->prev_level),
+			       p->timestamp_ns);
+	if (r < 0)
+		return log_warning_errno(r, "Failed to emit CgroupPressureChanged: %m");
+	return 0;
+}
+
+int bus_broker_emit_source(Manager *m)
+{
+	int r;
+
+	if (!m->bus)
+		return 0;
+	r = sd_bus_emit_properties_changed(m->bus, OOMN_BROKER_PATH, OOMN_BROKER_INTERFACE,
+					   "Source", NULL);
+	if (r < 0)
+		return log_warning_errno(r, "Failed to emit PropertiesChanged: %m");
+	return 0;
+}
+
+int bus_broker_emit_oom(Manager *m, const struct oomn_oom_event *ev, const char *cgroup)
+{
+	int r;
+
+	if (!m->bus)
+		return 0;
+	r = sd_bus_emit_signal(m->bus, OOMN_BROKER_PATH, OOMN_BROKER_INTERFACE, "KernelOomKill",
+			       "usustt", ev->pid, ev->comm, ev->uid,
+			       cgroup ? cgroup : ev->cgroup, ev->anon_rss, ev->oom_seq);
+	if (r < 0)
+		return log_warning_errno(r, "Failed to emit KernelOomKill: %m");
+	return 0;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The broker: one sd-event loop that owns the event source, the bus
+ * connection, the registry and the signal handlers.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <inttypes.h>
+#include <stdint.h>
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "oomn-source.h"
+#include "registry.h"
+#include "selfprotect.h"
+
+#define OOMN_BROKER_NAME "org.oomnotify.Broker1"
+#define OOMN_BROKER_PATH "/org/oomnotify/Broker1"
+#define OOMN_BROKER_INTERFACE "org.oomnotify.Broker1"
+#define OOMN_BROKER_VERSION 1u
+
+#define OOMN_LMM_NAME "org.freedesktop.LowMemoryMonitor"
+#define OOMN_LMM_PATH "/org/freedesktop/LowMemoryMonitor"
+#define OOMN_LMM_INTERFACE "org.freedesktop.LowMemoryMonitor"
+
+/* Errors of our own; malformed arguments get org.freedesktop.DBus.Error.InvalidArgs. */
+#define OOMN_ERROR_NOT_REGISTERED "org.oomnotify.Error.NotRegistered"
+#define OOMN_ERROR_LIMITS_EXCEEDED "org.oomnotify.Error.LimitsExceeded"
+#define OOMN_ERROR_NO_NOTICE "org.oomnotify.Error.NoNotice"
+
+struct oomn_manager_config {
+	const char *bus_address; /* NULL: the system bus */
+	struct oomn_source_config source;
+	struct oomn_registry_limits limits;
+	bool own_lmm;
+	uint64_t poll_max_usec; /* 0: the source's default schedule */
+	struct oomn_selfprotect_config selfprotect;
+};
+
+typedef struct Manager {
+	sd_event *event;
+	sd_bus *bus;
+	OomnSource *source;
+	OomnRegistry *registry;
+
+	/* What the bus shows: the latest pressure and our own sequence. */
+	struct oomn_pressure pressure;
+	bool have_pressure;
+	uint64_t seq; /* PressureChanged signals sent, from 1 */
+
+	/* LowMemoryMonitor compatibility. */
+	bool lmm_owned;
+	uint64_t lmm_last_usec[4]; /* CLOCK_MONOTONIC of the last warning per level */
+	sd_event_source *lmm_repeat;
+} Manager;
+
+int manager_new(Manager **ret, const struct oomn_manager_config *cfg);
+Manager *manager_free(Manager *m);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
+int manager_run(Manager *m);
+
+/* bus-broker.c */
+int bus_broker_register(Manager *m);
+int bus_broker_emit_pressure(Manager *m, bool level_changed);
+int bus_broker_emit_source(Manager *m);
+int bus_broker_emit_cgroup_pressure(Manager *m, const struct oomn_pressure *p);
+int bus_broker_emit_oom(Manager *m, const struct oomn_oom_event *ev, const char *cgroup);
+const char *bus_level_to_string(enum oom_notify_level level);
+
+/* bus-lmm.c */
+int bus_lmm_register(Manager *m);
+int bus_lmm_request_name(Manager *m);
+void bus_lmm_pressure(Manager *m);
+void bus_lmm_done(Manager *m);

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "oomn-macro.h"
+#include "selfprotect.h"
+
+static int oomn_selfprotect_score_adj(int adj)
+{
+	_cleanup_close_ int fd = -EBADF;
+	char buf[16];
+	int n;
+
+	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%d\n", adj);
+	if (write(fd, buf, (size_t)n) != n)
+		return -errno;
+	return 0;
+}
+
+int oomn_selfprotect(const struct oomn_selfprotect_config *cfg)
+{
+	int ret = 0, r;
+
+	if (cfg->mlock) {
+		/* MCL_FUTURE: the event path then never page-faults on its heap. */
+		if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0) {
+			ret = -errno;
+			log_warning_errno(ret, "Failed to lock memory, continuing unlocked: %m");
+		} else
+			log_info("Memory locked (mlockall)");
+	}
+
+	if (cfg->set_score_adj) {
+		r = oomn_selfprotect_score_adj(cfg->score_adj);
+		if (r < 0) {
+			log_warning_errno(r, "Failed to set oom_score_adj to %d: %m", cfg->score_adj);
+			if (ret == 0)
+				ret = r;
+		} else
+			log_info("oom_score_adj set to %d", cfg->score_adj);
+	}
+	return ret;
+}

@@ -1,0 +1,1187 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * oom-notifyd on a private bus: a real dbus-daemon with the project's policy
+ * and the real daemon per test, its meminfo source reading a fake proc tree.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BROKER_NAME "org.oomnotify.Broker1"
+#define BROKER_PATH "/org/oomnotify/Broker1"
+#define BROKER_IFACE "org.oomnotify.Broker1"
+#define LMM_NAME "org.freedesktop.LowMemoryMonitor"
+#define LMM_PATH "/org/freedesktop/LowMemoryMonitor"
+#define NOBODY 65534
+#define TIMEOUT_MS 10000
+
+/* MemTotal 1000000 kB, no swap; the default thresholds are 20/15/10 %. */
+#define MEMINFO_NORMAL 800000
+#define MEMINFO_LOW 180000
+#define MEMINFO_MEDIUM 130000
+#define MEMINFO_CRITICAL 50000
+
+typedef struct {
+	bool permissive;    /* a bus policy that allows everything */
+	bool preown_lmm;    /* the test holds the LowMemoryMonitor name first */
+	const char *extra;  /* one more broker option, or NULL */
+	const char *extra2; /* its value */
+} Options;
+
+typedef struct {
+	char *tmpdir;
+	char *proc;
+	char *address;
+	GPid bus_pid;
+	GPid broker_pid;
+	GDBusConnection *conn;
+} Fixture;
+
+typedef struct {
+	char *member;
+	GVariant *params;
+} Signal;
+
+typedef struct {
+	GDBusConnection *conn;
+	guint id;
+	GPtrArray *signals; /* Signal* */
+} Recorder;
+
+/* Helpers */
+
+static const char *env_or_skip(const char *name)
+{
+	const char *v = g_getenv(name);
+
+	return v && *v ? v : NULL;
+}
+
+static void write_meminfo(Fixture *f, unsigned avail_kb)
+{
+	g_autofree char *path = g_build_filename(f->proc, "meminfo", NULL);
+	g_autofree char *tmp = g_strconcat(path, ".tmp", NULL);
+	g_autofree char *text = g_strdup_printf("MemTotal:       1000000 kB\n"
+						"MemFree:         %u kB\n"
+						"MemAvailable:    %u kB\n"
+						"SwapTotal:             0 kB\n"
+						"SwapFree:              0 kB\n",
+						avail_kb / 2, avail_kb);
+	g_autoptr(GError) error = NULL;
+
+	/* Atomically, so that the daemon never reads half a file. */
+	g_file_set_contents(tmp, text, -1, &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(g_rename(tmp, path), ==, 0);
+}
+
+static void iterate_for(unsigned ms)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
+
+	while (g_get_monotonic_time() < end) {
+		g_main_context_iteration(NULL, FALSE);
+		g_usleep(5000);
+	}
+}
+
+static gboolean name_has_owner(GDBusConnection *c, const char *name)
+{
+	g_autoptr(GVariant) r = NULL;
+	gboolean has = FALSE;
+
+	r = g_dbus_connection_call_sync(c, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+					"org.freedesktop.DBus", "NameHasOwner",
+					g_variant_new("(s)", name), G_VARIANT_TYPE("(b)"),
+					G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+	if (r)
+		g_variant_get(r, "(b)", &has);
+	return has;
+}
+
+static char *name_owner(GDBusConnection *c, const char *name)
+{
+	g_autoptr(GVariant) r = NULL;
+	char *owner = NULL;
+
+	r = g_dbus_connection_call_sync(c, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+					"org.freedesktop.DBus", "GetNameOwner",
+					g_variant_new("(s)", name), G_VARIANT_TYPE("(s)"),
+					G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+	if (r)
+		g_variant_get(r, "(s)", &owner);
+	return owner;
+}
+
+static GDBusConnection *connect_bus(Fixture *f)
+{
+	g_autoptr(GError) error = NULL;
+	GDBusConnection *c;
+
+	c = g_dbus_connection_new_for_address_sync(
+		f->address,
+		G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+			G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+		NULL, NULL, &error);
+	g_assert_no_error(error);
+	return c;
+}
+
+/* Calls a Broker1 method; returns the reply or NULL with *error set. */
+static GVariant *broker_call(GDBusConnection *c, const char *method, GVariant *args,
+			     GError **error)
+{
+	return g_dbus_connection_call_sync(c, BROKER_NAME, BROKER_PATH, BROKER_IFACE, method, args,
+					   NULL, G_DBUS_CALL_FLAGS_NONE, TIMEOUT_MS, NULL, error);
+}
+
+static GVariant *broker_call_ok(GDBusConnection *c, const char *method, GVariant *args)
+{
+	g_autoptr(GError) error = NULL;
+	GVariant *r = broker_call(c, method, args, &error);
+
+	g_assert_no_error(error);
+	return r;
+}
+
+static void assert_broker_error(GDBusConnection *c, const char *method, GVariant *args,
+				const char *error_name)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) r = broker_call(c, method, args, &error);
+	g_autofree char *remote = NULL;
+
+	g_assert_null(r);
+	g_assert_nonnull(error);
+	g_assert_true(g_dbus_error_is_remote_error(error));
+	remote = g_dbus_error_get_remote_error(error);
+	g_assert_cmpstr(remote, ==, error_name);
+}
+
+static GVariant *broker_property(GDBusConnection *c, const char *name)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) r = NULL;
+	GVariant *v;
+
+	r = g_dbus_connection_call_sync(c, BROKER_NAME, BROKER_PATH,
+					"org.freedesktop.DBus.Properties", "Get",
+					g_variant_new("(ss)", BROKER_IFACE, name),
+					G_VARIANT_TYPE("(v)"), G_DBUS_CALL_FLAGS_NONE, TIMEOUT_MS,
+					NULL, &error);
+	g_assert_no_error(error);
+	g_variant_get(r, "(v)", &v);
+	return v;
+}
+
+/* The daemon still answers. */
+static void assert_alive(Fixture *f)
+{
+	g_autoptr(GVariant) r = broker_call_ok(f->conn, "GetState", NULL);
+
+	g_assert_cmpstr(g_variant_get_type_string(r), ==, "(stttttst)");
+}
+
+/* Signal recording */
+
+static void signal_free(gpointer p)
+{
+	Signal *s = p;
+
+	g_free(s->member);
+	g_variant_unref(s->params);
+	g_free(s);
+}
+
+static void recorder_on_signal(GDBusConnection *c, const char *sender, const char *path,
+			       const char *iface, const char *member, GVariant *params,
+			       gpointer userdata)
+{
+	Recorder *rec = userdata;
+	Signal *s = g_new0(Signal, 1);
+
+	s->member = g_strdup(member);
+	s->params = g_variant_ref(params);
+	g_ptr_array_add(rec->signals, s);
+}
+
+static Recorder *recorder_new(GDBusConnection *c, const char *iface, const char *path)
+{
+	Recorder *rec = g_new0(Recorder, 1);
+
+	rec->conn = g_object_ref(c);
+	rec->signals = g_ptr_array_new_with_free_func(signal_free);
+	rec->id = g_dbus_connection_signal_subscribe(c, NULL, iface, NULL, path, NULL,
+						     G_DBUS_SIGNAL_FLAGS_NONE, recorder_on_signal,
+						     rec, NULL);
+	/* The match rule reaches the bus before any later call of ours. */
+	g_autoptr(GVariant) ping = g_dbus_connection_call_sync(
+		c, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.Peer",
+		"Ping", NULL, NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+	return rec;
+}
+
+static void recorder_free(Recorder *rec)
+{
+	g_dbus_connection_signal_unsubscribe(rec->conn, rec->id);
+	g_ptr_array_unref(rec->signals);
+	g_object_unref(rec->conn);
+	g_free(rec);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Recorder, recorder_free)
+
+/* Takes the first recorded @member, waiting up to @ms; NULL if none came. */
+static GVariant *recorder_take(Recorder *rec, const char *member, unsigned ms)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
+
+	for (;;) {
+		for (guint i = 0; i < rec->signals->len; i++) {
+			Signal *s = g_ptr_array_index(rec->signals, i);
+
+			if (strcmp(s->member, member) == 0) {
+				GVariant *v = g_variant_ref(s->params);
+
+				g_ptr_array_remove_index(rec->signals, i);
+				return v;
+			}
+		}
+		if (g_get_monotonic_time() >= end)
+			return NULL;
+		g_main_context_iteration(NULL, FALSE);
+		g_usleep(2000);
+	}
+}
+
+/* Fixture */
+
+static void write_bus_config(Fixture *f, const Options *o)
+{
+	const char *dbus_dir = g_getenv("OOMN_DBUS_DIR");
+	g_autofree char *path = g_build_filename(f->tmpdir, "bus.conf", NULL);
+	g_autofree char *policy = NULL;
+	g_autofree char *text = NULL;
+	g_autoptr(GError) error = NULL;
+
+	if (o && o->permissive)
+		/* Everything allowed: what the daemon checks by itself shows. */
+		policy = g_strdup("  <policy context=\"default\">\n"
+				  "    <allow user=\"*\"/>\n"
+				  "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
+				  "    <allow eavesdrop=\"true\"/>\n"
+				  "    <allow own=\"*\"/>\n"
+				  "  </policy>\n");
+	else
+		/* The system bus's default policy, then the project's files. */
+		policy = g_strdup_printf(
+			"  <policy context=\"default\">\n"
+			"    <allow user=\"*\"/>\n"
+			"    <deny own=\"*\"/>\n"
+			"    <deny send_type=\"method_call\"/>\n"
+			"    <allow send_type=\"signal\"/>\n"
+			"    <allow send_requested_reply=\"true\" send_type=\"method_return\"/>\n"
+			"    <allow send_requested_reply=\"true\" send_type=\"error\"/>\n"
+			"    <allow receive_type=\"method_call\"/>\n"
+			"    <allow receive_type=\"method_return\"/>\n"
+			"    <allow receive_type=\"error\"/>\n"
+			"    <allow receive_type=\"signal\"/>\n"
+			"    <allow send_destination=\"org.freedesktop.DBus\"\n"
+			"           send_interface=\"org.freedesktop.DBus\"/>\n"
+			"    <allow send_destination=\"org.freedesktop.DBus\"\n"
+			"           send_interface=\"org.freedesktop.DBus.Introspectable\"/>\n"
+			"    <allow send_destination=\"org.freedesktop.DBus\"\n"
+			"           send_interface=\"org.freedesktop.DBus.Properties\"/>\n"
+			"    <allow send_destination=\"org.freedesktop.DBus\"\n"
+			"           send_interface=\"org.freedesktop.DBus.Peer\"/>\n"
+			"  </policy>\n"
+			"  <include>%s/org.oomnotify.Broker1.conf</include>\n"
+			"  <include>%s/org.freedesktop.LowMemoryMonitor.oom-notify.conf</include>\n",
+			dbus_dir, dbus_dir);
+
+	text = g_strdup_printf(
+		"<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN\"\n"
+		" \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+		"<busconfig>\n"
+		"  <type>system</type>\n"
+		"  <listen>unix:path=%s/bus</listen>\n"
+		"  <auth>EXTERNAL</auth>\n"
+		"%s"
+		"</busconfig>\n",
+		f->tmpdir, policy);
+	g_file_set_contents(path, text, -1, &error);
+	g_assert_no_error(error);
+}
+
+/* A test that fails aborts before its teardown: take the children along. */
+static void child_die_with_parent(gpointer data)
+{
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static GPid spawn_with_stdout(char **argv, char **envp, GIOChannel **ret_out)
+{
+	g_autoptr(GError) error = NULL;
+	GPid pid;
+	int out;
+
+	g_spawn_async_with_pipes(NULL, argv, envp, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH,
+				 child_die_with_parent, NULL, &pid,
+				 NULL, &out, NULL, &error);
+	g_assert_no_error(error);
+	*ret_out = g_io_channel_unix_new(out);
+	g_io_channel_set_close_on_unref(*ret_out, TRUE);
+	return pid;
+}
+
+static void fixture_setup(Fixture *f, gconstpointer data)
+{
+	const Options *o = data;
+	const char *broker = env_or_skip("OOMN_BROKER");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GIOChannel) out = NULL;
+	g_autofree char *line = NULL;
+	g_autofree char *conf = NULL;
+	gint64 end;
+
+	g_assert_nonnull(broker);
+	g_assert_nonnull(g_getenv("OOMN_DBUS_DIR"));
+
+	f->tmpdir = g_dir_make_tmp("oomn-bus-XXXXXX", &error);
+	g_assert_no_error(error);
+	/* The unprivileged clients must reach the socket. */
+	g_assert_cmpint(g_chmod(f->tmpdir, 0755), ==, 0);
+	f->proc = g_build_filename(f->tmpdir, "proc", NULL);
+	g_assert_cmpint(g_mkdir(f->proc, 0755), ==, 0);
+	write_meminfo(f, MEMINFO_NORMAL);
+	write_bus_config(f, o);
+
+	conf = g_strdup_printf("--config-file=%s/bus.conf", f->tmpdir);
+	{
+		char *argv[] = { "dbus-daemon", conf, "--nofork", "--print-address=1", NULL };
+
+		f->bus_pid = spawn_with_stdout(argv, NULL, &out);
+	}
+	g_io_channel_read_line(out, &line, NULL, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_nonnull(line);
+	f->address = g_strdup_printf("unix:path=%s/bus", f->tmpdir);
+
+	{
+		const char *argv[16] = { broker,      "--bus-address", f->address, "--source",
+					 "meminfo",   "--proc-root",   f->proc,    "--no-mlock",
+					 "--oom-score-adj", "keep",   "--poll-max-ms", "50" };
+		int n = 12;
+
+		if (o && o->extra) {
+			argv[n++] = o->extra;
+			if (o->extra2)
+				argv[n++] = o->extra2;
+		}
+		argv[n] = NULL;
+
+		f->conn = connect_bus(f);
+		if (o && o->preown_lmm) {
+			g_autoptr(GVariant) r = g_dbus_connection_call_sync(
+				f->conn, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+				"org.freedesktop.DBus", "RequestName",
+				g_variant_new("(su)", LMM_NAME, 4 /* DO_NOT_QUEUE */),
+				G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+			g_assert_no_error(error);
+		}
+
+		g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+			      child_die_with_parent, NULL, &f->broker_pid, &error);
+		g_assert_no_error(error);
+	}
+
+	end = g_get_monotonic_time() + TIMEOUT_MS * 1000;
+	while (!name_has_owner(f->conn, BROKER_NAME)) {
+		g_assert_cmpint(g_get_monotonic_time(), <, end);
+		g_usleep(10000);
+	}
+}
+
+static int wait_exit(GPid pid)
+{
+	int status;
+
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	g_spawn_close_pid(pid);
+	return status;
+}
+
+static void fixture_teardown(Fixture *f, gconstpointer data)
+{
+	int status;
+
+	if (f->conn) {
+		g_dbus_connection_close_sync(f->conn, NULL, NULL);
+		g_clear_object(&f->conn);
+	}
+	if (f->broker_pid > 0) {
+		/* It must still be there, and stop cleanly: nothing crashed it. */
+		g_assert_cmpint(kill(f->broker_pid, SIGTERM), ==, 0);
+		status = wait_exit(f->broker_pid);
+		g_assert_true(WIFEXITED(status));
+		g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+	}
+	if (f->bus_pid > 0) {
+		(void)kill(f->bus_pid, SIGTERM);
+		(void)wait_exit(f->bus_pid);
+	}
+	if (f->tmpdir) {
+		g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", f->tmpdir);
+
+		(void)system(cmd);
+	}
+	g_free(f->tmpdir);
+	g_free(f->proc);
+	g_free(f->address);
+}
+
+/* Introspection equals the contract */
+
+static void describe_args(GString *s, GDBusArgInfo **args, const char *dir)
+{
+	for (guint i = 0; args && args[i]; i++)
+		g_string_append_printf(s, " %s %s:%s", dir, args[i]->name, args[i]->signature);
+}
+
+static gint compare_lines(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static char *describe_interface(const GDBusInterfaceInfo *iface)
+{
+	g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func(g_free);
+	GString *s = g_string_new(NULL);
+
+	for (guint i = 0; iface->methods && iface->methods[i]; i++) {
+		GString *l = g_string_new(NULL);
+
+		g_string_append_printf(l, "method %s", iface->methods[i]->name);
+		describe_args(l, iface->methods[i]->in_args, "in");
+		describe_args(l, iface->methods[i]->out_args, "out");
+		g_ptr_array_add(lines, g_string_free(l, FALSE));
+	}
+	for (guint i = 0; iface->signals && iface->signals[i]; i++) {
+		GString *l = g_string_new(NULL);
+
+		g_string_append_printf(l, "signal %s", iface->signals[i]->name);
+		describe_args(l, iface->signals[i]->args, "arg");
+		g_ptr_array_add(lines, g_string_free(l, FALSE));
+	}
+	for (guint i = 0; iface->properties && iface->properties[i]; i++) {
+		const GDBusPropertyInfo *p = iface->properties[i];
+
+		g_ptr_array_add(lines, g_strdup_printf("property %s %s %s%s", p->name, p->signature,
+						       p->flags & G_DBUS_PROPERTY_INFO_FLAGS_READABLE ? "r" : "",
+						       p->flags & G_DBUS_PROPERTY_INFO_FLAGS_WRITABLE ? "w" : ""));
+	}
+	g_ptr_array_sort(lines, compare_lines);
+	for (guint i = 0; i < lines->len; i++)
+		g_string_append_printf(s, "%s\n", (char *)g_ptr_array_index(lines, i));
+	return g_string_free(s, FALSE);
+}
+
+static void test_introspect(Fixture *f, gconstpointer data)
+{
+	g_autofree char *path = g_build_filename(g_getenv("OOMN_DBUS_DIR"), BROKER_NAME ".xml", NULL);
+	g_autofree char *contract_xml = NULL;
+	g_autofree char *live_xml = NULL;
+	g_autofree char *contract = NULL;
+	g_autofree char *live = NULL;
+	g_autoptr(GDBusNodeInfo) contract_node = NULL;
+	g_autoptr(GDBusNodeInfo) live_node = NULL;
+	g_autoptr(GVariant) r = NULL;
+	g_autoptr(GError) error = NULL;
+	GDBusInterfaceInfo *ci, *li;
+
+	g_file_get_contents(path, &contract_xml, NULL, &error);
+	g_assert_no_error(error);
+	contract_node = g_dbus_node_info_new_for_xml(contract_xml, &error);
+	g_assert_no_error(error);
+
+	r = g_dbus_connection_call_sync(f->conn, BROKER_NAME, BROKER_PATH,
+					"org.freedesktop.DBus.Introspectable", "Introspect", NULL,
+					G_VARIANT_TYPE("(s)"), G_DBUS_CALL_FLAGS_NONE, TIMEOUT_MS,
+					NULL, &error);
+	g_assert_no_error(error);
+	g_variant_get(r, "(s)", &live_xml);
+	live_node = g_dbus_node_info_new_for_xml(live_xml, &error);
+	g_assert_no_error(error);
+
+	ci = g_dbus_node_info_lookup_interface(contract_node, BROKER_IFACE);
+	li = g_dbus_node_info_lookup_interface(live_node, BROKER_IFACE);
+	g_assert_nonnull(ci);
+	g_assert_nonnull(li);
+	contract = describe_interface(ci);
+	live = describe_interface(li);
+	g_assert_cmpstr(live, ==, contract);
+
+	/* The compat object is there too, with low-memory-monitor's signal. */
+	g_clear_pointer(&r, g_variant_unref);
+	r = g_dbus_connection_call_sync(f->conn, BROKER_NAME, LMM_PATH,
+					"org.freedesktop.DBus.Introspectable", "Introspect", NULL,
+					G_VARIANT_TYPE("(s)"), G_DBUS_CALL_FLAGS_NONE, TIMEOUT_MS,
+					NULL, &error);
+	g_assert_no_error(error);
+	g_clear_pointer(&live_xml, g_free);
+	g_variant_get(r, "(s)", &live_xml);
+	g_assert_nonnull(strstr(live_xml, "<signal name=\"LowMemoryWarning\">"));
+}
+
+/* Pressure */
+
+static void assert_pressure(GVariant *v, const char *level, const char *prev, guint64 seq,
+			    unsigned avail_kb)
+{
+	const char *l, *p, *source;
+	guint64 s, avail, total, swap_free, swap_total, ts;
+
+	g_assert_nonnull(v);
+	g_variant_get(v, "(&s&sttttt&st)", &l, &p, &s, &avail, &total, &swap_free, &swap_total,
+		      &source, &ts);
+	g_assert_cmpstr(l, ==, level);
+	g_assert_cmpstr(p, ==, prev);
+	g_assert_cmpuint(s, ==, seq);
+	g_assert_cmpuint(avail, ==, (guint64)avail_kb * 1024);
+	g_assert_cmpuint(total, ==, 1000000ull * 1024);
+	g_assert_cmpuint(swap_total, ==, 0);
+	g_assert_cmpstr(source, ==, "meminfo");
+	g_assert_cmpuint(ts, >, 0);
+}
+
+static void assert_property_s(GDBusConnection *c, const char *name, const char *want)
+{
+	g_autoptr(GVariant) v = broker_property(c, name);
+
+	g_assert_cmpstr(g_variant_get_string(v, NULL), ==, want);
+}
+
+static void assert_property_t(GDBusConnection *c, const char *name, guint64 want)
+{
+	g_autoptr(GVariant) v = broker_property(c, name);
+
+	g_assert_cmpuint(g_variant_get_uint64(v), ==, want);
+}
+
+static void test_pressure(Fixture *f, gconstpointer data)
+{
+	g_autoptr(Recorder) rec = recorder_new(f->conn, BROKER_IFACE, BROKER_PATH);
+	g_autoptr(Recorder) props = recorder_new(f->conn, "org.freedesktop.DBus.Properties", BROKER_PATH);
+	g_autoptr(GVariant) v = NULL;
+	g_autoptr(GVariant) ver = NULL;
+
+	assert_property_s(f->conn, "Level", "normal");
+	assert_property_s(f->conn, "Source", "meminfo");
+	assert_property_t(f->conn, "Sequence", 0);
+	assert_property_t(f->conn, "MemTotal", 1000000ull * 1024);
+	ver = broker_property(f->conn, "Version");
+	g_assert_cmpuint(g_variant_get_uint32(ver), ==, 1);
+
+	/* The daemon notices the file by itself (no call of ours prompts it). */
+	write_meminfo(f, MEMINFO_LOW);
+	v = recorder_take(rec, "PressureChanged", TIMEOUT_MS);
+	assert_pressure(v, "low", "normal", 1, MEMINFO_LOW);
+	g_clear_pointer(&v, g_variant_unref);
+	assert_property_s(f->conn, "Level", "low");
+	assert_property_t(f->conn, "Sequence", 1);
+	assert_property_t(f->conn, "MemAvailable", (guint64)MEMINFO_LOW * 1024);
+	v = recorder_take(props, "PropertiesChanged", TIMEOUT_MS);
+	g_assert_nonnull(v);
+	g_clear_pointer(&v, g_variant_unref);
+
+	write_meminfo(f, MEMINFO_CRITICAL);
+	v = recorder_take(rec, "PressureChanged", TIMEOUT_MS);
+	assert_pressure(v, "critical", "low", 2, MEMINFO_CRITICAL);
+	g_clear_pointer(&v, g_variant_unref);
+
+	write_meminfo(f, MEMINFO_NORMAL);
+	v = recorder_take(rec, "PressureChanged", TIMEOUT_MS);
+	assert_pressure(v, "normal", "critical", 3, MEMINFO_NORMAL);
+	g_clear_pointer(&v, g_variant_unref);
+
+	/* GetState agrees with the properties. */
+	v = broker_call_ok(f->conn, "GetState", NULL);
+	{
+		const char *level, *source;
+		guint64 seq, total, avail, st, sf, ts;
+
+		g_variant_get(v, "(&sttttt&st)", &level, &seq, &total, &avail, &st, &sf, &source,
+			      &ts);
+		g_assert_cmpstr(level, ==, "normal");
+		g_assert_cmpuint(seq, ==, 3);
+		g_assert_cmpuint(total, ==, 1000000ull * 1024);
+		g_assert_cmpuint(avail, ==, (guint64)MEMINFO_NORMAL * 1024);
+		g_assert_cmpstr(source, ==, "meminfo");
+		g_assert_cmpuint(ts, >, 0);
+	}
+}
+
+/* LowMemoryMonitor compatibility */
+
+static void assert_warning(Recorder *rec, guint8 want)
+{
+	g_autoptr(GVariant) v = recorder_take(rec, "LowMemoryWarning", TIMEOUT_MS);
+	guint8 level;
+
+	g_assert_nonnull(v);
+	g_variant_get(v, "(y)", &level);
+	g_assert_cmpuint(level, ==, want);
+}
+
+static void test_lmm(Fixture *f, gconstpointer data)
+{
+	g_autoptr(Recorder) rec = NULL;
+	g_autofree char *lmm_owner = NULL;
+	g_autofree char *broker_owner = NULL;
+	g_autoptr(GVariant) none = NULL;
+	gint64 end = g_get_monotonic_time() + TIMEOUT_MS * 1000;
+
+	while (!name_has_owner(f->conn, LMM_NAME)) {
+		g_assert_cmpint(g_get_monotonic_time(), <, end);
+		g_usleep(10000);
+	}
+	lmm_owner = name_owner(f->conn, LMM_NAME);
+	broker_owner = name_owner(f->conn, BROKER_NAME);
+	g_assert_cmpstr(lmm_owner, ==, broker_owner);
+
+	rec = recorder_new(f->conn, LMM_NAME, LMM_PATH);
+	write_meminfo(f, MEMINFO_LOW);
+	assert_warning(rec, 50);
+	write_meminfo(f, MEMINFO_MEDIUM);
+	assert_warning(rec, 100);
+	write_meminfo(f, MEMINFO_CRITICAL);
+	assert_warning(rec, 255);
+	/* Back to normal is no warning, and a level is not repeated within 15 s. */
+	write_meminfo(f, MEMINFO_NORMAL);
+	iterate_for(300);
+	write_meminfo(f, MEMINFO_LOW);
+	iterate_for(500);
+	none = recorder_take(rec, "LowMemoryWarning", 0);
+	g_assert_null(none);
+}
+
+static void test_lmm_taken(Fixture *f, gconstpointer data)
+{
+	g_autofree char *owner = name_owner(f->conn, LMM_NAME);
+
+	/* Someone else (the test) holds it: the broker runs on without it. */
+	g_assert_cmpstr(owner, ==, g_dbus_connection_get_unique_name(f->conn));
+	write_meminfo(f, MEMINFO_LOW);
+	iterate_for(300);
+	assert_alive(f);
+	assert_property_s(f->conn, "Level", "low");
+	g_clear_pointer(&owner, g_free);
+	owner = name_owner(f->conn, LMM_NAME);
+	g_assert_cmpstr(owner, ==, g_dbus_connection_get_unique_name(f->conn));
+}
+
+static void test_no_lmm(Fixture *f, gconstpointer data)
+{
+	iterate_for(200);
+	g_assert_false(name_has_owner(f->conn, LMM_NAME));
+	assert_alive(f);
+}
+
+/* A real GMemoryMonitor application */
+
+typedef struct {
+	GString *out;
+	gboolean eof;
+} Output;
+
+static gboolean on_output(GIOChannel *ch, GIOCondition cond, gpointer userdata)
+{
+	Output *o = userdata;
+	char buf[256];
+	gsize n = 0;
+	GIOStatus st;
+
+	st = g_io_channel_read_chars(ch, buf, sizeof(buf), &n, NULL);
+	if (n > 0)
+		g_string_append_len(o->out, buf, (gssize)n);
+	if (st == G_IO_STATUS_EOF || st == G_IO_STATUS_ERROR || (cond & G_IO_HUP && n == 0)) {
+		o->eof = TRUE;
+		return G_SOURCE_REMOVE;
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static gboolean wait_output(Output *o, const char *want, unsigned ms)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
+
+	while (!strstr(o->out->str, want)) {
+		if (o->eof || g_get_monotonic_time() >= end)
+			return FALSE;
+		g_main_context_iteration(NULL, FALSE);
+		g_usleep(5000);
+	}
+	return TRUE;
+}
+
+static void test_gmm(Fixture *f, gconstpointer data)
+{
+	const char *client = g_getenv("OOMN_GMM_CLIENT");
+	g_autoptr(GIOChannel) out = NULL;
+	g_auto(GStrv) envp = g_get_environ();
+	Output o = { .out = g_string_new(NULL) };
+	char *argv[] = { (char *)client, NULL };
+	guint watch;
+	GPid pid;
+
+	g_assert_nonnull(client);
+	envp = g_environ_setenv(envp, "DBUS_SYSTEM_BUS_ADDRESS", f->address, TRUE);
+	envp = g_environ_setenv(envp, "GIO_USE_MEMORY_MONITOR", "dbus", TRUE);
+	pid = spawn_with_stdout(argv, envp, &out);
+	g_io_channel_set_flags(out, G_IO_FLAG_NONBLOCK, NULL);
+	g_io_channel_set_encoding(out, NULL, NULL);
+	watch = g_io_add_watch(out, G_IO_IN | G_IO_HUP | G_IO_ERR, on_output, &o);
+
+	g_assert_true(wait_output(&o, "ready", TIMEOUT_MS));
+	/* GMemoryMonitor watches the name and subscribes asynchronously; a
+	 * warning it misses is repeated by the broker 15 s later. */
+	iterate_for(1000);
+	write_meminfo(f, MEMINFO_LOW);
+	g_assert_true(wait_output(&o, "warning 50\n", 20000));
+	write_meminfo(f, MEMINFO_CRITICAL);
+	g_assert_true(wait_output(&o, "warning 255\n", 20000));
+	g_test_message("gmm-client said: %s", o.out->str);
+
+	g_source_remove(watch);
+	(void)kill(pid, SIGTERM);
+	(void)wait_exit(pid);
+	g_string_free(o.out, TRUE);
+}
+
+/* Registration */
+
+static gboolean clients_have(GDBusConnection *c, const char *name, guint32 *ret_pid,
+			     guint32 *ret_uid, guint32 *ret_band, guint32 *ret_flags, guint64 *ret_id)
+{
+	g_autoptr(GVariant) r = broker_call_ok(c, "ListClients", NULL);
+	g_autoptr(GVariantIter) it = NULL;
+	const char *n, *comm;
+	guint32 pid, uid, band, flags;
+	guint64 id;
+
+	g_variant_get(r, "(a(tuussuu))", &it);
+	while (g_variant_iter_next(it, "(tuu&s&suu)", &id, &pid, &uid, &n, &comm, &band, &flags)) {
+		if (strcmp(n, name) != 0)
+			continue;
+		if (ret_pid)
+			*ret_pid = pid;
+		if (ret_uid)
+			*ret_uid = uid;
+		if (ret_band)
+			*ret_band = band;
+		if (ret_flags)
+			*ret_flags = flags;
+		if (ret_id)
+			*ret_id = id;
+		return TRUE;
+	}
+	return FALSE;
+}
+
+static void test_register_creds(Fixture *f, gconstpointer data)
+{
+	const char *me = g_dbus_connection_get_unique_name(f->conn);
+	g_autoptr(GVariant) r = NULL;
+	guint32 pid = 0, uid = 1, band = 0, flags = 0;
+	guint64 id, id2, listed;
+
+	r = broker_call_ok(f->conn, "Register", g_variant_new("(uu)", 50, 1));
+	g_variant_get(r, "(t)", &id);
+	g_assert_cmpuint(id, >, 0);
+	g_assert_true(clients_have(f->conn, me, &pid, &uid, &band, &flags, &listed));
+	/* The bus's credentials, not anything the client said. */
+	g_assert_cmpuint(pid, ==, (guint32)getpid());
+	g_assert_cmpuint(uid, ==, (guint32)getuid());
+	g_assert_cmpuint(band, ==, 50);
+	g_assert_cmpuint(flags, ==, 1);
+	g_assert_cmpuint(listed, ==, id);
+
+	/* Again: an update, the same id. */
+	g_clear_pointer(&r, g_variant_unref);
+	r = broker_call_ok(f->conn, "Register", g_variant_new("(uu)", 80, 3));
+	g_variant_get(r, "(t)", &id2);
+	g_assert_cmpuint(id2, ==, id);
+	g_assert_true(clients_have(f->conn, me, NULL, NULL, &band, &flags, NULL));
+	g_assert_cmpuint(band, ==, 80);
+	g_assert_cmpuint(flags, ==, 3);
+
+	/* There is no way to name another pid: an extra argument is refused. */
+	assert_broker_error(f->conn, "Register", g_variant_new("(uuu)", 50, 1, 1),
+			    "org.freedesktop.DBus.Error.InvalidArgs");
+
+	g_clear_pointer(&r, g_variant_unref);
+	r = broker_call_ok(f->conn, "Unregister", NULL);
+	g_assert_false(clients_have(f->conn, me, NULL, NULL, NULL, NULL, NULL));
+	assert_broker_error(f->conn, "Unregister", NULL, "org.oomnotify.Error.NotRegistered");
+}
+
+static void test_register_disconnect(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GDBusConnection) c2 = connect_bus(f);
+	g_autofree char *name = g_strdup(g_dbus_connection_get_unique_name(c2));
+	g_autoptr(GVariant) r = broker_call_ok(c2, "Register", g_variant_new("(uu)", 0, 2));
+	gint64 end;
+
+	g_assert_true(clients_have(f->conn, name, NULL, NULL, NULL, NULL, NULL));
+	g_dbus_connection_close_sync(c2, NULL, NULL);
+
+	end = g_get_monotonic_time() + TIMEOUT_MS * 1000;
+	while (clients_have(f->conn, name, NULL, NULL, NULL, NULL, NULL)) {
+		g_assert_cmpint(g_get_monotonic_time(), <, end);
+		g_usleep(10000);
+	}
+}
+
+static void test_register_invalid(Fixture *f, gconstpointer data)
+{
+	GDBusConnection *c[3];
+	g_autoptr(GVariant) r = NULL;
+
+	assert_broker_error(f->conn, "Register", g_variant_new("(uu)", 101, 0),
+			    "org.freedesktop.DBus.Error.InvalidArgs");
+	assert_broker_error(f->conn, "Register", g_variant_new("(uu)", 50, 0x80),
+			    "org.freedesktop.DBus.Error.InvalidArgs");
+	assert_broker_error(f->conn, "Register", g_variant_new("(s)", "critical"),
+			    "org.freedesktop.DBus.Error.InvalidArgs");
+	assert_broker_error(f->conn, "Register", NULL, "org.freedesktop.DBus.Error.InvalidArgs");
+
+	/* --max-clients-per-uid 2: a third connection of ours is refused. */
+	for (unsigned i = 0; i < 3; i++)
+		c[i] = connect_bus(f);
+	r = broker_call_ok(c[0], "Register", g_variant_new("(uu)", 10, 0));
+	g_clear_pointer(&r, g_variant_unref);
+	r = broker_call_ok(c[1], "Register", g_variant_new("(uu)", 10, 0));
+	g_clear_pointer(&r, g_variant_unref);
+	assert_broker_error(c[2], "Register", g_variant_new("(uu)", 10, 0),
+			    "org.oomnotify.Error.LimitsExceeded");
+	/* An update is no new registration. */
+	r = broker_call_ok(c[1], "Register", g_variant_new("(uu)", 20, 1));
+	g_clear_pointer(&r, g_variant_unref);
+	/* Room again once one leaves. */
+	g_dbus_connection_close_sync(c[0], NULL, NULL);
+	for (gint64 end = g_get_monotonic_time() + TIMEOUT_MS * 1000;;) {
+		g_autoptr(GError) error = NULL;
+
+		r = broker_call(c[2], "Register", g_variant_new("(uu)", 10, 0), &error);
+		if (r)
+			break;
+		g_assert_cmpint(g_get_monotonic_time(), <, end);
+		g_usleep(10000);
+	}
+	for (unsigned i = 0; i < 3; i++)
+		g_object_unref(c[i]);
+	assert_alive(f);
+}
+
+/* The killer's methods */
+
+static void child_become_nobody(gpointer data)
+{
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+	if (setgroups(0, NULL) < 0 || setgid(NOBODY) < 0 || setuid(NOBODY) < 0)
+		_exit(99);
+}
+
+/* Runs dbus-send --print-reply as root or as nobody; returns its exit
+ * status, *ret_err its stderr. */
+static int run_dbus_send_to(Fixture *f, bool as_nobody, const char *dest, const char *path,
+			    const char *member, const char *arg1, const char *arg2,
+			    const char *arg3, char **ret_err)
+{
+	g_autofree char *bus = g_strdup_printf("--bus=%s", f->address);
+	g_autofree char *d = g_strdup_printf("--dest=%s", dest);
+	char *argv[] = { "dbus-send",   bus,           "--print-reply", d,    (char *)path,
+			 (char *)member, (char *)arg1, (char *)arg2,    (char *)arg3, NULL };
+	g_autoptr(GError) error = NULL;
+	int status;
+
+	g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH, as_nobody ? child_become_nobody : NULL,
+		     NULL, NULL, ret_err, &status, &error);
+	g_assert_no_error(error);
+	return status;
+}
+
+static int run_dbus_send(Fixture *f, bool as_nobody, const char *method, const char *arg1,
+			 const char *arg2, const char *arg3, char **ret_err)
+{
+	g_autofree char *member = g_strdup_printf(BROKER_IFACE ".%s", method);
+
+	return run_dbus_send_to(f, as_nobody, BROKER_NAME, BROKER_PATH, member, arg1, arg2, arg3,
+				ret_err);
+}
+
+static void test_killer_denied(Fixture *f, gconstpointer data)
+{
+	g_autofree char *err = NULL;
+	int status;
+
+	if (getuid() != 0) {
+		g_test_skip("needs root to run a client as another user");
+		return;
+	}
+
+	/* nobody may read the state... */
+	status = run_dbus_send(f, true, "GetState", NULL, NULL, NULL, &err);
+	g_assert_cmpint(status, ==, 0);
+	g_clear_pointer(&err, g_free);
+
+	/* ...but not act as the killer. */
+	status = run_dbus_send(f, true, "NotifyCandidate", "uint32:1", "uint32:1000", "string:x", &err);
+	g_assert_cmpint(status, !=, 0);
+	g_assert_nonnull(strstr(err, "org.freedesktop.DBus.Error.AccessDenied"));
+	g_clear_pointer(&err, g_free);
+
+	status = run_dbus_send(f, true, "ReportOutcome", "string:killed", "uint32:1", "string:x", &err);
+	g_assert_cmpint(status, !=, 0);
+	g_assert_nonnull(strstr(err, "org.freedesktop.DBus.Error.AccessDenied"));
+	g_clear_pointer(&err, g_free);
+
+	/* nor own the names. */
+	status = run_dbus_send_to(f, true, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+				  "org.freedesktop.DBus.RequestName", "string:" BROKER_NAME,
+				  "uint32:4", NULL, &err);
+	g_assert_cmpint(status, !=, 0);
+	g_assert_nonnull(strstr(err, "org.freedesktop.DBus.Error.AccessDenied"));
+	g_clear_pointer(&err, g_free);
+	status = run_dbus_send_to(f, true, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+				  "org.freedesktop.DBus.RequestName", "string:" LMM_NAME,
+				  "uint32:4", NULL, &err);
+	g_assert_cmpint(status, !=, 0);
+	g_assert_nonnull(strstr(err, "org.freedesktop.DBus.Error.AccessDenied"));
+	g_clear_pointer(&err, g_free);
+
+	/* root may. */
+	status = run_dbus_send(f, false, "NotifyCandidate", "uint32:1", "uint32:1000", "string:x", &err);
+	g_assert_cmpint(status, ==, 0);
+	assert_alive(f);
+}
+
+static void test_killer_denied_by_daemon(Fixture *f, gconstpointer data)
+{
+	g_autofree char *err = NULL;
+	int status;
+
+	if (getuid() != 0) {
+		g_test_skip("needs root to run a client as another user");
+		return;
+	}
+	/* The bus lets everything through here: the daemon refuses by itself. */
+	status = run_dbus_send(f, true, "NotifyCandidate", "uint32:1", "uint32:1000", "string:x", &err);
+	g_assert_cmpint(status, !=, 0);
+	g_assert_nonnull(strstr(err, "org.freedesktop.DBus.Error.AccessDenied"));
+	g_assert_nonnull(strstr(err, "Only root"));
+	assert_alive(f);
+}
+
+static void test_killer_notify(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GDBusConnection) cand = connect_bus(f);
+	g_autoptr(GDBusConnection) other = connect_bus(f);
+	g_autoptr(Recorder) killer_rec = recorder_new(f->conn, BROKER_IFACE, BROKER_PATH);
+	g_autoptr(Recorder) cand_rec = recorder_new(cand, BROKER_IFACE, BROKER_PATH);
+	g_autoptr(Recorder) other_rec = recorder_new(other, BROKER_IFACE, BROKER_PATH);
+	g_autoptr(GVariant) r = NULL;
+	g_autoptr(GVariant) v = NULL;
+	guint32 pid = (guint32)getpid(), n, p, msec;
+	guint64 deadline, freed;
+	const char *reason, *name;
+	gboolean ckpt;
+	struct timespec ts;
+
+	r = broker_call_ok(cand, "Register", g_variant_new("(uu)", 10, 3));
+	g_clear_pointer(&r, g_variant_unref);
+
+	r = broker_call_ok(f->conn, "NotifyCandidate", g_variant_new("(uus)", pid, 5000, "low on memory"));
+	g_variant_get(r, "(u)", &n);
+	g_assert_cmpuint(n, ==, 1);
+
+	/* The candidate gets its notice... */
+	v = recorder_take(cand_rec, "KillPending", TIMEOUT_MS);
+	g_assert_nonnull(v);
+	g_variant_get(v, "(uut&s)", &p, &msec, &deadline, &reason);
+	g_assert_cmpuint(p, ==, pid);
+	g_assert_cmpuint(msec, ==, 5000);
+	g_assert_cmpstr(reason, ==, "low on memory");
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	g_assert_cmpuint(deadline, >, (guint64)ts.tv_sec * 1000000);
+	g_assert_cmpuint(deadline, <=, (guint64)ts.tv_sec * 1000000 + 6000000);
+	g_clear_pointer(&v, g_variant_unref);
+
+	/* ...everyone the announcement, and only the candidate the notice. */
+	v = recorder_take(other_rec, "KillAnnounced", TIMEOUT_MS);
+	g_assert_nonnull(v);
+	g_variant_get(v, "(u&sut&s)", &p, &name, &msec, &deadline, &reason);
+	g_assert_cmpuint(p, ==, pid);
+	g_assert_cmpstr(name, !=, "");
+	g_assert_cmpuint(msec, ==, 5000);
+	g_clear_pointer(&v, g_variant_unref);
+	v = recorder_take(other_rec, "KillPending", 0);
+	g_assert_null(v);
+	v = recorder_take(killer_rec, "KillAnnounced", TIMEOUT_MS);
+	g_assert_nonnull(v);
+	g_clear_pointer(&v, g_variant_unref);
+
+	/* The answer goes back to the killer. */
+	r = broker_call_ok(cand, "Relieved", g_variant_new("(tb)", (guint64)4096, TRUE));
+	g_clear_pointer(&r, g_variant_unref);
+	v = recorder_take(killer_rec, "CandidateAnswered", TIMEOUT_MS);
+	g_assert_nonnull(v);
+	g_variant_get(v, "(utb)", &p, &freed, &ckpt);
+	g_assert_cmpuint(p, ==, pid);
+	g_assert_cmpuint(freed, ==, 4096);
+	g_assert_true(ckpt);
+	g_clear_pointer(&v, g_variant_unref);
+	assert_broker_error(cand, "Relieved", g_variant_new("(tb)", (guint64)1, FALSE),
+			    "org.oomnotify.Error.NoNotice");
+	assert_broker_error(other, "Relieved", g_variant_new("(tb)", (guint64)1, FALSE),
+			    "org.oomnotify.Error.NotRegistered");
+
+	/* Outcomes are re-emitted to all. */
+	r = broker_call_ok(f->conn, "ReportOutcome",
+			   g_variant_new("(susussts)", "redeemed", pid, "app", 0, "/app.slice",
+					 "rule-1", (guint64)0, "pressure fell"));
+	g_clear_pointer(&r, g_variant_unref);
+	v = recorder_take(other_rec, "Redeemed", TIMEOUT_MS);
+	g_assert_nonnull(v);
+	g_variant_get(v, "(u&s&s)", &p, &name, &reason);
+	g_assert_cmpuint(p, ==, pid);
+	g_assert_cmpstr(name, ==, "app");
+	g_assert_cmpstr(reason, ==, "pressure fell");
+	g_clear_pointer(&v, g_variant_unref);
+
+	r = broker_call_ok(f->conn, "ReportOutcome",
+			   g_variant_new("(susussts)", "killed", 4242, "hog", 1000, "/user.slice",
+					 "prefer-hogs", (guint64)1 << 30, "deadline passed"));
+	g_clear_pointer(&r, g_variant_unref);
+	v = recorder_take(other_rec, "Killed", TIMEOUT_MS);
+	g_assert_nonnull(v);
+	{
+		const char *cg, *rule;
+		guint32 uid;
+
+		g_variant_get(v, "(u&su&s&st&s)", &p, &name, &uid, &cg, &rule, &freed, &reason);
+		g_assert_cmpuint(p, ==, 4242);
+		g_assert_cmpstr(name, ==, "hog");
+		g_assert_cmpuint(uid, ==, 1000);
+		g_assert_cmpstr(cg, ==, "/user.slice");
+		g_assert_cmpstr(rule, ==, "prefer-hogs");
+		g_assert_cmpuint(freed, ==, (guint64)1 << 30);
+		g_assert_cmpstr(reason, ==, "deadline passed");
+	}
+	g_clear_pointer(&v, g_variant_unref);
+
+	/* A candidate nobody registered: announced, nobody noticed. */
+	r = broker_call_ok(f->conn, "NotifyCandidate", g_variant_new("(uus)", 999999, 100, "x"));
+	g_variant_get(r, "(u)", &n);
+	g_assert_cmpuint(n, ==, 0);
+	v = recorder_take(other_rec, "KillAnnounced", TIMEOUT_MS);
+	g_assert_nonnull(v);
+	g_variant_get(v, "(u&sut&s)", &p, &name, &msec, &deadline, &reason);
+	g_assert_cmpuint(p, ==, 999999);
+	g_assert_cmpstr(name, ==, "");
+}
+
+/* Malformed input */
+
+static void test_malformed(Fixture *f, gconstpointer data)
+{
+	const char *inval = "org.freedesktop.DBus.Error.InvalidArgs";
+	g_autofree char *huge = g_malloc(2 * 1024 * 1024 + 1);
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) r = NULL;
+
+	memset(huge, 'x', 2 * 1024 * 1024);
+	huge[2 * 1024 * 1024] = '\0';
+
+	assert_broker_error(f->conn, "ReportOutcome",
+			    g_variant_new("(susussts)", "bogus", 1, "", 0, "", "", (guint64)0, ""),
+			    inval);
+	assert_broker_error(f->conn, "ReportOutcome",
+			    g_variant_new("(susussts)", "killed", 1, "", 0, "", "", (guint64)0, huge),
+			    inval);
+	assert_broker_error(f->conn, "ReportOutcome",
+			    g_variant_new("(susussts)", "killed", 1, huge, 0, "", "", (guint64)0, ""),
+			    inval);
+	assert_broker_error(f->conn, "ReportOutcome", g_variant_new("(s)", "killed"), inval);
+	assert_broker_error(f->conn, "NotifyCandidate", g_variant_new("(uus)", 1, 1000, huge), inval);
+	assert_broker_error(f->conn, "NotifyCandidate", g_variant_new("(uus)", 0, 1000, "x"), inval);
+	assert_broker_error(f->conn, "NotifyCandidate", g_variant_new("(uus)", 1, 0, "x"), inval);
+	assert_broker_error(f->conn, "NotifyCandidate",
+			    g_variant_new("(uus)", 1, 0xffffffffu, "x"), inval);
+	assert_broker_error(f->conn, "NotifyCandidate", g_variant_new("(ssu)", "1", "2", 3), inval);
+	assert_broker_error(f->conn, "Relieved", g_variant_new("(tb)", (guint64)1, TRUE),
+			    "org.oomnotify.Error.NotRegistered");
+	assert_broker_error(f->conn, "GetState", g_variant_new("(s)", "normal"), inval);
+	assert_broker_error(f->conn, "NoSuchMethod", NULL,
+			    "org.freedesktop.DBus.Error.AccessDenied"); /* bus policy: unlisted member */
+
+	r = g_dbus_connection_call_sync(f->conn, BROKER_NAME, BROKER_PATH,
+					"org.freedesktop.DBus.Properties", "Set",
+					g_variant_new("(ssv)", BROKER_IFACE, "Level",
+						      g_variant_new_string("critical")),
+					NULL, G_DBUS_CALL_FLAGS_NONE, TIMEOUT_MS, NULL, &error);
+	g_assert_null(r);
+	g_assert_nonnull(error);
+	g_clear_error(&error);
+	r = g_dbus_connection_call_sync(f->conn, BROKER_NAME, BROKER_PATH,
+					"org.freedesktop.DBus.Properties", "Get",
+					g_variant_new("(ss)", BROKER_IFACE, "NoSuchProperty"),
+					NULL, G_DBUS_CALL_FLAGS_NONE, TIMEOUT_MS, NULL, &error);
+	g_assert_null(r);
+	g_assert_nonnull(error);
+
+	assert_alive(f);
+	assert_property_s(f->conn, "Level", "normal");
+}
+
+static const Options opt_default = { 0 };
+static const Options opt_permissive = { .permissive = true };
+static const Options opt_preown_lmm = { .preown_lmm = true };
+static const Options opt_no_lmm = { .extra = "--no-lmm" };
+static const Options opt_limit = { .extra = "--max-clients-per-uid", .extra2 = "2" };
+
+int main(int argc, char *argv[])
+{
+	g_test_init(&argc, &argv, NULL);
+
+	if (!g_find_program_in_path("dbus-daemon") || !g_find_program_in_path("dbus-send")) {
+		g_test_skip("dbus-daemon or dbus-send is not installed");
+		return g_test_run();
+	}
+
+#define ADD(path, opt, fn) g_test_add(path, Fixture, &opt, fixture_setup, fn, fixture_teardown)
+	ADD("/bus/introspect", opt_default, test_introspect);
+	ADD("/bus/pressure", opt_default, test_pressure);
+	ADD("/bus/lmm/warnings", opt_default, test_lmm);
+	ADD("/bus/lmm/taken", opt_preown_lmm, test_lmm_taken);
+	ADD("/bus/lmm/disabled", opt_no_lmm, test_no_lmm);
+	ADD("/bus/lmm/gmemorymonitor", opt_default, test_gmm);
+	ADD("/bus/register/creds", opt_default, test_register_creds);
+	ADD("/bus/register/disconnect", opt_default, test_register_disconnect);
+	ADD("/bus/register/invalid", opt_limit, test_register_invalid);
+	ADD("/bus/killer/denied", opt_default, test_killer_denied);
+	ADD("/bus/killer/denied-by-daemon", opt_permissive, test_killer_denied_by_daemon);
+	ADD("/bus/killer/notify", opt_default, test_killer_notify);
+	ADD("/bus/malformed", opt_default, test_malformed);
+	return g_test_run();
+}
