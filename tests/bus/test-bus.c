@@ -37,6 +37,7 @@ typedef struct {
 	bool preown_lmm;    /* the test holds the LowMemoryMonitor name first */
 	const char *extra;  /* one more broker option, or NULL */
 	const char *extra2; /* its value */
+	bool kernel;        /* the real module (in the VM) instead of a fake meminfo */
 } Options;
 
 typedef struct {
@@ -382,6 +383,11 @@ static void fixture_setup(Fixture *f, gconstpointer data)
 					 "meminfo",   "--proc-root",   f->proc,    "--no-mlock",
 					 "--oom-score-adj", "keep",   "--poll-max-ms", "50" };
 		int n = 12;
+
+		if (o && o->kernel) {
+			argv[4] = "kernel";
+			argv[6] = "/proc";
+		}
 
 		if (o && o->extra) {
 			argv[n++] = o->extra;
@@ -1154,8 +1160,138 @@ static void test_malformed(Fixture *f, gconstpointer data)
 	assert_property_s(f->conn, "Level", "normal");
 }
 
+
+static guint64 meminfo_mib(const char *key)
+{
+	g_autofree char *text = NULL;
+	const char *p;
+
+	g_assert_true(g_file_get_contents("/proc/meminfo", &text, NULL, NULL));
+	p = strstr(text, key);
+	g_assert_nonnull(p);
+	return g_ascii_strtoull(p + strlen(key), NULL, 10) / 1024;
+}
+
+/* cgroupfs wants one write(); g_file_set_contents() would rename */
+static void write_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(write(fd, text, strlen(text)), ==, (ssize_t)strlen(text));
+	close(fd);
+}
+
+/*
+ * The whole chain on a real kernel (run in the VM with the module loaded):
+ * real pressure -> oom_notify -> the broker -> PressureChanged and
+ * LowMemoryWarning on the bus; a real memcg OOM kill -> KernelOomKill.
+ */
+static void test_kernel_chain(Fixture *f, gconstpointer data)
+{
+	const char *hog = g_getenv("OOMN_HOG");
+	Recorder *rec, *lmm;
+	static const char *levels[] = { "low", "medium", "critical" };
+	static const guint8 warnings[] = { 50, 100, 255 };
+	g_autofree char *target = NULL, *cg = NULL, *cmd = NULL;
+	guint64 total, avail;
+	GPid pid;
+	int status;
+
+	g_assert_nonnull(hog);
+	rec = recorder_new(f->conn, BROKER_IFACE, BROKER_PATH);
+	lmm = recorder_new(f->conn, LMM_NAME, LMM_PATH);
+	{
+		g_autoptr(GVariant) v = broker_property(f->conn, "Source");
+
+		g_assert_cmpstr(g_variant_get_string(v, NULL), ==, "kernel");
+	}
+
+	/* Use up memory to about 6 % of RAM: below critical, short of OOM. */
+	total = meminfo_mib("MemTotal:");
+	avail = meminfo_mib("MemAvailable:");
+	target = g_strdup_printf("%" G_GUINT64_FORMAT, avail - total * 6 / 100);
+	{
+		char *argv[] = { (char *)hog, "--max", target, "--step", "4", "--hold", NULL };
+
+		g_assert_true(g_spawn_async(NULL, argv, NULL,
+					    G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
+					    NULL, NULL, &pid, NULL));
+	}
+	for (guint i = 0; i < G_N_ELEMENTS(levels); i++) {
+		g_autoptr(GVariant) v = recorder_take(rec, "PressureChanged", 120000);
+		g_autoptr(GVariant) w = NULL;
+		const char *level, *prev, *source;
+		guint8 y;
+
+		g_assert_nonnull(v);
+		g_variant_get(v, "(&s&sttttt&st)", &level, &prev, NULL, NULL, NULL, NULL, NULL,
+			      &source, NULL);
+		g_assert_cmpstr(level, ==, levels[i]);
+		g_assert_cmpstr(source, ==, "kernel");
+		w = recorder_take(lmm, "LowMemoryWarning", 10000);
+		g_assert_nonnull(w);
+		g_variant_get(w, "(y)", &y);
+		g_assert_cmpuint(y, ==, warnings[i]);
+	}
+	kill(pid, SIGTERM);
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	for (;;) {
+		g_autoptr(GVariant) v = recorder_take(rec, "PressureChanged", 60000);
+		const char *level;
+
+		g_assert_nonnull(v);
+		g_variant_get(v, "(&s&sttttt&st)", &level, NULL, NULL, NULL, NULL, NULL, NULL,
+			      NULL, NULL);
+		if (strcmp(level, "normal") == 0)
+			break;
+	}
+
+	/* A kernel OOM kill in a memory-limited cgroup. */
+	cg = g_strdup_printf("/sys/fs/cgroup/oomn-bus-%d", (int)getpid());
+	write_text("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
+	g_assert_cmpint(g_mkdir(cg, 0755), ==, 0);
+	{
+		g_autofree char *max = g_build_filename(cg, "memory.max", NULL);
+
+		write_text(max, "32M");
+	}
+	cmd = g_strdup_printf("echo $$ > %s/cgroup.procs && exec %s --max 128 --step 4 --hold",
+			      cg, hog);
+	{
+		char *argv[] = { "sh", "-c", cmd, NULL };
+
+		g_assert_true(g_spawn_async(NULL, argv, NULL,
+					    G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH |
+						    G_SPAWN_STDOUT_TO_DEV_NULL,
+					    NULL, NULL, &pid, NULL));
+	}
+	{
+		g_autoptr(GVariant) v = recorder_take(rec, "KernelOomKill", 120000);
+		const char *comm, *cgroup;
+		guint32 vpid, uid;
+		guint64 anon, seq;
+
+		g_assert_nonnull(v);
+		g_variant_get(v, "(u&su&stt)", &vpid, &comm, &uid, &cgroup, &anon, &seq);
+		g_assert_cmpuint(vpid, ==, (guint32)pid);
+		g_assert_cmpstr(comm, ==, "oomn-hog");
+		g_assert_cmpuint(uid, ==, 0);
+		g_assert_cmpstr(cgroup, ==, cg + strlen("/sys/fs/cgroup"));
+		g_assert_cmpuint(anon, >, 16 << 20);
+		g_assert_cmpuint(seq, >=, 1);
+	}
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	g_assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	g_assert_cmpint(rmdir(cg), ==, 0);
+	recorder_free(rec);
+	recorder_free(lmm);
+	assert_alive(f);
+}
+
 static const Options opt_default = { 0 };
 static const Options opt_permissive = { .permissive = true };
+static const Options opt_kernel = { .kernel = true };
 static const Options opt_preown_lmm = { .preown_lmm = true };
 static const Options opt_no_lmm = { .extra = "--no-lmm" };
 static const Options opt_limit = { .extra = "--max-clients-per-uid", .extra2 = "2" };
@@ -1183,5 +1319,8 @@ int main(int argc, char *argv[])
 	ADD("/bus/killer/denied-by-daemon", opt_permissive, test_killer_denied_by_daemon);
 	ADD("/bus/killer/notify", opt_default, test_killer_notify);
 	ADD("/bus/malformed", opt_default, test_malformed);
+	/* the real module: only in the VM bed (tests/kernel/meson.build) */
+	if (g_getenv("OOMN_MODULE"))
+		ADD("/bus/kernel/chain", opt_kernel, test_kernel_chain);
 	return g_test_run();
 }
