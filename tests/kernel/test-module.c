@@ -23,6 +23,7 @@
 #include <netlink/genl/genl.h>
 #include <netlink/genl/ctrl.h>
 
+#include "vm-helpers.h"
 #include "oomn-genl.h"
 #include "oomn-meminfo.h"
 
@@ -204,50 +205,6 @@ static void test_state_meminfo(Fixture *f, gconstpointer data)
 	/* CLOCK_BOOTTIME, taken just now */
 	g_assert_cmpuint(st.timestamp_ns, <=, now_ns);
 	g_assert_cmpuint(st.timestamp_ns + 60ULL * 1000000000ULL, >, now_ns);
-}
-
-typedef struct {
-	GPid pid;
-	FILE *in, *out;
-} Hog;
-
-static void hog_start(Hog *h)
-{
-	const char *hog = g_getenv("OOMN_HOG");
-	char *argv[] = { (char *)hog, "--control", NULL };
-	int in_fd, out_fd;
-	char line[64];
-	GError *err = NULL;
-
-	g_assert_nonnull(hog);
-	g_assert_true(g_spawn_async_with_pipes(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-					       &h->pid, &in_fd, &out_fd, NULL, &err));
-	g_assert_no_error(err);
-	h->in = fdopen(in_fd, "w");
-	h->out = fdopen(out_fd, "r");
-	g_assert_nonnull(fgets(line, sizeof(line), h->out));
-	g_assert_true(g_str_has_prefix(line, "ready"));
-}
-
-static void hog_cmd(Hog *h, const char *cmd)
-{
-	char line[64];
-
-	fprintf(h->in, "%s\n", cmd);
-	fflush(h->in);
-	g_assert_nonnull(fgets(line, sizeof(line), h->out));
-	g_assert_true(g_str_has_prefix(line, "ok"));
-}
-
-static void hog_stop(Hog *h)
-{
-	int status;
-
-	fprintf(h->in, "exit\n");
-	fclose(h->in);
-	fclose(h->out);
-	g_assert_cmpint(waitpid(h->pid, &status, 0), ==, h->pid);
-	g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 /*
@@ -494,7 +451,6 @@ static void test_thresholds_invalid(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(f->pressure->len, ==, 0);
 }
 
-
 static GRand *fuzz_rand;
 
 /* Random attributes, nested or not, of random types and lengths. */
@@ -687,14 +643,6 @@ static void test_oom_kill(Fixture *f, gconstpointer data)
 	g_assert_cmpint(f->gaps, ==, 0);
 }
 
-static int run(const char *cmd)
-{
-	int status = -1;
-
-	g_assert_true(g_spawn_command_line_sync(cmd, NULL, NULL, &status, NULL));
-	return status;
-}
-
 /*
  * Unload with a subscriber attached, then load again: the client sees the
  * family go and come, re-joins by itself, and events flow again.
@@ -709,11 +657,11 @@ static void test_unload_reload(Fixture *f, gconstpointer data)
 	g_assert_nonnull(module);
 	g_assert_cmpint(oomn_genl_subscribe(f->genl, OOMN_GROUP_PRESSURE | OOMN_GROUP_OOM), ==, 0);
 
-	g_assert_cmpint(run("rmmod oom_notify"), ==, 0);
+	g_assert_cmpint(vm_run("rmmod oom_notify"), ==, 0);
 	g_assert_true(wait_for(f, vanished_at_least, GUINT_TO_POINTER(1), 10000));
 	g_assert_cmpint(oomn_genl_get_state(f->genl, &st), ==, -ENOENT);
 
-	g_assert_cmpint(run(insmod), ==, 0);
+	g_assert_cmpint(vm_run(insmod), ==, 0);
 	g_assert_true(wait_for(f, appeared_at_least, GUINT_TO_POINTER(1), 10000));
 	g_assert_cmpint(oomn_genl_get_state(f->genl, &st), ==, 0);
 	g_assert_cmpuint(st.seq, ==, 0);	/* a new module instance */

@@ -13,64 +13,13 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include "vm-helpers.h"
 #include "../unit/source-fixture.h"
 #include "oomn-meminfo.h"
 #include "oomn-source-internal.h" /* the overflow test shrinks the socket */
 
 #define MS  1000ULL
 #define MIB ((guint64)1 << 20)
-
-typedef struct {
-	GPid pid;
-	FILE *in, *out;
-} Hog;
-
-static void hog_start(Hog *h)
-{
-	const char *hog = g_getenv("OOMN_HOG");
-	char *argv[] = { (char *)hog, "--control", NULL };
-	int in_fd, out_fd;
-	char line[64];
-	GError *err = NULL;
-
-	g_assert_nonnull(hog);
-	g_assert_true(g_spawn_async_with_pipes(NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, NULL,
-					       NULL, &h->pid, &in_fd, &out_fd, NULL, &err));
-	g_assert_no_error(err);
-	h->in = fdopen(in_fd, "w");
-	h->out = fdopen(out_fd, "r");
-	g_assert_nonnull(fgets(line, sizeof(line), h->out));
-	g_assert_true(g_str_has_prefix(line, "ready"));
-}
-
-static void hog_cmd(Hog *h, const char *cmd)
-{
-	char line[64];
-
-	fprintf(h->in, "%s\n", cmd);
-	fflush(h->in);
-	g_assert_nonnull(fgets(line, sizeof(line), h->out));
-	g_assert_true(g_str_has_prefix(line, "ok"));
-}
-
-static void hog_stop(Hog *h)
-{
-	int status;
-
-	fprintf(h->in, "exit\n");
-	fclose(h->in);
-	fclose(h->out);
-	g_assert_cmpint(waitpid(h->pid, &status, 0), ==, h->pid);
-	g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-}
-
-static int run(const char *cmd)
-{
-	int status = -1;
-
-	g_assert_true(g_spawn_command_line_sync(cmd, NULL, NULL, &status, NULL));
-	return status;
-}
 
 static gboolean system_level_is(SourceFixture *f, gconstpointer level)
 {
@@ -171,7 +120,7 @@ static void test_kernel_reload(SourceFixture *f, gconstpointer data)
 	g_assert_cmpint(oomn_source_kind(f->s), ==, OOMN_SOURCE_KERNEL);
 	g_assert_true(sf_run_until(f, sf_sources_at_least, GUINT_TO_POINTER(1), 5000 * MS));
 
-	g_assert_cmpint(run("rmmod oom_notify"), ==, 0);
+	g_assert_cmpint(vm_run("rmmod oom_notify"), ==, 0);
 	g_assert_true(sf_run_until(f, sf_sources_at_least, GUINT_TO_POINTER(2), 10000 * MS));
 	g_assert_cmpint(g_array_index(f->source_kind, enum oomn_source_kind, 1), ==,
 			OOMN_SOURCE_PSI);
@@ -183,7 +132,7 @@ static void test_kernel_reload(SourceFixture *f, gconstpointer data)
 	g_assert_cmpint(p->source, ==, OOMN_SOURCE_PSI);
 	g_assert_cmpint(p->level, ==, OOM_NOTIFY_LEVEL_NORMAL);
 
-	g_assert_cmpint(run(insmod), ==, 0);
+	g_assert_cmpint(vm_run(insmod), ==, 0);
 	g_assert_true(sf_run_until(f, sf_sources_at_least, GUINT_TO_POINTER(3), 10000 * MS));
 	g_assert_cmpint(g_array_index(f->source_kind, enum oomn_source_kind, 2), ==,
 			OOMN_SOURCE_KERNEL);
