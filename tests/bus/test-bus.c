@@ -47,6 +47,7 @@ typedef struct {
 	GPid bus_pid;
 	GPid broker_pid;
 	GDBusConnection *conn;
+	char *broker_log; /* in the VM: where the broker's stderr goes */
 } Fixture;
 
 typedef struct {
@@ -330,6 +331,21 @@ static void child_die_with_parent(gpointer data)
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 }
 
+/*
+ * In the VM bed stderr shares the TAP stream: there the broker logs to a
+ * file (data: its path) that the teardown replays as test messages.
+ */
+static void child_broker_setup(gpointer data)
+{
+	child_die_with_parent(NULL);
+	if (data) {
+		int fd = open(data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		if (fd >= 0)
+			dup2(fd, STDERR_FILENO);
+	}
+}
+
 static GPid spawn_with_stdout(char **argv, char **envp, GIOChannel **ret_out)
 {
 	g_autoptr(GError) error = NULL;
@@ -406,8 +422,10 @@ static void fixture_setup(Fixture *f, gconstpointer data)
 			g_assert_no_error(error);
 		}
 
+		if (g_getenv("OOMN_VM"))
+			f->broker_log = g_build_filename(f->tmpdir, "broker.log", NULL);
 		g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-			      child_die_with_parent, NULL, &f->broker_pid, &error);
+			      child_broker_setup, f->broker_log, &f->broker_pid, &error);
 		g_assert_no_error(error);
 	}
 
@@ -441,6 +459,13 @@ static void fixture_teardown(Fixture *f, gconstpointer data)
 		status = wait_exit(f->broker_pid);
 		g_assert_true(WIFEXITED(status));
 		g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+	}
+	if (f->broker_log) {
+		g_autofree char *log = NULL;
+
+		if (g_file_get_contents(f->broker_log, &log, NULL, NULL))
+			g_test_message("broker log:\n%s", log);
+		g_free(f->broker_log);
 	}
 	if (f->bus_pid > 0) {
 		(void)kill(f->bus_pid, SIGTERM);
