@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "oomn-macro.h"
+#include "oomn-fileio.h"
 #include "oomn-meminfo.h"
 
 /* A real meminfo is about 1.5 KiB; anything far larger is not meminfo. */
@@ -132,40 +133,16 @@ int oomn_meminfo_parse(const char *text, struct oomn_meminfo *ret)
 int oomn_meminfo_read(const char *proc_root, struct oomn_meminfo *ret)
 {
 	_cleanup_free_ char *path = NULL, *buf = NULL;
-	_cleanup_close_ int fd = -EBADF;
-	size_t n = 0;
+	int r;
 
 	if (asprintf(&path, "%s/meminfo", proc_root ?: "/proc") < 0)
 		return -ENOMEM;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-
-	/* One byte more than we accept, to tell "too large" from "full". */
+	/* Two bytes more than we accept: "too large" is told from "full". */
 	buf = malloc(OOMN_MEMINFO_SIZE_MAX + 2);
 	if (!buf)
 		return -ENOMEM;
-
-	/* procfs may return a file in several reads; read to EOF. */
-	for (;;) {
-		ssize_t k = read(fd, buf + n, OOMN_MEMINFO_SIZE_MAX + 1 - n);
-
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (k == 0)
-			break;
-		n += k;
-		if (n > OOMN_MEMINFO_SIZE_MAX)
-			return -EFBIG;
-	}
-	buf[n] = '\0';
-
-	if (memchr(buf, '\0', n))
-		return -EBADMSG;
-
+	r = oomn_read_text(path, buf, OOMN_MEMINFO_SIZE_MAX + 2);
+	if (r < 0)
+		return r;
 	return oomn_meminfo_parse(buf, ret);
 }

@@ -16,6 +16,7 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 
+#include "oomn-fileio.h"
 #include "oomn-source-internal.h"
 
 /* Opens @path and arms one trigger on it. Returns the fd; on failure a
@@ -118,32 +119,10 @@ static int oomn_cgroup_read(const struct oomn_source_cgroup *cg, const char *fil
 			    size_t size)
 {
 	_cleanup_free_ char *path = NULL;
-	_cleanup_close_ int fd = -EBADF;
-	size_t n = 0;
 
 	if (asprintf(&path, "%s/%s", cg->dir, file) < 0)
 		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t k = read(fd, buf + n, size - 1 - n);
-
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (k == 0)
-			break;
-		n += k;
-		if (n == size - 1)
-			return -EFBIG;
-	}
-	buf[n] = '\0';
-	if (memchr(buf, '\0', n))
-		return -EBADMSG;
-	return 0;
+	return oomn_read_text(path, buf, size);
 }
 
 static int oomn_cgroup_read_limit(OomnSource *s, struct oomn_source_cgroup *cg, const char *file,

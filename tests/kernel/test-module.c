@@ -577,9 +577,8 @@ static void test_oom_kill(Fixture *f, gconstpointer data)
 	const struct oomn_oom_event *ev;
 	const char *hog = g_getenv("OOMN_HOG");
 	struct oomn_state st;
-	int status, sync_pipe[2];
+	int status;
 	pid_t pid;
-	char c;
 
 	g_assert_nonnull(hog);
 	g_assert_cmpint(oomn_genl_subscribe(f->genl, OOMN_GROUP_OOM), ==, 0);
@@ -591,28 +590,7 @@ static void test_oom_kill(Fixture *f, gconstpointer data)
 	if (g_file_test(swap_max, G_FILE_TEST_EXISTS))
 		write_file(swap_max, "0");
 
-	g_assert_cmpint(pipe(sync_pipe), ==, 0);
-	pid = fork();
-	g_assert_cmpint(pid, >=, 0);
-	if (pid == 0) {
-		/* wait until the parent moved us into the cgroup */
-		close(sync_pipe[1]);
-		if (read(sync_pipe[0], &c, 1) != 1)
-			_exit(97);
-		/* keep the TAP stream clean */
-		if (!freopen("/dev/null", "w", stdout))
-			_exit(95);
-		execl(hog, hog, "--max", "256", "--step", "4", "--hold", NULL);
-		_exit(96);
-	}
-	close(sync_pipe[0]);
-	{
-		g_autofree char *s = g_strdup_printf("%d", (int)pid);
-
-		write_file(procs, s);
-	}
-	g_assert_cmpint(write(sync_pipe[1], "x", 1), ==, 1);
-	close(sync_pipe[1]);
+	pid = hog_spawn_in_cgroup(procs, "4");
 
 	g_assert_true(wait_for(f, oom_count_at_least, GUINT_TO_POINTER(1), 120000));
 	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);

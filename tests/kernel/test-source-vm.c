@@ -305,10 +305,8 @@ static void test_psi_cgroup(SourceFixture *f, gconstpointer data)
 	struct oomn_source_config cfg = vm_config(OOMN_SOURCE_PSI);
 	const struct oomn_oom_event *ev;
 	struct oomn_source_stats st;
-	const char *hog = g_getenv("OOMN_HOG");
-	int status, sync_pipe[2];
+	int status;
 	pid_t pid;
-	char c;
 
 	write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory");
 	g_assert_cmpint(mkdir(cg, 0755), ==, 0);
@@ -321,26 +319,7 @@ static void test_psi_cgroup(SourceFixture *f, gconstpointer data)
 	g_assert_cmpint(oomn_source_new(&f->s, f->e, &cfg, &sf_handlers, f), ==, 0);
 	g_assert_cmpint(oomn_source_kind(f->s), ==, OOMN_SOURCE_PSI);
 
-	g_assert_cmpint(pipe(sync_pipe), ==, 0);
-	pid = fork();
-	g_assert_cmpint(pid, >=, 0);
-	if (pid == 0) {
-		close(sync_pipe[1]);
-		if (read(sync_pipe[0], &c, 1) != 1)
-			_exit(97);
-		if (!freopen("/dev/null", "w", stdout))
-			_exit(95);
-		execl(hog, hog, "--max", "256", "--step", "2", "--hold", NULL);
-		_exit(96);
-	}
-	close(sync_pipe[0]);
-	{
-		g_autofree char *s = g_strdup_printf("%d", (int)pid);
-
-		write_file(procs, s);
-	}
-	g_assert_cmpint(write(sync_pipe[1], "x", 1), ==, 1);
-	close(sync_pipe[1]);
+	pid = hog_spawn_in_cgroup(procs, "2");
 
 	g_assert_true(sf_run_until(f, sf_ooms_at_least, GUINT_TO_POINTER(1), 120000 * MS));
 	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);

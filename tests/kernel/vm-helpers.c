@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+#include <fcntl.h>
+#include <string.h>
 #include <sys/types.h>
+#include <unistd.h>
 #include <sys/wait.h>
 
 #include "vm-helpers.h"
@@ -41,6 +44,41 @@ void hog_stop(Hog *h)
 	fclose(h->out);
 	g_assert_cmpint(waitpid(h->pid, &status, 0), ==, h->pid);
 	g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+pid_t hog_spawn_in_cgroup(const char *procs, const char *step)
+{
+	const char *hog = g_getenv("OOMN_HOG");
+	g_autofree char *s = NULL;
+	int sync_pipe[2], fd;
+	pid_t pid;
+	char c;
+
+	g_assert_nonnull(hog);
+	g_assert_cmpint(pipe(sync_pipe), ==, 0);
+	pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		/* wait until the parent moved us into the cgroup */
+		close(sync_pipe[1]);
+		if (read(sync_pipe[0], &c, 1) != 1)
+			_exit(97);
+		/* keep the TAP stream clean */
+		if (!freopen("/dev/null", "w", stdout))
+			_exit(95);
+		execl(hog, hog, "--max", "256", "--step", step, "--hold", NULL);
+		_exit(96);
+	}
+	close(sync_pipe[0]);
+	/* cgroupfs wants one write() */
+	s = g_strdup_printf("%d", (int)pid);
+	fd = open(procs, O_WRONLY);
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(write(fd, s, strlen(s)), ==, (ssize_t)strlen(s));
+	close(fd);
+	g_assert_cmpint(write(sync_pipe[1], "x", 1), ==, 1);
+	close(sync_pipe[1]);
+	return pid;
 }
 
 int vm_run(const char *cmd)

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Reading the small text files of procfs, sysfs and cgroupfs. */
+#pragma once
+
+#include <stddef.h>
+
+/*
+ * Reads @path to EOF (procfs may hand a file over in several reads) into
+ * @buf of @size bytes and NUL-terminates it. A file that fills size - 1 bytes
+ * is -EFBIG (too large to tell from truncated), one with a NUL byte -EBADMSG;
+ * otherwise 0 or -errno.
+ */
+int oomn_read_text(const char *path, char *buf, size_t size);
