@@ -54,57 +54,12 @@ static int bus_check_string(const char *s, size_t max, const char *what, sd_bus_
 	return 0;
 }
 
-/* Identity of the caller, from the bus's own credentials for its connection. */
-static int bus_sender_identity(sd_bus_message *msg, uint32_t *ret_pid, uint32_t *ret_uid,
-			       char *comm, sd_bus_error *error)
-{
-	sd_bus_creds *creds = NULL;
-	const char *c = NULL;
-	pid_t pid;
-	uid_t uid;
-	int r;
-
-	r = sd_bus_query_sender_creds(msg,
-				      SD_BUS_CREDS_PID | SD_BUS_CREDS_UID | SD_BUS_CREDS_EUID |
-					      SD_BUS_CREDS_COMM | SD_BUS_CREDS_AUGMENT,
-				      &creds);
-	if (r < 0)
-		return sd_bus_error_set_errnof(error, r, "Cannot get the caller's credentials: %m");
-
-	r = sd_bus_creds_get_pid(creds, &pid);
-	if (r >= 0) {
-		/* dbus-daemon's UnixUserID is the uid of the connecting socket. */
-		r = sd_bus_creds_get_euid(creds, &uid);
-		if (r < 0)
-			r = sd_bus_creds_get_uid(creds, &uid);
-	}
-	if (r < 0) {
-		sd_bus_creds_unref(creds);
-		return sd_bus_error_set_errnof(error, r, "The bus did not tell the caller's pid and uid: %m");
-	}
-	if (comm) {
-		comm[0] = '\0';
-		if (sd_bus_creds_get_comm(creds, &c) >= 0 && c)
-			(void)snprintf(comm, OOMN_REGISTRY_COMM_MAX + 1, "%s", c);
-	}
-	*ret_pid = (uint32_t)pid;
-	*ret_uid = (uint32_t)uid;
-	sd_bus_creds_unref(creds);
-	return 0;
-}
-
 /* The killer's methods: root only, checked here as well as by bus policy. */
-static int bus_check_root(sd_bus_message *msg, sd_bus_error *error)
+static int bus_check_root(sd_bus_message *msg, const struct bus_identity *id, sd_bus_error *error)
 {
-	uint32_t pid, uid;
-	int r;
-
-	r = bus_sender_identity(msg, &pid, &uid, NULL, error);
-	if (r < 0)
-		return r;
-	if (uid != 0)
-		return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
-					 "Only root may call %s", sd_bus_message_get_member(msg));
+	if (id->uid != 0)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "Only root may call %s",
+					 sd_bus_message_get_member(msg));
 	return 0;
 }
 
@@ -157,11 +112,14 @@ static int property_get_version(sd_bus *bus, const char *path, const char *inter
 
 /* Methods for applications */
 
-static int method_register(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+/* The method handlers that need the caller's identity run once the bus has
+ * told it (bus-creds.c); the vtable's entry points only start the query. */
+
+static int method_register_with_identity(sd_bus_message *msg, Manager *m,
+					 const struct bus_identity *ident, sd_bus_error *error)
 {
-	Manager *m = userdata;
-	char comm[OOMN_REGISTRY_COMM_MAX + 1];
 	uint32_t band, flags, pid, uid;
+	const char *comm;
 	uint64_t id;
 	int r;
 
@@ -175,10 +133,11 @@ static int method_register(sd_bus_message *msg, void *userdata, sd_bus_error *er
 		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
 					 "Unknown flags 0x%" PRIx32, flags & ~OOMN_CLIENT_FLAGS_ALL);
 
-	r = bus_sender_identity(msg, &pid, &uid, comm, error);
-	if (r < 0)
-		return r;
-
+	if (!ident) /* refused above, before asking the bus */
+		return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid registration");
+	pid = ident->pid;
+	uid = ident->uid;
+	comm = ident->comm;
 	r = oomn_registry_register(m->registry, sd_bus_message_get_sender(msg), pid, uid, comm,
 				   band, flags, &id);
 	if (r == -EDQUOT)
@@ -199,12 +158,29 @@ static int method_register(sd_bus_message *msg, void *userdata, sd_bus_error *er
 	return sd_bus_reply_method_return(msg, "t", id);
 }
 
+static int method_register(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	uint32_t band, flags;
+	int r;
+
+	/* Malformed input costs no round trip to the bus. */
+	r = sd_bus_message_read(msg, "uu", &band, &flags);
+	if (r >= 0)
+		r = sd_bus_message_rewind(msg, true);
+	if (r < 0)
+		return r;
+	if (!oomn_registry_band_valid(band) || !oomn_registry_flags_valid(flags))
+		return method_register_with_identity(msg, userdata, NULL, error);
+	return bus_creds_query(userdata, msg, method_register_with_identity, error);
+}
+
 static int method_unregister(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
 	Manager *m = userdata;
 
 	if (oomn_registry_unregister(m->registry, sd_bus_message_get_sender(msg)) < 0)
 		return sd_bus_error_set(error, OOMN_ERROR_NOT_REGISTERED, "Not registered");
+	bus_watch_update(m);
 	return sd_bus_reply_method_return(msg, NULL);
 }
 
@@ -230,6 +206,7 @@ static int method_relieved(sd_bus_message *msg, void *userdata, sd_bus_error *er
 	if (r < 0)
 		return r;
 
+	bus_watch_update(m); /* the killer's name may be needed no more */
 	log_info("Candidate pid %" PRIu32 " answered: freed %" PRIu64 " bytes%s", c->pid, freed,
 		 checkpointed ? ", checkpointed" : "");
 
@@ -290,9 +267,10 @@ static int method_list_clients(sd_bus_message *msg, void *userdata, sd_bus_error
 
 /* Methods for the killer */
 
-static int method_notify_candidate(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+static int method_notify_candidate_with_identity(sd_bus_message *msg, Manager *m,
+						 const struct bus_identity *ident,
+						 sd_bus_error *error)
 {
-	Manager *m = userdata;
 	uint32_t pid, deadline_msec;
 	uint64_t deadline_usec;
 	const char *reason, *name = "";
@@ -302,7 +280,7 @@ static int method_notify_candidate(sd_bus_message *msg, void *userdata, sd_bus_e
 	r = sd_bus_message_read(msg, "uus", &pid, &deadline_msec, &reason);
 	if (r < 0)
 		return r;
-	r = bus_check_root(msg, error);
+	r = bus_check_root(msg, ident, error);
 	if (r < 0)
 		return r;
 	if (pid == 0)
@@ -349,9 +327,15 @@ static int method_notify_candidate(sd_bus_message *msg, void *userdata, sd_bus_e
 	return sd_bus_reply_method_return(msg, "u", (uint32_t)n);
 }
 
-static int method_report_outcome(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+static int method_notify_candidate(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
-	Manager *m = userdata;
+	return bus_creds_query(userdata, msg, method_notify_candidate_with_identity, error);
+}
+
+static int method_report_outcome_with_identity(sd_bus_message *msg, Manager *m,
+					       const struct bus_identity *ident,
+					       sd_bus_error *error)
+{
 	const char *kind, *name, *cgroup, *rule, *reason;
 	uint32_t pid, uid;
 	uint64_t freed;
@@ -361,7 +345,7 @@ static int method_report_outcome(sd_bus_message *msg, void *userdata, sd_bus_err
 				&reason);
 	if (r < 0)
 		return r;
-	r = bus_check_root(msg, error);
+	r = bus_check_root(msg, ident, error);
 	if (r < 0)
 		return r;
 	if (strcmp(kind, "killed") != 0 && strcmp(kind, "redeemed") != 0)
@@ -386,6 +370,11 @@ static int method_report_outcome(sd_bus_message *msg, void *userdata, sd_bus_err
 		log_warning_errno(r, "Failed to emit the outcome: %m");
 
 	return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_report_outcome(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	return bus_creds_query(userdata, msg, method_report_outcome_with_identity, error);
 }
 
 static const sd_bus_vtable bus_broker_vtable[] = {

@@ -55,24 +55,6 @@ static void manager_on_warning(const char *what, void *userdata)
 	log_warning("%s", what);
 }
 
-static int manager_on_name_owner_changed(sd_bus_message *msg, void *userdata,
-					 sd_bus_error *error)
-{
-	Manager *m = userdata;
-	const char *name, *old_owner, *new_owner;
-	int r;
-
-	r = sd_bus_message_read(msg, "sss", &name, &old_owner, &new_owner);
-	if (r < 0)
-		return 0;
-	/* Only unique names matter: a registration is one connection. */
-	if (name[0] != ':' || new_owner[0] != '\0')
-		return 0;
-	if (oomn_registry_forget_name(m->registry, name) > 0)
-		log_info("Client %s disconnected, registration dropped", name);
-	return 0;
-}
-
 static int manager_on_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 			     void *userdata)
 {
@@ -153,12 +135,7 @@ int manager_new(Manager **ret, const struct oomn_manager_config *cfg)
 			return r;
 	}
 
-	r = sd_bus_match_signal_async(m->bus, NULL, "org.freedesktop.DBus",
-				      "/org/freedesktop/DBus", "org.freedesktop.DBus",
-				      "NameOwnerChanged", manager_on_name_owner_changed, NULL,
-				      m);
-	if (r < 0)
-		return log_error_errno(r, "Failed to watch NameOwnerChanged: %m");
+	/* Clients leaving the bus: only those we know are watched (bus-watch.c). */
 
 	r = oomn_source_new(&m->source, m->event, &cfg->source, &handlers, m);
 	if (r < 0)
@@ -197,6 +174,7 @@ Manager *manager_free(Manager *m)
 	if (!m)
 		return NULL;
 	bus_lmm_done(m);
+	bus_watch_done(m);
 	m->source = oomn_source_free(m->source);
 	m->bus = sd_bus_flush_close_unref(m->bus);
 	m->event = sd_event_unref(m->event);

@@ -39,6 +39,8 @@ struct oomn_manager_config {
 	struct oomn_selfprotect_config selfprotect;
 };
 
+typedef struct BusWatch BusWatch;
+
 typedef struct Manager {
 	sd_event *event;
 	sd_bus *bus;
@@ -54,6 +56,13 @@ typedef struct Manager {
 	bool lmm_owned;
 	uint64_t lmm_last_usec[4]; /* CLOCK_MONOTONIC of the last warning per level */
 	sd_event_source *lmm_repeat;
+
+	unsigned creds_pending; /* method calls waiting for the bus's credentials */
+
+	/* Connections whose leaving matters (bus-watch.c). */
+	BusWatch *watches;
+	unsigned n_watch_slots; /* of them with a match of their own */
+	sd_bus_slot *watch_all; /* NULL, or the catch-all match beyond BUS_WATCH_MAX */
 } Manager;
 
 int manager_new(Manager **ret, const struct oomn_manager_config *cfg);
@@ -68,6 +77,34 @@ int bus_broker_emit_source(Manager *m);
 int bus_broker_emit_cgroup_pressure(Manager *m, const struct oomn_pressure *p);
 int bus_broker_emit_oom(Manager *m, const struct oomn_oom_event *ev, const char *cgroup);
 const char *bus_level_to_string(enum oom_notify_level level);
+
+/* bus-creds.c: who called, from the bus's own credentials for the connection. */
+struct bus_identity {
+	uint32_t pid;
+	uint32_t uid;
+	char comm[OOMN_REGISTRY_COMM_MAX + 1]; /* "" if the process is gone */
+};
+
+/* Runs with the caller's identity; replies to @call itself, or returns a
+ * negative errno / sets @error for an error reply. */
+typedef int (*bus_identity_handler_t)(sd_bus_message *call, Manager *m,
+				      const struct bus_identity *id, sd_bus_error *error);
+
+/*
+ * Asks the bus for @call's sender's credentials without waiting and runs
+ * @handler with them later. Returns 1 (the reply comes later), or an error
+ * for the method handler to return.
+ */
+int bus_creds_query(Manager *m, sd_bus_message *call, bus_identity_handler_t handler,
+		    sd_bus_error *error);
+
+/* bus-watch.c: a caller's leaving the bus, for the names the registry knows. */
+/* Before asking the bus about @name (a unique name); pairs with _end(). */
+int bus_watch_begin(Manager *m, const char *name);
+void bus_watch_end(Manager *m, const char *name);
+/* The registry changed: drops watches it no longer needs. */
+void bus_watch_update(Manager *m);
+void bus_watch_done(Manager *m);
 
 /* bus-lmm.c */
 int bus_lmm_register(Manager *m);

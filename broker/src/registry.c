@@ -77,6 +77,16 @@ struct oomn_client *oomn_registry_find_name(const OomnRegistry *r, const char *n
 	return i < 0 ? NULL : r->clients[i];
 }
 
+bool oomn_registry_knows_name(const OomnRegistry *r, const char *name)
+{
+	if (oomn_registry_index(r, name) >= 0)
+		return true;
+	for (size_t i = 0; i < r->n_clients; i++)
+		if (r->clients[i]->notifier && strcmp(r->clients[i]->notifier, name) == 0)
+			return true;
+	return false;
+}
+
 size_t oomn_registry_count(const OomnRegistry *r)
 {
 	return r->n_clients;

@@ -87,6 +87,10 @@ size_t oomn_registry_forget_name(OomnRegistry *r, const char *name);
 
 struct oomn_client *oomn_registry_find_name(const OomnRegistry *r, const char *name);
 
+/* Whether @name is registered or the notifier of a pending notice: whether
+ * its leaving the bus would change anything here. */
+bool oomn_registry_knows_name(const OomnRegistry *r, const char *name);
+
 size_t oomn_registry_count(const OomnRegistry *r);
 size_t oomn_registry_count_uid(const OomnRegistry *r, uint32_t uid);
 /* The @i-th entry in order of registration; NULL past the end. */

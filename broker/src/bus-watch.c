@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Which connections' leaving matters: only the names the registry knows
+ * (registered clients, the killer of a pending notice). A match on every
+ * NameOwnerChanged would wake the broker for each client that comes and goes
+ * anywhere on the system bus; one match per known name (arg0) keeps an idle
+ * broker asleep.
+ *
+ * The match for a name is added before the bus is asked for that caller's
+ * credentials (bus-creds.c): dbus-daemon handles our messages in order, so
+ * either the credentials query fails because the caller has already gone,
+ * or the caller's leaving comes after the match is in. A name is dropped
+ * once no query for it is in flight and the registry does not know it.
+ *
+ * dbus-daemon limits match rules per connection (512 by default), so at most
+ * BUS_WATCH_MAX names get their own match; beyond that one catch-all match
+ * covers the rest while they last.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "manager.h"
+
+#define BUS_WATCH_MAX 256u
+#define BUS_WATCH_RULE                                                                      \
+	"type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"         \
+	"interface='org.freedesktop.DBus',member='NameOwnerChanged'"
+
+struct BusWatch {
+	BusWatch *next;
+	char *name;	   /* a unique name, ":1.42" */
+	sd_bus_slot *slot; /* its own match; NULL: the catch-all covers it */
+	unsigned pending;  /* credentials queries in flight for it */
+};
+
+static BusWatch *bus_watch_find(Manager *m, const char *name)
+{
+	for (BusWatch *w = m->watches; w; w = w->next)
+		if (strcmp(w->name, name) == 0)
+			return w;
+	return NULL;
+}
+
+static void bus_watch_remove(Manager *m, BusWatch *w)
+{
+	for (BusWatch **p = &m->watches; *p; p = &(*p)->next)
+		if (*p == w) {
+			*p = w->next;
+			break;
+		}
+	if (w->slot)
+		m->n_watch_slots--;
+	sd_bus_slot_unref(w->slot);
+	free(w->name);
+	free(w);
+}
+
+/* Drops what is no longer needed: names nobody asks about and the registry
+ * does not know, and the catch-all when every name has its own match. */
+static void bus_watch_gc(Manager *m)
+{
+	bool uncovered = false;
+
+	for (BusWatch *w = m->watches, *next; w; w = next) {
+		next = w->next;
+		if (w->pending == 0 && !oomn_registry_knows_name(m->registry, w->name))
+			bus_watch_remove(m, w);
+		else if (!w->slot)
+			uncovered = true;
+	}
+	if (!uncovered && m->watch_all) {
+		m->watch_all = sd_bus_slot_unref(m->watch_all);
+		log_info("Watching registered connections one by one again");
+	}
+}
+
+/* The bus says @name has gone: forget it. */
+static void bus_watch_gone(Manager *m, const char *name)
+{
+	BusWatch *w;
+
+	if (oomn_registry_forget_name(m->registry, name) > 0)
+		log_info("Client %s disconnected, registration dropped", name);
+	w = bus_watch_find(m, name);
+	/* Unique names are never reused: its match has nothing more to do. A
+	 * query still in flight for it will fail and end the watch. */
+	if (w && w->slot) {
+		w->slot = sd_bus_slot_unref(w->slot);
+		m->n_watch_slots--;
+	}
+	bus_watch_gc(m);
+}
+
+static int bus_watch_on_name_owner_changed(sd_bus_message *msg, void *userdata,
+					   sd_bus_error *error)
+{
+	Manager *m = userdata;
+	const char *name, *old_owner, *new_owner;
+	int r;
+
+	r = sd_bus_message_read(msg, "sss", &name, &old_owner, &new_owner);
+	if (r < 0)
+		return 0;
+	/* Only unique names matter: a registration is one connection. */
+	if (name[0] != ':' || new_owner[0] != '\0')
+		return 0;
+	bus_watch_gone(m, name);
+	return 0;
+}
+
+/* The catch-all sees every name: only those without a match of their own. */
+static int bus_watch_on_any_name_owner_changed(sd_bus_message *msg, void *userdata,
+					       sd_bus_error *error)
+{
+	Manager *m = userdata;
+	const char *name, *old_owner, *new_owner;
+	BusWatch *w;
+
+	if (sd_bus_message_read(msg, "sss", &name, &old_owner, &new_owner) < 0)
+		return 0;
+	if (name[0] != ':' || new_owner[0] != '\0')
+		return 0;
+	w = bus_watch_find(m, name);
+	if (w && !w->slot)
+		bus_watch_gone(m, name);
+	return 0;
+}
+
+int bus_watch_begin(Manager *m, const char *name)
+{
+	BusWatch *w;
+	int r;
+
+	if (!name || name[0] != ':')
+		return -EINVAL;
+	w = bus_watch_find(m, name);
+	if (w) {
+		w->pending++;
+		return 0;
+	}
+
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -ENOMEM;
+	w->name = strdup(name);
+	if (!w->name) {
+		free(w);
+		return -ENOMEM;
+	}
+	if (m->n_watch_slots < BUS_WATCH_MAX) {
+		char rule[sizeof(BUS_WATCH_RULE) + 16 + OOMN_REGISTRY_NAME_MAX];
+
+		/* Unique names are ':' and [A-Za-z0-9._-]: nothing to quote. */
+		(void)snprintf(rule, sizeof(rule), BUS_WATCH_RULE ",arg0='%s'", name);
+		r = sd_bus_add_match_async(m->bus, &w->slot, rule, bus_watch_on_name_owner_changed,
+					   NULL, m);
+		if (r < 0) {
+			log_warning_errno(r, "Failed to watch %s: %m", name);
+			w->slot = NULL;
+		} else
+			m->n_watch_slots++;
+	}
+	if (!w->slot && !m->watch_all) {
+		r = sd_bus_add_match_async(m->bus, &m->watch_all, BUS_WATCH_RULE,
+					   bus_watch_on_any_name_owner_changed, NULL, m);
+		if (r < 0) {
+			free(w->name);
+			free(w);
+			return log_warning_errno(r, "Failed to watch NameOwnerChanged: %m");
+		}
+		log_info("More than %u connections to watch: watching all of them", BUS_WATCH_MAX);
+	}
+	w->pending = 1;
+	w->next = m->watches;
+	m->watches = w;
+	return 0;
+}
+
+void bus_watch_end(Manager *m, const char *name)
+{
+	BusWatch *w = name ? bus_watch_find(m, name) : NULL;
+
+	if (w && w->pending > 0)
+		w->pending--;
+	bus_watch_gc(m);
+}
+
+void bus_watch_update(Manager *m)
+{
+	bus_watch_gc(m);
+}
+
+void bus_watch_done(Manager *m)
+{
+	while (m->watches)
+		bus_watch_remove(m, m->watches);
+	m->watch_all = sd_bus_slot_unref(m->watch_all);
+}
