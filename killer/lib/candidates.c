@@ -89,6 +89,22 @@ int candidates_new(const CandidatesOptions *opts, Candidates **ret)
 	return 0;
 }
 
+int candidates_set_protected_pids(Candidates *c, const pid_t *pids, size_t n)
+{
+	pid_t *copy = NULL;
+
+	if (n > 0) {
+		copy = calloc(n, sizeof(pid_t));
+		if (!copy)
+			return -ENOMEM;
+		memcpy(copy, pids, n * sizeof(pid_t));
+	}
+	free(c->protected_pids);
+	c->protected_pids = copy;
+	c->n_protected_pids = n;
+	return 0;
+}
+
 static void candidates_warn(Candidates *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -114,6 +114,9 @@ size_t candidates_size(const Candidates *c);
 const Candidate *candidates_get(const Candidates *c, pid_t pid);
 uint64_t candidates_total_kb(const Candidates *c);
 
+/* Replaces the protected pids (e.g. once the broker's pid is known); 0 or -ENOMEM. */
+int candidates_set_protected_pids(Candidates *c, const pid_t *pids, size_t n);
+
 /* Records the band a process registered with the broker; -ESRCH if unknown. */
 int candidates_set_band(Candidates *c, pid_t pid, int band);
 

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+#include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/types.h>
 #include <unistd.h>
 #include <sys/wait.h>
@@ -87,4 +91,192 @@ int vm_run(const char *cmd)
 
 	g_assert_true(g_spawn_command_line_sync(cmd, NULL, NULL, &status, NULL));
 	return status;
+}
+
+typedef struct {
+	const char *procs, *log;
+} SpawnSetup;
+
+static void spawn_child_setup(gpointer data)
+{
+	const SpawnSetup *s = data;
+	int fd;
+
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (s->procs) {
+		/* "0" moves the writer: not a page gets charged elsewhere */
+		fd = open(s->procs, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, "0", 1) != 1)
+			_exit(97);
+		close(fd);
+	}
+	fd = s->log ? open(s->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)
+		    : open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0)
+		dup2(fd, STDERR_FILENO);
+}
+
+GPid vm_spawn(char **argv, const char *procs, const char *log, int *ret_in, int *ret_out)
+{
+	SpawnSetup s = { procs, log };
+	GError *err = NULL;
+	GSpawnFlags flags = G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH;
+	GPid pid;
+
+	if (!ret_out)
+		flags |= G_SPAWN_STDOUT_TO_DEV_NULL;
+	g_assert_true(g_spawn_async_with_pipes(NULL, argv, NULL, flags, spawn_child_setup, &s,
+					       &pid, ret_in, ret_out, NULL, &err));
+	g_assert_no_error(err);
+	return pid;
+}
+
+gboolean vm_wait_child(GPid pid, guint timeout_ms, int *status)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+
+	for (;;) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+
+		g_assert_cmpint(r, >=, 0);
+		if (r == pid)
+			return TRUE;
+		if (g_get_monotonic_time() >= end)
+			return FALSE;
+		g_main_context_iteration(NULL, FALSE);
+		g_usleep(5000);
+	}
+}
+
+gboolean vm_child_alive(GPid pid)
+{
+	siginfo_t si = { 0 };
+
+	/* WNOWAIT: look without reaping */
+	g_assert_cmpint(waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT), ==, 0);
+	return si.si_pid == 0;
+}
+
+char *vm_read_line(int fd, guint timeout_ms)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+	GString *s = g_string_new(NULL);
+
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		char c;
+
+		if (poll(&p, 1, 5) == 1) {
+			/* a byte at a time: what follows the line stays in the pipe */
+			if (read(fd, &c, 1) != 1)
+				break;
+			if (c == '\n')
+				return g_string_free(s, FALSE);
+			g_string_append_c(s, c);
+			continue;
+		}
+		if (g_get_monotonic_time() >= end)
+			break;
+		g_main_context_iteration(NULL, FALSE);
+	}
+	g_string_free(s, TRUE);
+	return NULL;
+}
+
+int vm_kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	g_assert_cmpint(fd, >=, 0);
+	g_assert_cmpint(lseek(fd, 0, SEEK_END), >=, 0);
+	return fd;
+}
+
+char *vm_kmsg_find(int fd, const char *needle)
+{
+	char rec[8192];
+
+	for (;;) {
+		ssize_t n = read(fd, rec, sizeof(rec) - 1);
+
+		if (n < 0 && errno == EPIPE)
+			continue; /* records were overwritten: go on with the next */
+		if (n < 0 && errno == EAGAIN)
+			return NULL;
+		g_assert_cmpint(n, >, 0);
+		rec[n] = '\0';
+		if (strstr(rec, needle))
+			return g_strdup(rec);
+	}
+}
+
+void vm_meminfo_mib(guint64 *total, guint64 *avail)
+{
+	g_autofree char *text = NULL;
+	const char *p;
+
+	g_assert_true(g_file_get_contents("/proc/meminfo", &text, NULL, NULL));
+	p = strstr(text, "MemTotal:");
+	g_assert_nonnull(p);
+	*total = g_ascii_strtoull(p + strlen("MemTotal:"), NULL, 10) / 1024;
+	p = strstr(text, "MemAvailable:");
+	g_assert_nonnull(p);
+	*avail = g_ascii_strtoull(p + strlen("MemAvailable:"), NULL, 10) / 1024;
+}
+
+void vm_kill_line_clear(VmKillLine *k)
+{
+	g_free(k->comm);
+	g_free(k->rule);
+	g_free(k->signal);
+	g_free(k->mrelease);
+	memset(k, 0, sizeof(*k));
+}
+
+static gboolean parse_u64(const char *v, guint64 *ret)
+{
+	char *end;
+
+	errno = 0;
+	*ret = g_ascii_strtoull(v, &end, 10);
+	return errno == 0 && end != v && *end == '\0';
+}
+
+gboolean vm_kill_line_parse(const char *line, VmKillLine *k)
+{
+	static const char *const keys[] = { "pid",	  "comm",	"rule",	   "signal",
+					    "event_ns",	  "notify_ns",	"sigterm_ns", "sigkill_ns",
+					    "exit_ns",	  "mrelease",	"freed_bytes" };
+	guint64 pid = 0;
+	guint64 *nums[] = { &pid,	  NULL,		 NULL,		 NULL,
+			    &k->event_ns, &k->notify_ns, &k->sigterm_ns, &k->sigkill_ns,
+			    &k->exit_ns,  NULL,		 &k->freed_bytes };
+	char **strs[] = { NULL, &k->comm, &k->rule, &k->signal, NULL, NULL,
+			  NULL, NULL,	  NULL,	    &k->mrelease, NULL };
+	g_auto(GStrv) fields = NULL;
+	guint seen = 0;
+
+	if (!g_str_has_prefix(line, VM_KILL_LINE_PREFIX))
+		return FALSE;
+	fields = g_strsplit(line + strlen(VM_KILL_LINE_PREFIX), " ", -1);
+	for (guint i = 0; fields[i]; i++) {
+		char *eq = strchr(fields[i], '=');
+
+		if (!eq)
+			continue;
+		*eq = '\0';
+		for (guint j = 0; j < G_N_ELEMENTS(keys); j++) {
+			if (strcmp(fields[i], keys[j]) != 0)
+				continue;
+			if (nums[j] && !parse_u64(eq + 1, nums[j]))
+				return FALSE;
+			if (strs[j]) {
+				g_free(*strs[j]);
+				*strs[j] = g_strdup(eq + 1);
+			}
+			seen |= 1u << j;
+		}
+	}
+	k->pid = (int)pid;
+	return seen == (1u << G_N_ELEMENTS(keys)) - 1 && pid > 0 && pid <= G_MAXINT;
 }

@@ -27,3 +27,53 @@ pid_t hog_spawn_in_cgroup(const char *procs, const char *step);
 
 /* Runs a shell command line, returns its wait status. */
 int vm_run(const char *cmd);
+
+/*
+ * Starts @argv (searched in PATH) as a child that dies with the test
+ * (PR_SET_PDEATHSIG SIGKILL: an aborted test leaves nothing behind), first
+ * moved into the cgroup whose cgroup.procs is @procs if not NULL. Its stdin
+ * and stdout are pipes if @ret_in / @ret_out are given, else /dev/null; its
+ * stderr is appended to @log, or goes to /dev/null if @log is NULL.
+ */
+GPid vm_spawn(char **argv, const char *procs, const char *log, int *ret_in, int *ret_out);
+
+/*
+ * Waits up to @timeout_ms for child @pid to end, iterating the default main
+ * context meanwhile; returns TRUE and its wait status in *status if it ended.
+ */
+gboolean vm_wait_child(GPid pid, guint timeout_ms, int *status);
+
+/* TRUE while child @pid runs (it is not reaped). */
+gboolean vm_child_alive(GPid pid);
+
+/*
+ * Reads a line from @fd (a pipe) within @timeout_ms, iterating the default
+ * main context meanwhile; NULL at EOF or timeout. The newline is stripped.
+ */
+char *vm_read_line(int fd, guint timeout_ms);
+
+/* /dev/kmsg opened at its end: vm_kmsg_find() sees what the kernel logs later. */
+int vm_kmsg_open(void);
+/* The first record logged since vm_kmsg_open() that contains @needle, or NULL. */
+char *vm_kmsg_find(int fd, const char *needle);
+
+/* MemTotal and MemAvailable in MiB. */
+void vm_meminfo_mib(guint64 *total, guint64 *avail);
+
+/*
+ * oom-killerd's machine-readable kill line (its contract):
+ *   oom-killerd kill: pid=P comm=C rule=R signal=S event_ns=T0 notify_ns=T1
+ *   sigterm_ns=T2 sigkill_ns=T3 exit_ns=T4 mrelease=M freed_bytes=N
+ * (CLOCK_BOOTTIME ns, 0 for a step that did not happen).
+ */
+#define VM_KILL_LINE_PREFIX "oom-killerd kill: "
+typedef struct {
+	int pid;
+	char *comm, *rule, *signal, *mrelease;
+	guint64 event_ns, notify_ns, sigterm_ns, sigkill_ns, exit_ns, freed_bytes;
+} VmKillLine;
+
+/* FALSE unless @line is a kill line with every field, each well formed. */
+gboolean vm_kill_line_parse(const char *line, VmKillLine *k);
+void vm_kill_line_clear(VmKillLine *k);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(VmKillLine, vm_kill_line_clear)

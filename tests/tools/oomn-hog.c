@@ -4,12 +4,14 @@
  * touching anonymous pages.
  *
  *   oomn-hog [--max MIB] [--step MIB] [--delay-ms MS] [--ignore-term] [--hold]
+ *            [--comm NAME]
  *   oomn-hog --control      grow/shrink on command: reads "grow N", "free N",
  *                           "exit" lines on stdin, answers "ok TOTAL_MIB"
  *
  * With --max it grows by --step until --max (or until killed), then holds if
  * --hold is given, else exits. It prints "ready PID" once it starts and
- * "done TOTAL_MIB" when it reached --max.
+ * "done TOTAL_MIB" when it reached --max. --comm renames the process (its
+ * comm, what the killer's rules match by name) before it touches any memory.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -100,6 +103,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: oomn-hog [--max MIB] [--step MIB] [--delay-ms MS] [--ignore-term] [--hold]\n"
+		"                [--comm NAME]\n"
 		"       oomn-hog --control\n"
 		"Touches anonymous memory to make real memory pressure.\n");
 }
@@ -113,6 +117,7 @@ int main(int argc, char **argv)
 		{ "ignore-term", no_argument, NULL, 'i' },
 		{ "hold", no_argument, NULL, 'H' },
 		{ "control", no_argument, NULL, 'c' },
+		{ "comm", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
@@ -127,6 +132,12 @@ int main(int argc, char **argv)
 		case 'i': signal(SIGTERM, SIG_IGN); break;
 		case 'H': hold = 1; break;
 		case 'c': ctl = 1; break;
+		case 'n':
+			if (prctl(PR_SET_NAME, optarg, 0, 0, 0) < 0) {
+				perror("oomn-hog: PR_SET_NAME");
+				return 1;
+			}
+			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

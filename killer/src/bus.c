@@ -1,0 +1,385 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The killer's side of org.oomnotify.Broker1. Everything here is
+ * asynchronous: no call is ever waited for, so a stuck bus, broker or client
+ * cannot delay a kill (DESIGN.md invariant 3). A lost connection is retried
+ * every second; notices meanwhile are skipped and logged.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "killer.h"
+#include "log.h"
+#include "oomn-macro.h"
+
+#define BROKER_NAME	 "org.oomnotify.Broker1"
+#define BROKER_PATH	 "/org/oomnotify/Broker1"
+#define BROKER_INTERFACE "org.oomnotify.Broker1"
+#define BUS_RECONNECT_USEC (1000 * UINT64_C(1000))
+#define BUS_DEADLINE_MAX_MSEC (60u * 60u * 1000u) /* the broker's limit */
+
+struct KillerBus {
+	Killer *k;
+	char *address; /* NULL: the system bus */
+	sd_bus *bus;
+	sd_event_source *reconnect;
+	sd_bus_slot *notify_slot;
+	pid_t notify_pid;
+	sd_bus_slot *clients_slot;
+	char *broker_owner; /* the broker's unique name, to trust its CandidateAnswered */
+	bool warned_down;
+};
+
+static void killer_bus_schedule_reconnect(KillerBus *b);
+
+static void killer_bus_drop(KillerBus *b)
+{
+	b->notify_slot = sd_bus_slot_unref(b->notify_slot);
+	b->clients_slot = sd_bus_slot_unref(b->clients_slot);
+	b->bus = sd_bus_close_unref(b->bus);
+	free(b->broker_owner);
+	b->broker_owner = NULL;
+	killer_set_protected_pid(b->k, KILLER_PROTECTED_BROKER, 0);
+}
+
+static int killer_bus_on_broker_pid(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	KillerBus *b = userdata;
+	uint32_t pid;
+
+	if (sd_bus_message_is_method_error(m, NULL))
+		return 0; /* not running (yet): NameOwnerChanged tells when it comes */
+	if (sd_bus_message_read(m, "u", &pid) >= 0) {
+		killer_set_protected_pid(b->k, KILLER_PROTECTED_BROKER, (pid_t)pid);
+		log_info("Broker is pid %" PRIu32 ", protected", pid);
+	}
+	return 0;
+}
+
+static int killer_bus_on_bus_pid(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	KillerBus *b = userdata;
+	uint32_t pid;
+
+	if (!sd_bus_message_is_method_error(m, NULL) && sd_bus_message_read(m, "u", &pid) >= 0 &&
+	    pid > 0) {
+		killer_set_protected_pid(b->k, KILLER_PROTECTED_BUS, (pid_t)pid);
+		log_info("Bus daemon is pid %" PRIu32 ", protected", pid);
+	}
+	return 0;
+}
+
+static int killer_bus_on_broker_owner(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	KillerBus *b = userdata;
+	const char *owner;
+
+	if (sd_bus_message_is_method_error(m, NULL) || sd_bus_message_read(m, "s", &owner) < 0)
+		return 0;
+	free(b->broker_owner);
+	b->broker_owner = strdup(owner);
+	return 0;
+}
+
+static void killer_bus_lookup_broker(KillerBus *b)
+{
+	int r;
+
+	r = sd_bus_call_method_async(b->bus, NULL, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+				     "org.freedesktop.DBus", "GetNameOwner",
+				     killer_bus_on_broker_owner, b, "s", BROKER_NAME);
+	if (r >= 0)
+		r = sd_bus_call_method_async(b->bus, NULL, "org.freedesktop.DBus",
+					     "/org/freedesktop/DBus", "org.freedesktop.DBus",
+					     "GetConnectionUnixProcessID", killer_bus_on_broker_pid,
+					     b, "s", BROKER_NAME);
+	if (r < 0)
+		log_warning_errno(r, "Failed to look up the broker: %m");
+}
+
+static int killer_bus_on_name_owner_changed(sd_bus_message *m, void *userdata,
+					    sd_bus_error *ret_error)
+{
+	KillerBus *b = userdata;
+	const char *name, *old_owner, *new_owner;
+
+	if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 ||
+	    strcmp(name, BROKER_NAME) != 0)
+		return 0;
+	free(b->broker_owner);
+	b->broker_owner = NULL;
+	killer_set_protected_pid(b->k, KILLER_PROTECTED_BROKER, 0);
+	if (new_owner[0]) {
+		b->broker_owner = strdup(new_owner);
+		killer_bus_lookup_broker(b);
+	} else
+		log_warning("Broker left the bus: notices are not delivered until it is back");
+	return 0;
+}
+
+static int killer_bus_on_answered(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	KillerBus *b = userdata;
+	const char *sender = sd_bus_message_get_sender(m);
+	uint32_t pid;
+	uint64_t freed;
+	int checkpointed;
+
+	/* Only the broker relays answers; anyone else could cut a deadline short. */
+	if (!sender || !b->broker_owner || strcmp(sender, b->broker_owner) != 0) {
+		log_warning("Ignoring CandidateAnswered from %s: not the broker",
+			    sender ? sender : "(unknown)");
+		return 0;
+	}
+	if (sd_bus_message_read(m, "utb", &pid, &freed, &checkpointed) < 0) {
+		log_warning("Ignoring a malformed CandidateAnswered");
+		return 0;
+	}
+	killer_on_answered(b->k, (pid_t)pid, freed, checkpointed);
+	return 0;
+}
+
+static int killer_bus_filter(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	KillerBus *b = userdata;
+
+	if (sd_bus_message_is_signal(m, "org.freedesktop.DBus.Local", "Disconnected")) {
+		log_warning("Lost the bus; reconnecting every second");
+		killer_bus_drop(b);
+		killer_bus_schedule_reconnect(b);
+		return 1;
+	}
+	return 0;
+}
+
+static int killer_bus_connect(KillerBus *b)
+{
+	_cleanup_(sd_bus_close_unrefp) sd_bus *bus = NULL;
+	int r;
+
+	if (!b->address) {
+		r = sd_bus_open_system_with_description(&bus, "oom-killerd");
+		if (r < 0)
+			return r;
+	} else {
+		r = sd_bus_new(&bus);
+		if (r < 0)
+			return r;
+		r = sd_bus_set_address(bus, b->address);
+		if (r < 0)
+			return r;
+		(void)sd_bus_set_bus_client(bus, 1);
+		(void)sd_bus_set_description(bus, "oom-killerd");
+		r = sd_bus_start(bus);
+		if (r < 0)
+			return r;
+	}
+	r = sd_bus_attach_event(bus, b->k->event, SD_EVENT_PRIORITY_NORMAL);
+	if (r >= 0)
+		r = sd_bus_add_filter(bus, NULL, killer_bus_filter, b);
+	if (r >= 0)
+		r = sd_bus_match_signal_async(bus, NULL, NULL, BROKER_PATH, BROKER_INTERFACE,
+					      "CandidateAnswered", killer_bus_on_answered, NULL,
+					      b);
+	if (r >= 0)
+		r = sd_bus_match_signal_async(bus, NULL, "org.freedesktop.DBus",
+					      "/org/freedesktop/DBus", "org.freedesktop.DBus",
+					      "NameOwnerChanged", killer_bus_on_name_owner_changed,
+					      NULL, b);
+	if (r < 0)
+		return r;
+	b->bus = TAKE_PTR(bus);
+
+	/* The bus daemon (it answers for itself) and the broker are never victims. */
+	r = sd_bus_call_method_async(b->bus, NULL, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+				     "org.freedesktop.DBus", "GetConnectionUnixProcessID",
+				     killer_bus_on_bus_pid, b, "s", "org.freedesktop.DBus");
+	if (r < 0)
+		log_warning_errno(r, "Failed to ask the bus daemon's pid: %m");
+	killer_bus_lookup_broker(b);
+	b->warned_down = false;
+	log_info("Connected to %s", b->address ? b->address : "the system bus");
+	return 0;
+}
+
+static int killer_bus_on_reconnect(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	KillerBus *b = userdata;
+	int r;
+
+	r = killer_bus_connect(b);
+	if (r < 0) {
+		if (!b->warned_down)
+			log_warning_errno(r, "Failed to connect to the bus, retrying every second: %m");
+		b->warned_down = true;
+		killer_bus_schedule_reconnect(b);
+	}
+	return 0;
+}
+
+static void killer_bus_schedule_reconnect(KillerBus *b)
+{
+	uint64_t now;
+	int r;
+
+	if (sd_event_now(b->k->event, CLOCK_MONOTONIC, &now) < 0)
+		return;
+	if (b->reconnect) {
+		r = sd_event_source_set_time(b->reconnect, now + BUS_RECONNECT_USEC);
+		if (r >= 0)
+			r = sd_event_source_set_enabled(b->reconnect, SD_EVENT_ONESHOT);
+	} else
+		r = sd_event_add_time(b->k->event, &b->reconnect, CLOCK_MONOTONIC,
+				      now + BUS_RECONNECT_USEC, 0, killer_bus_on_reconnect, b);
+	if (r < 0)
+		log_error_errno(r, "Failed to schedule the bus reconnection: %m");
+}
+
+int killer_bus_new(KillerBus **ret, Killer *k, const char *address)
+{
+	KillerBus *b;
+	int r;
+
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	b->k = k;
+	if (address && !(b->address = strdup(address))) {
+		free(b);
+		return -ENOMEM;
+	}
+	/* Not fatal: the killer works without the bus and connects when it can. */
+	r = killer_bus_connect(b);
+	if (r < 0) {
+		log_warning_errno(r, "Failed to connect to %s, retrying every second: %m",
+				  address ? address : "the system bus");
+		b->warned_down = true;
+		killer_bus_schedule_reconnect(b);
+	}
+	*ret = b;
+	return 0;
+}
+
+KillerBus *killer_bus_free(KillerBus *b)
+{
+	if (!b)
+		return NULL;
+	killer_bus_drop(b);
+	b->reconnect = sd_event_source_disable_unref(b->reconnect);
+	free(b->address);
+	free(b);
+	return NULL;
+}
+
+static int killer_bus_on_notify_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	KillerBus *b = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+	uint32_t n;
+
+	b->notify_slot = sd_bus_slot_unref(b->notify_slot);
+	if (e) {
+		log_warning("NotifyCandidate for pid %d failed: %s", (int)b->notify_pid,
+			    e->message ? e->message : e->name);
+		return 0;
+	}
+	if (sd_bus_message_read(m, "u", &n) < 0) {
+		log_warning("Malformed NotifyCandidate reply");
+		return 0;
+	}
+	killer_on_notified(b->k, b->notify_pid, n);
+	return 0;
+}
+
+void killer_bus_notify_candidate(KillerBus *b, pid_t pid, uint64_t deadline_usec,
+				 const char *reason)
+{
+	uint64_t msec = (deadline_usec + 999) / 1000;
+	int r;
+
+	if (!b || !b->bus) {
+		log_info("No bus: pid %d gets no notice", (int)pid);
+		return;
+	}
+	if (msec == 0)
+		msec = 1;
+	if (msec > BUS_DEADLINE_MAX_MSEC)
+		msec = BUS_DEADLINE_MAX_MSEC;
+	b->notify_slot = sd_bus_slot_unref(b->notify_slot); /* an older notice's reply */
+	b->notify_pid = pid;
+	r = sd_bus_call_method_async(b->bus, &b->notify_slot, BROKER_NAME, BROKER_PATH,
+				     BROKER_INTERFACE, "NotifyCandidate",
+				     killer_bus_on_notify_reply, b, "uus", (uint32_t)pid,
+				     (uint32_t)msec, reason);
+	if (r < 0)
+		log_warning_errno(r, "Failed to send NotifyCandidate for pid %d: %m", (int)pid);
+}
+
+static int killer_bus_on_outcome_reply(sd_bus_message *m, void *userdata,
+				       sd_bus_error *ret_error)
+{
+	const sd_bus_error *e = sd_bus_message_get_error(m);
+
+	if (e)
+		log_warning("ReportOutcome failed: %s", e->message ? e->message : e->name);
+	return 0;
+}
+
+void killer_bus_report_outcome(KillerBus *b, const char *kind, pid_t pid, const char *name,
+			       uid_t uid, const char *cgroup, const char *rule, uint64_t freed,
+			       const char *reason)
+{
+	int r;
+
+	if (!b || !b->bus)
+		return;
+	/* Floating slot: the reply is only logged if it is an error. */
+	r = sd_bus_call_method_async(b->bus, NULL, BROKER_NAME, BROKER_PATH, BROKER_INTERFACE,
+				     "ReportOutcome", killer_bus_on_outcome_reply, NULL,
+				     "susussts", kind, (uint32_t)pid, name ?: "", (uint32_t)uid,
+				     cgroup ?: "", rule ?: "", freed, reason ?: "");
+	if (r < 0)
+		log_warning_errno(r, "Failed to send ReportOutcome: %m");
+}
+
+static int killer_bus_on_clients(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	KillerBus *b = userdata;
+	uint64_t id;
+	uint32_t pid, uid, band, flags;
+	const char *name, *comm;
+	int r;
+
+	b->clients_slot = sd_bus_slot_unref(b->clients_slot);
+	if (sd_bus_message_is_method_error(m, NULL))
+		return 0; /* no broker: nobody registered */
+	r = sd_bus_message_enter_container(m, 'a', "(tuussuu)");
+	if (r < 0)
+		goto bad;
+	while ((r = sd_bus_message_read(m, "(tuussuu)", &id, &pid, &uid, &name, &comm, &band,
+					&flags)) > 0)
+		if (band <= 100)
+			(void)candidates_set_band(b->k->candidates, (pid_t)pid, (int)band);
+	if (r < 0)
+		goto bad;
+	return 0;
+bad:
+	log_warning_errno(r, "Malformed ListClients reply: %m");
+	return 0;
+}
+
+void killer_bus_refresh_bands(KillerBus *b)
+{
+	int r;
+
+	if (!b || !b->bus || b->clients_slot)
+		return;
+	r = sd_bus_call_method_async(b->bus, &b->clients_slot, BROKER_NAME, BROKER_PATH,
+				     BROKER_INTERFACE, "ListClients", killer_bus_on_clients, b,
+				     NULL);
+	if (r < 0)
+		log_warning_errno(r, "Failed to send ListClients: %m");
+}

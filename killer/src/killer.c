@@ -1,0 +1,688 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The daemon: hears the level from its own OomnSource, keeps the candidate
+ * list warm while pressure builds, and carries out what the episode state
+ * machine (episode.c) decides: choose, notify, wait, kill, report.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "hook.h"
+#include "kill.h"
+#include "killer.h"
+#include "log.h"
+#include "oomn-meminfo.h"
+
+#define USEC_PER_SEC		 (1000 * UINT64_C(1000))
+#define KILLER_POLL_USEC	 (100 * UINT64_C(1000)) /* MemAvailable while a deadline runs */
+#define KILLER_STALE_USEC	 (2 * USEC_PER_SEC)	/* refresh before choosing if older */
+#define KILLER_FULL_REFRESH_USEC (60 * USEC_PER_SEC)
+#define KILLER_OPEN_ATTEMPTS	 3
+
+static uint64_t now_usec(clockid_t clock)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
+}
+
+static uint64_t boottime_ns(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
+}
+
+static const char *level_name(enum oom_notify_level l)
+{
+	switch (l) {
+	case OOM_NOTIFY_LEVEL_NORMAL:
+		return "normal";
+	case OOM_NOTIFY_LEVEL_LOW:
+		return "low";
+	case OOM_NOTIFY_LEVEL_MEDIUM:
+		return "medium";
+	case OOM_NOTIFY_LEVEL_CRITICAL:
+		return "critical";
+	default:
+		return "unknown";
+	}
+}
+
+static uint64_t killer_refresh_interval(enum oom_notify_level l)
+{
+	switch (l) {
+	case OOM_NOTIFY_LEVEL_LOW:
+		return 3 * USEC_PER_SEC;
+	case OOM_NOTIFY_LEVEL_MEDIUM:
+	case OOM_NOTIFY_LEVEL_CRITICAL: /* for the next victim, should one be needed */
+		return USEC_PER_SEC;
+	default:
+		return 30 * USEC_PER_SEC;
+	}
+}
+
+static void killer_warn(const char *message, void *userdata)
+{
+	log_warning("%s", message);
+}
+
+static void killer_refresh(Killer *k, bool full)
+{
+	CandidatesStats st = {};
+	uint64_t now = now_usec(CLOCK_MONOTONIC);
+	int r;
+
+	if (!full && (k->last_full_refresh_usec == 0 ||
+		      now - k->last_full_refresh_usec >= KILLER_FULL_REFRESH_USEC))
+		full = true; /* a process moved to another cgroup while asleep is only seen so */
+	r = candidates_refresh(k->candidates, full ? CANDIDATES_REFRESH_FULL : 0, &st);
+	if (r < 0) {
+		log_error_errno(r, "Failed to read the process list: %m");
+		return;
+	}
+	k->last_refresh_usec = now_usec(CLOCK_MONOTONIC);
+	if (full)
+		k->last_full_refresh_usec = k->last_refresh_usec;
+	killer_bus_refresh_bands(k->bus);
+}
+
+static void killer_schedule_refresh(Killer *k)
+{
+	uint64_t at = k->last_refresh_usec + killer_refresh_interval(k->level);
+	uint64_t now = now_usec(CLOCK_MONOTONIC);
+
+	if (at < now)
+		at = now;
+	(void)sd_event_source_set_time(k->refresh_timer, at);
+	(void)sd_event_source_set_enabled(k->refresh_timer, SD_EVENT_ONESHOT);
+}
+
+static int killer_on_refresh_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	Killer *k = userdata;
+
+	killer_refresh(k, false);
+	killer_schedule_refresh(k);
+	return 0;
+}
+
+static void killer_apply(Killer *k, EpisodeActions a);
+
+static void killer_release(Killer *k)
+{
+	k->pidfd_source = sd_event_source_disable_unref(k->pidfd_source);
+	if (k->pidfd >= 0)
+		(void)close(k->pidfd);
+	k->pidfd = -EBADF;
+	if (k->have_victim)
+		choice_done(&k->choice);
+	k->have_victim = false;
+}
+
+static int killer_on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *userdata)
+{
+	Killer *k = userdata;
+
+	k->times.exit_ns = boottime_ns();
+	(void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
+	killer_apply(k, episode_victim_exited(&k->episode, now_usec(CLOCK_BOOTTIME)));
+	return 0;
+}
+
+static void killer_log_choice(Killer *k, const Choice *ch)
+{
+	char top[1024];
+	size_t len = 0;
+
+	top[0] = '\0';
+	for (size_t i = 0; i < ch->n_top && len < sizeof(top); i++) {
+		const ChoiceEntry *e = &ch->top[i];
+		int n = snprintf(top + len, sizeof(top) - len,
+				 "%s%d (%s) score %" PRId64 " kB%s%s%s%s", i ? ", " : "",
+				 (int)e->pid, e->comm, e->score_kb, e->rule ? " rule " : "",
+				 e->rule ? e->rule->name : "", e->avoided ? " avoided" : "",
+				 i == 0 ? " <- victim" : "");
+
+		if (n < 0)
+			break;
+		len += (size_t)n;
+	}
+	log_info("Candidate pid %d (%s), uid %u, cgroup %s: %s", (int)ch->pid, ch->comm,
+		 (unsigned)ch->uid, ch->cgroup ? ch->cgroup : "-", ch->reason);
+	log_info("Top candidates (%zu eligible, %zu protected): %s", ch->n_eligible,
+		 ch->n_protected, top);
+}
+
+static uint64_t killer_effective(uint64_t chosen, uint64_t override, const Rule *rule,
+				 uint64_t rule_value)
+{
+	/* --deadline/--grace replace the defaults, not what a rule says itself. */
+	if (override != KILLER_USEC_UNSET && !(rule && rule_value != RULES_USEC_UNSET))
+		return override;
+	return chosen;
+}
+
+static void killer_choose(Killer *k)
+{
+	uint64_t deadline, grace, event_ns = k->critical_event_ns ?: boottime_ns();
+	int pidfd = -EBADF, r;
+
+	k->critical_event_ns = 0; /* the next victim of this episode is timed from its choice */
+	killer_release(k);
+
+	if (k->last_refresh_usec == 0 ||
+	    now_usec(CLOCK_MONOTONIC) - k->last_refresh_usec > KILLER_STALE_USEC) {
+		log_info("Candidate list is stale, refreshing before the choice");
+		killer_refresh(k, false);
+	}
+
+	for (unsigned attempt = 0;; attempt++) {
+		r = candidates_choose(k->candidates, k->rules, &k->choice);
+		if (r < 0) {
+			log_warning_errno(r, "Memory is critical but no process may be chosen: %m");
+			killer_apply(k, episode_choose_failed(&k->episode,
+							      now_usec(CLOCK_BOOTTIME)));
+			return;
+		}
+		k->have_victim = true;
+		pidfd = kill_open(k->cfg.proc_root, k->choice.pid, k->choice.starttime);
+		if (pidfd >= 0 || (k->cfg.dry_run && pidfd != -ESTALE))
+			break;
+		log_warning_errno(pidfd, "Candidate pid %d (%s) cannot be held: %m",
+				  (int)k->choice.pid, k->choice.comm);
+		killer_release(k);
+		if (attempt + 1 >= KILLER_OPEN_ATTEMPTS) {
+			killer_apply(k, episode_choose_failed(&k->episode,
+							      now_usec(CLOCK_BOOTTIME)));
+			return;
+		}
+		killer_refresh(k, false); /* it went away or its pid was reused */
+	}
+
+	killer_log_choice(k, &k->choice);
+	k->pidfd = pidfd;
+	if (pidfd >= 0) {
+		r = sd_event_add_io(k->event, &k->pidfd_source, pidfd, EPOLLIN, killer_on_pidfd, k);
+		if (r < 0)
+			log_warning_errno(r, "Failed to watch the candidate's pidfd: %m");
+		else
+			(void)sd_event_source_set_priority(k->pidfd_source,
+							   SD_EVENT_PRIORITY_IMPORTANT);
+	} else
+		log_warning_errno(pidfd, "Dry run: no pidfd for pid %d: %m", (int)k->choice.pid);
+
+	deadline = killer_effective(k->choice.deadline_usec, k->cfg.deadline_usec, k->choice.rule,
+				    k->choice.rule ? k->choice.rule->deadline_usec : 0);
+	grace = killer_effective(k->choice.grace_usec, k->cfg.grace_usec, k->choice.rule,
+				 k->choice.rule ? k->choice.rule->grace_usec : 0);
+	k->times = (KillTimes){ .event_ns = event_ns };
+	k->signal_name = "none";
+	k->mrelease = k->cfg.mrelease ? "none" : "off";
+
+	/* The notice is sent, never waited for: the deadline starts now, on our clock. */
+	killer_bus_notify_candidate(k->bus, k->choice.pid, deadline, k->choice.reason);
+	k->times.notify_ns = boottime_ns();
+	log_info("Notice to pid %d (%s): deadline %" PRIu64 " ms, grace %" PRIu64 " ms%s",
+		 (int)k->choice.pid, k->choice.comm, deadline / 1000, grace / 1000,
+		 k->choice.kill_group ? ", whole cgroup" : "");
+	killer_apply(k, episode_chosen(&k->episode, deadline, grace, k->choice.kill_group,
+				       now_usec(CLOCK_BOOTTIME)));
+}
+
+static void killer_read_meminfo(Killer *k)
+{
+	struct oomn_meminfo mi;
+	int r;
+
+	r = oomn_meminfo_read(k->cfg.proc_root, &mi);
+	if (r < 0) {
+		log_warning_errno(r, "Failed to read meminfo: %m");
+		return;
+	}
+	k->mem_total = mi.mem_total;
+	k->mem_available = mi.mem_available;
+	k->floor_bytes = k->mem_total / 1000 * (uint64_t)k->cfg.floor_permille;
+}
+
+static const char *killer_errno_name(int r)
+{
+	switch (r) {
+	case 0:
+		return "ok";
+	case -ESRCH:
+		return "esrch";
+	case -EINVAL:
+		return "einval";
+	case -ENOSYS:
+		return "enosys";
+	case -EPERM:
+		return "eperm";
+	default:
+		return "error";
+	}
+}
+
+static void killer_sigkill(Killer *k)
+{
+	int r;
+
+	k->times.sigkill_ns = boottime_ns();
+	r = kill_signal(k->pidfd, SIGKILL);
+	if (r < 0 && r != -ESRCH)
+		log_error_errno(r, "Failed to SIGKILL pid %d: %m", (int)k->choice.pid);
+	if (!k->cfg.mrelease)
+		return;
+	/* Reaps the address space now instead of when the victim gets to run again. Once. */
+	r = kill_mrelease(k->pidfd);
+	k->mrelease = killer_errno_name(r);
+	if (r < 0)
+		log_info("process_mrelease(pid %d): %s", (int)k->choice.pid, strerror(-r));
+}
+
+static void killer_start_kill(Killer *k, unsigned flags)
+{
+	const Choice *ch = &k->choice;
+	int r;
+
+	killer_read_meminfo(k);
+	k->mem_available_before = k->mem_available;
+	log_info("Killing pid %d (%s): %s; MemAvailable %" PRIu64 " kB", (int)ch->pid, ch->comm,
+		 episode_cause_to_string(k->episode.cause), k->mem_available / 1024);
+
+	if (flags & EPISODE_ACT_KILL_GROUP) {
+		r = kill_cgroup(k->cfg.cgroup_root, ch->cgroup);
+
+		if (r >= 0) {
+			k->signal_name = "cgroup.kill";
+			k->times.sigkill_ns = boottime_ns();
+			log_info("Killed cgroup %s (cgroup.kill)", ch->cgroup);
+			if (k->cfg.mrelease) {
+				r = kill_mrelease(k->pidfd);
+				k->mrelease = killer_errno_name(r);
+			}
+			return;
+		}
+		log_error_errno(r, "Failed to kill cgroup %s, killing pid %d alone: %m", ch->cgroup,
+				(int)ch->pid);
+		k->signal_name = "SIGKILL";
+		killer_sigkill(k);
+		return;
+	}
+
+	k->signal_name = "SIGTERM";
+	k->times.sigterm_ns = boottime_ns();
+	r = kill_signal(k->pidfd, SIGTERM);
+	if (r < 0 && r != -ESRCH)
+		log_error_errno(r, "Failed to SIGTERM pid %d: %m", (int)ch->pid);
+}
+
+static int killer_on_hook_exit(sd_event_source *s, const siginfo_t *si, void *userdata)
+{
+	if (si->si_code != CLD_EXITED || si->si_status != 0)
+		log_warning("Hook pid %d failed (status %d)", (int)si->si_pid, si->si_status);
+	return 0;
+}
+
+static void killer_report_killed(Killer *k)
+{
+	const Choice *ch = &k->choice;
+	const char *rule = ch->rule ? ch->rule->name : "";
+	char reason[768];
+	uint64_t freed;
+
+	killer_read_meminfo(k);
+	freed = k->mem_available > k->mem_available_before
+			? k->mem_available - k->mem_available_before
+			: 0;
+	(void)snprintf(reason, sizeof(reason), "%s; %s",
+		       episode_cause_to_string(k->episode.cause), ch->reason);
+
+	fprintf(stderr,
+		"oom-killerd kill: pid=%d comm=%s rule=%s signal=%s event_ns=%" PRIu64
+		" notify_ns=%" PRIu64 " sigterm_ns=%" PRIu64 " sigkill_ns=%" PRIu64
+		" exit_ns=%" PRIu64 " mrelease=%s freed_bytes=%" PRIu64 "\n",
+		(int)ch->pid, ch->comm, rule, k->signal_name, k->times.event_ns,
+		k->times.notify_ns, k->times.sigterm_ns, k->times.sigkill_ns,
+		k->episode.exited ? k->times.exit_ns : 0, k->mrelease, freed);
+	if (!k->episode.exited)
+		log_warning("pid %d (%s) has not exited %" PRIu64 " ms after SIGKILL", (int)ch->pid,
+			    ch->comm, k->episode.grace_usec / 1000 + 1000);
+	log_info("Killed pid %d (%s), uid %u, cgroup %s, rule '%s', freed %" PRIu64 " kB: %s",
+		 (int)ch->pid, ch->comm, (unsigned)ch->uid, ch->cgroup ? ch->cgroup : "-", rule,
+		 freed / 1024, reason);
+
+	killer_bus_report_outcome(k->bus, "killed", ch->pid, ch->comm, ch->uid, ch->cgroup, rule,
+				  freed, reason);
+	if (k->cfg.hook) {
+		HookInfo info = {
+			.pid = ch->pid,
+			.name = ch->comm,
+			.uid = ch->uid,
+			.cgroup = ch->cgroup,
+			.rule = rule,
+			.freed_bytes = freed,
+			.reason = reason,
+		};
+		pid_t pid = hook_run(k->cfg.hook, &info);
+
+		if (pid < 0)
+			log_warning_errno(pid, "Failed to run the hook: %m");
+		else if (sd_event_add_child(k->event, NULL, pid, WEXITED, killer_on_hook_exit, NULL) < 0)
+			log_warning("Hook pid %d will not be reaped", (int)pid);
+	}
+}
+
+static void killer_report_redeemed(Killer *k)
+{
+	const Choice *ch = &k->choice;
+	char reason[256];
+
+	if (k->episode.state == EPISODE_SETTLE)
+		(void)snprintf(reason, sizeof(reason), "exited by itself before the deadline");
+	else
+		(void)snprintf(reason, sizeof(reason),
+			       "level fell to %s before the deadline (MemAvailable %" PRIu64
+			       " kB)",
+			       level_name(k->level), k->mem_available / 1024);
+	log_info("Redeemed: pid %d (%s) is not killed: %s", (int)ch->pid, ch->comm, reason);
+	killer_bus_report_outcome(k->bus, "redeemed", ch->pid, ch->comm, ch->uid, ch->cgroup,
+				  ch->rule ? ch->rule->name : "", 0, reason);
+}
+
+static void killer_apply(Killer *k, EpisodeActions a)
+{
+	if (k->have_victim) {
+		if (a.flags & EPISODE_ACT_DRY_RUN) {
+			fprintf(stderr, "oom-killerd dry-run: pid=%d comm=%s rule=%s\n",
+				(int)k->choice.pid, k->choice.comm,
+				k->choice.rule ? k->choice.rule->name : "");
+			log_info("Dry run: would kill pid %d (%s)%s: %s", (int)k->choice.pid,
+				 k->choice.comm, k->choice.kill_group ? " and its cgroup" : "",
+				 episode_cause_to_string(k->episode.cause));
+		}
+		if (a.flags & EPISODE_ACT_REPORT_REDEEMED)
+			killer_report_redeemed(k);
+		if (a.flags & EPISODE_ACT_REPORT_KILLED)
+			killer_report_killed(k);
+		if (a.flags & (EPISODE_ACT_SIGTERM | EPISODE_ACT_KILL_GROUP))
+			killer_start_kill(k, a.flags);
+		if (a.flags & EPISODE_ACT_SIGKILL) {
+			k->signal_name = "SIGKILL";
+			if (k->episode.emergency)
+				log_info("pid %d (%s): MemAvailable %" PRIu64
+					 " kB, below half the floor during the grace: SIGKILL",
+					 (int)k->choice.pid, k->choice.comm, k->mem_available / 1024);
+			else
+				log_info("pid %d (%s) still there after the grace: SIGKILL",
+					 (int)k->choice.pid, k->choice.comm);
+			killer_sigkill(k);
+		}
+	}
+	if (a.flags & EPISODE_ACT_RELEASE)
+		killer_release(k);
+
+	if (a.timer_usec) {
+		(void)sd_event_source_set_time(k->episode_timer, a.timer_usec);
+		(void)sd_event_source_set_enabled(k->episode_timer, SD_EVENT_ONESHOT);
+	} else
+		(void)sd_event_source_set_enabled(k->episode_timer, SD_EVENT_OFF);
+	if (a.poll_meminfo) {
+		if (sd_event_source_get_enabled(k->poll_timer, NULL) == 0) {
+			(void)sd_event_source_set_time(k->poll_timer, now_usec(CLOCK_BOOTTIME) +
+									      KILLER_POLL_USEC);
+			(void)sd_event_source_set_enabled(k->poll_timer, SD_EVENT_ONESHOT);
+		}
+	} else
+		(void)sd_event_source_set_enabled(k->poll_timer, SD_EVENT_OFF);
+
+	/* Last: a choice applies its own actions (timer included). */
+	if (a.flags & EPISODE_ACT_CHOOSE)
+		killer_choose(k);
+}
+
+static int killer_on_episode_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	Killer *k = userdata;
+
+	killer_apply(k, episode_timer(&k->episode, now_usec(CLOCK_BOOTTIME)));
+	return 0;
+}
+
+static int killer_on_poll_timer(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	Killer *k = userdata;
+
+	killer_read_meminfo(k);
+	(void)sd_event_source_set_time(s, now_usec(CLOCK_BOOTTIME) + KILLER_POLL_USEC);
+	(void)sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+	killer_apply(k, episode_mem_available(&k->episode, k->mem_available, k->floor_bytes,
+					      now_usec(CLOCK_BOOTTIME)));
+	return 0;
+}
+
+static void killer_on_pressure(const struct oomn_pressure *p, void *userdata)
+{
+	Killer *k = userdata;
+	enum oom_notify_level prev = k->level;
+	uint64_t now;
+
+	if (p->cgroup)
+		return; /* a cgroup's own pressure: only the system level decides */
+	now = now_usec(CLOCK_BOOTTIME);
+	if (p->level == OOM_NOTIFY_LEVEL_CRITICAL && prev != OOM_NOTIFY_LEVEL_CRITICAL)
+		k->critical_event_ns = boottime_ns();
+	k->level = p->level;
+	k->mem_total = p->mem_total;
+	k->mem_available = p->mem_available;
+	k->floor_bytes = k->mem_total / 1000 * (uint64_t)k->cfg.floor_permille;
+	if (p->level != prev)
+		log_info("Level %s -> %s (MemAvailable %" PRIu64 " of %" PRIu64 " kB, source %s)",
+			 level_name(prev), level_name(p->level), p->mem_available / 1024,
+			 p->mem_total / 1024, oomn_source_kind_to_string(p->source));
+
+	/* Pressure builds: warm the list now, the process causing it may be new. */
+	if (p->level > prev && p->level < OOM_NOTIFY_LEVEL_CRITICAL && k->refresh_timer)
+		killer_refresh(k, false);
+	killer_apply(k, episode_mem_available(&k->episode, k->mem_available, k->floor_bytes, now));
+	killer_apply(k, episode_level(&k->episode, p->level, now));
+	if (p->level != prev && k->refresh_timer)
+		killer_schedule_refresh(k);
+}
+
+static void killer_on_source(enum oomn_source_kind kind, const char *why, void *userdata)
+{
+	log_info("Event source: %s (%s)", oomn_source_kind_to_string(kind), why ? why : "");
+}
+
+static void killer_on_warning(const char *what, void *userdata)
+{
+	log_warning("%s", what);
+}
+
+void killer_on_notified(Killer *k, pid_t pid, unsigned n)
+{
+	if (!k->have_victim || k->choice.pid != pid)
+		return;
+	log_info("Broker notified %u connection(s) of pid %d", n, (int)pid);
+	killer_apply(k, episode_notified(&k->episode, n, now_usec(CLOCK_BOOTTIME)));
+}
+
+void killer_on_answered(Killer *k, pid_t pid, uint64_t freed_bytes, bool checkpointed)
+{
+	if (!k->have_victim || k->choice.pid != pid) {
+		log_info("Answer from pid %d, which is not the candidate", (int)pid);
+		return;
+	}
+	log_info("Candidate pid %d answered: freed %" PRIu64 " bytes%s", (int)pid, freed_bytes,
+		 checkpointed ? ", checkpointed" : "");
+	killer_apply(k, episode_answered(&k->episode, now_usec(CLOCK_BOOTTIME)));
+}
+
+void killer_set_protected_pid(Killer *k, unsigned slot, pid_t pid)
+{
+	pid_t list[2];
+	size_t n = 0;
+
+	if (slot >= 2 || k->protected[slot] == pid)
+		return;
+	k->protected[slot] = pid;
+	for (size_t i = 0; i < 2; i++)
+		if (k->protected[i] > 0)
+			list[n++] = k->protected[i];
+	if (candidates_set_protected_pids(k->candidates, list, n) < 0)
+		log_warning("Out of memory protecting pid %d", (int)pid);
+}
+
+static int killer_on_signal(sd_event_source *s, const struct signalfd_siginfo *si,
+			    void *userdata)
+{
+	Killer *k = userdata;
+
+	log_info("Received %s, exiting", strsignal((int)si->ssi_signo));
+	return sd_event_exit(k->event, 0);
+}
+
+static int killer_on_start(sd_event_source *s, void *userdata)
+{
+	Killer *k = userdata;
+	const struct oomn_pressure *p = oomn_source_current(k->source);
+
+	/* The level at start may already be critical: it counts as an event. */
+	killer_on_pressure(p, k);
+	return 0;
+}
+
+int killer_new(Killer **ret, const KillerConfig *cfg, Rules *rules)
+{
+	_cleanup_(killer_freep) Killer *k = NULL;
+	static const struct oomn_source_handlers handlers = {
+		.on_pressure = killer_on_pressure,
+		.on_source = killer_on_source,
+		.on_warning = killer_on_warning,
+	};
+	struct oomn_source_config scfg = {
+		.proc_root = cfg->proc_root,
+		.cgroup_root = cfg->cgroup_root,
+		.force = cfg->source,
+	};
+	CandidatesOptions copts = {
+		.proc_root = cfg->proc_root,
+		.warn = killer_warn,
+	};
+	int r;
+
+	k = calloc(1, sizeof(*k));
+	if (!k) {
+		rules_free(rules);
+		return log_error_errno(-ENOMEM, "Out of memory");
+	}
+	k->rules = rules; /* owned from here on */
+	k->cfg = *cfg;
+	oom_notify_thresholds_default(&scfg.thresholds);
+	k->pidfd = -EBADF;
+	k->level = OOM_NOTIFY_LEVEL_NORMAL;
+	if (k->cfg.floor_permille < 0)
+		k->cfg.floor_permille = rules ? (int)rules->floor_permille
+					      : RULES_DEFAULT_FLOOR_PERMILLE;
+	episode_init(&k->episode, cfg->dry_run);
+
+	r = sd_event_default(&k->event);
+	if (r < 0)
+		return log_error_errno(r, "Failed to allocate the event loop: %m");
+	(void)sd_event_set_watchdog(k->event, true);
+	r = sd_event_add_signal(k->event, NULL, SIGTERM, killer_on_signal, k);
+	if (r >= 0)
+		r = sd_event_add_signal(k->event, NULL, SIGINT, killer_on_signal, k);
+	if (r < 0)
+		return log_error_errno(r, "Failed to watch signals: %m");
+
+	r = candidates_new(&copts, &k->candidates);
+	if (r < 0)
+		return log_error_errno(r, "Failed to open %s: %m",
+				       cfg->proc_root ? cfg->proc_root : "/proc");
+	r = sd_event_add_time(k->event, &k->episode_timer, CLOCK_BOOTTIME, 0, 0,
+			      killer_on_episode_timer, k);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(k->episode_timer, SD_EVENT_OFF);
+	if (r >= 0)
+		r = sd_event_source_set_priority(k->episode_timer, SD_EVENT_PRIORITY_IMPORTANT);
+	if (r >= 0)
+		r = sd_event_add_time(k->event, &k->poll_timer, CLOCK_BOOTTIME, 0, 0,
+				      killer_on_poll_timer, k);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(k->poll_timer, SD_EVENT_OFF);
+	if (r >= 0)
+		r = sd_event_add_time(k->event, &k->refresh_timer, CLOCK_MONOTONIC, 0, 0,
+				      killer_on_refresh_timer, k);
+	if (r >= 0)
+		r = sd_event_source_set_enabled(k->refresh_timer, SD_EVENT_OFF);
+	if (r >= 0)
+		r = sd_event_add_defer(k->event, NULL, killer_on_start, k);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up timers: %m");
+
+	if (!cfg->no_bus) {
+		r = killer_bus_new(&k->bus, k, cfg->bus_address);
+		if (r < 0)
+			return log_error_errno(r, "Failed to set up the bus: %m");
+	}
+
+	r = oomn_source_new(&k->source, k->event, &scfg, &handlers, k);
+	if (r < 0)
+		return log_error_errno(r, "Failed to set up an event source: %m");
+
+	killer_refresh(k, true);
+	if (k->last_refresh_usec == 0)
+		return log_error_errno(-EIO, "Failed to read the process list");
+	killer_schedule_refresh(k);
+
+	*ret = TAKE_PTR(k);
+	return 0;
+}
+
+Killer *killer_free(Killer *k)
+{
+	if (!k)
+		return NULL;
+	killer_release(k);
+	k->episode_timer = sd_event_source_disable_unref(k->episode_timer);
+	k->poll_timer = sd_event_source_disable_unref(k->poll_timer);
+	k->refresh_timer = sd_event_source_disable_unref(k->refresh_timer);
+	k->bus = killer_bus_free(k->bus);
+	k->source = oomn_source_free(k->source);
+	k->candidates = candidates_free(k->candidates);
+	k->rules = rules_free(k->rules);
+	k->event = sd_event_unref(k->event);
+	free(k);
+	return NULL;
+}
+
+int killer_run(Killer *k)
+{
+	const struct oomn_pressure *p = oomn_source_current(k->source);
+	int r;
+
+	(void)sd_notify(0, "READY=1");
+	fprintf(stderr, "oom-killerd ready: source %s, level %s, %zu candidates\n",
+		oomn_source_kind_to_string(oomn_source_kind(k->source)), level_name(p->level),
+		candidates_size(k->candidates));
+	fflush(stderr);
+	k->ready = true;
+
+	r = sd_event_loop(k->event);
+	if (r < 0)
+		return log_error_errno(r, "Event loop failed: %m");
+	return r;
+}

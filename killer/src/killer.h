@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The oom-killerd daemon: one sd-event loop owns the event source, the warm
+ * candidate refresh, the episode's timers, the victim's pidfd and the bus.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "candidates.h"
+#include "config.h"
+#include "episode.h"
+#include "oomn-source.h"
+#include "rules.h"
+
+typedef struct KillerBus KillerBus;
+
+/* The steps of one kill, CLOCK_BOOTTIME ns; 0 for what did not happen. */
+typedef struct KillTimes {
+	uint64_t event_ns, notify_ns, sigterm_ns, sigkill_ns, exit_ns;
+} KillTimes;
+
+typedef struct Killer {
+	KillerConfig cfg;
+	sd_event *event;
+	OomnSource *source;
+	Candidates *candidates;
+	Rules *rules;
+	KillerBus *bus; /* NULL with --no-bus */
+
+	enum oom_notify_level level;
+	uint64_t mem_total, mem_available; /* bytes */
+	uint64_t floor_bytes;
+
+	Episode episode;
+	sd_event_source *episode_timer; /* CLOCK_BOOTTIME */
+	sd_event_source *poll_timer;	/* MemAvailable every 100 ms while a deadline runs */
+	sd_event_source *refresh_timer; /* keeps the candidate list warm */
+	uint64_t last_refresh_usec;	/* CLOCK_MONOTONIC; 0: never */
+	uint64_t last_full_refresh_usec;
+
+	/* The current victim. */
+	bool have_victim;
+	Choice choice;
+	int pidfd;
+	sd_event_source *pidfd_source;
+	uint64_t mem_available_before;
+	KillTimes times;
+	const char *signal_name;
+	const char *mrelease;
+	uint64_t critical_event_ns; /* when the current critical level was heard */
+
+	pid_t protected[2]; /* the bus daemon's and the broker's pid, 0 if unknown */
+	bool ready;
+} Killer;
+
+int killer_new(Killer **ret, const KillerConfig *cfg, Rules *rules);
+Killer *killer_free(Killer *k);
+int killer_run(Killer *k);
+DEFINE_TRIVIAL_CLEANUP_FUNC(Killer *, killer_free);
+
+/* From bus.c: */
+void killer_on_notified(Killer *k, pid_t pid, unsigned n);
+void killer_on_answered(Killer *k, pid_t pid, uint64_t freed_bytes, bool checkpointed);
+void killer_set_protected_pid(Killer *k, unsigned slot, pid_t pid);
+
+/* bus.c */
+#define KILLER_PROTECTED_BUS	0
+#define KILLER_PROTECTED_BROKER 1
+
+int killer_bus_new(KillerBus **ret, Killer *k, const char *address);
+KillerBus *killer_bus_free(KillerBus *b);
+/* Asynchronous; a missing or broken bus is logged, never waited for. */
+void killer_bus_notify_candidate(KillerBus *b, pid_t pid, uint64_t deadline_usec,
+				 const char *reason);
+void killer_bus_report_outcome(KillerBus *b, const char *kind, pid_t pid, const char *name,
+			       uid_t uid, const char *cgroup, const char *rule, uint64_t freed,
+			       const char *reason);
+/* Asks the broker for its registered clients; their bands go to the candidates. */
+void killer_bus_refresh_bands(KillerBus *b);

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "oomn-macro.h"
+#include "selfprotect.h"
+
+#ifndef SCHED_RESET_ON_FORK
+#define SCHED_RESET_ON_FORK 0x40000000
+#endif
+
+static int killer_set_score_adj(int adj)
+{
+	_cleanup_close_ int fd = -EBADF;
+	char buf[16];
+	int n;
+
+	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%d\n", adj);
+	if (write(fd, buf, (size_t)n) != n)
+		return -errno;
+	return 0;
+}
+
+int killer_selfprotect(bool mlock, bool realtime)
+{
+	int ret = 0, r;
+
+	/* MCL_FUTURE: the decision path never waits on a page-in when memory is short. */
+	if (mlock && mlockall(MCL_CURRENT | MCL_FUTURE) < 0) {
+		r = log_warning_errno(-errno, "Failed to lock memory, continuing unlocked: %m");
+		ret = ret ?: r;
+	}
+
+	r = killer_set_score_adj(KILLER_SCORE_ADJ);
+	if (r < 0) {
+		log_warning_errno(r, "Failed to set oom_score_adj to %d: %m", KILLER_SCORE_ADJ);
+		ret = ret ?: r;
+	}
+
+	if (realtime) {
+		struct sched_param sp = { .sched_priority = 1 };
+
+		/* RESET_ON_FORK: the hook command does not inherit real-time priority. */
+		if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp) < 0) {
+			r = log_warning_errno(-errno, "Failed to set SCHED_FIFO: %m");
+			ret = ret ?: r;
+		}
+	}
+	return ret;
+}

@@ -1,0 +1,852 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * oom-killerd against a real kernel, inside the VM test bed (run-vm.sh, root,
+ * the module loaded, no swap). Each case starts its own dbus-daemon with the
+ * project's policy, the real oom-notifyd (kernel source) and the real
+ * oom-killerd with a rules file of its own (short deadline and grace), makes
+ * real pressure with oomn-hog ($OOMN_HOG) or oomn-redeemer
+ * ($OOMN_REDEEMER), and follows the outcome three ways: the broker's signals
+ * (KillAnnounced, Killed, Redeemed), the killer's machine-readable kill lines
+ * on its stderr, and the wait status of the processes it started. After each
+ * case the kernel's own OOM killer must not have run.
+ *
+ * $OOMN_KILLERD, $OOMN_BROKER, $OOMN_DBUS_DIR name the daemons and the policy.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "vm-helpers.h"
+
+#define BROKER_NAME  "org.oomnotify.Broker1"
+#define BROKER_PATH  "/org/oomnotify/Broker1"
+#define BROKER_IFACE "org.oomnotify.Broker1"
+#define NS	     1000000000ULL
+/* the rules' defaults: short, so that the suite stays fast */
+#define DEADLINE_S 3
+#define GRACE_S	   1
+/* MemAvailable the pressure leaves, in % of MemTotal: critical (< 10 %), above the floor (3 %) */
+#define TARGET_PCT 6
+/* how long anything may take under TCG before a case gives up */
+#define WAIT_MS 90000
+
+typedef struct {
+	const char *rules; /* the rules: list, YAML; NULL for none */
+} Options;
+
+/* A daemon's stderr, echoed as test messages line by line as it comes (a failed case aborts). */
+typedef struct {
+	const char *who;
+	int fd;
+	guint watch;
+	GString *partial;
+	GPtrArray *lines; /* char* */
+} LogStream;
+
+typedef struct {
+	char *tmpdir, *address, *log;
+	GPid bus_pid, broker_pid, killer_pid;
+	gboolean broker_stopped;
+	GDBusConnection *conn;
+	guint sub;
+	GPtrArray *signals; /* Signal*, in arrival order */
+	LogStream killer_log, broker_log;
+	GArray *children;	 /* GPid: everything else started, reaped in teardown */
+	GArray *pipes;		 /* int: their stdin/stdout pipes, closed in teardown */
+	char *cgroup;		 /* removed in teardown */
+	int kmsg;
+} Fixture;
+
+typedef struct {
+	char *member;
+	GVariant *params;
+} Signal;
+
+/* Signals */
+
+static void signal_free(gpointer p)
+{
+	Signal *s = p;
+
+	g_free(s->member);
+	g_variant_unref(s->params);
+	g_free(s);
+}
+
+static void on_signal(GDBusConnection *c, const char *sender, const char *path, const char *iface,
+		      const char *member, GVariant *params, gpointer data)
+{
+	Fixture *f = data;
+	Signal *s = g_new0(Signal, 1);
+
+	s->member = g_strdup(member);
+	s->params = g_variant_ref(params);
+	g_ptr_array_add(f->signals, s);
+}
+
+/* The index of the first @member signal about @pid, waiting up to @ms; -1 if none came. */
+static int wait_signal(Fixture *f, const char *member, GPid pid, guint ms)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
+
+	for (;;) {
+		for (guint i = 0; i < f->signals->len; i++) {
+			Signal *s = g_ptr_array_index(f->signals, i);
+			guint32 p;
+
+			if (strcmp(s->member, member) != 0)
+				continue;
+			g_variant_get_child(s->params, 0, "u", &p);
+			if (p == (guint32)pid)
+				return (int)i;
+		}
+		if (g_get_monotonic_time() >= end)
+			return -1;
+		g_main_context_iteration(NULL, FALSE);
+		g_usleep(5000);
+	}
+}
+
+static GVariant *signal_params(Fixture *f, int i)
+{
+	return ((Signal *)g_ptr_array_index(f->signals, i))->params;
+}
+
+static guint count_signals(Fixture *f, const char *member)
+{
+	guint n = 0;
+
+	for (guint i = 0; i < f->signals->len; i++)
+		n += strcmp(((Signal *)g_ptr_array_index(f->signals, i))->member, member) == 0;
+	return n;
+}
+
+/* The killer's stderr */
+
+static gboolean on_log(gint fd, GIOCondition cond, gpointer data)
+{
+	LogStream *ls = data;
+	char buf[4096];
+	ssize_t n = read(fd, buf, sizeof(buf));
+
+	if (n < 0 && errno == EAGAIN)
+		return G_SOURCE_CONTINUE;
+	for (ssize_t i = 0; i < n; i++) {
+		if (buf[i] != '\n') {
+			g_string_append_c(ls->partial, buf[i]);
+			continue;
+		}
+		g_test_message("%s: %s", ls->who, ls->partial->str);
+		g_ptr_array_add(ls->lines, g_string_free(ls->partial, FALSE));
+		ls->partial = g_string_new(NULL);
+	}
+	if (n > 0)
+		return G_SOURCE_CONTINUE;
+	ls->watch = 0;
+	return G_SOURCE_REMOVE;
+}
+
+static void die_with_parent(gpointer data)
+{
+	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* Starts a daemon whose stderr goes to @ls. */
+static GPid spawn_logged(char **argv, LogStream *ls, const char *who)
+{
+	GError *error = NULL;
+	GPid pid;
+
+	g_assert_true(g_spawn_async_with_pipes(
+		NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
+		die_with_parent, NULL, &pid, NULL, NULL, &ls->fd, &error));
+	g_assert_no_error(error);
+	ls->who = who;
+	ls->partial = g_string_new(NULL);
+	ls->lines = g_ptr_array_new_with_free_func(g_free);
+	g_assert_true(g_unix_set_fd_nonblocking(ls->fd, TRUE, NULL));
+	ls->watch = g_unix_fd_add(ls->fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_log, ls);
+	return pid;
+}
+
+/* After the daemon ended: the rest of what it wrote. */
+static void log_stream_done(LogStream *ls)
+{
+	if (!ls->lines)
+		return;
+	while (ls->watch)
+		g_main_context_iteration(NULL, TRUE);
+	close(ls->fd);
+	g_ptr_array_unref(ls->lines);
+	g_string_free(ls->partial, TRUE);
+}
+
+/* The first killer line from index *from on that starts with @prefix; waits up to @ms. */
+static const char *wait_killer_line(Fixture *f, const char *prefix, guint *from, guint ms)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
+
+	for (;;) {
+		for (; *from < f->killer_log.lines->len; (*from)++) {
+			const char *l = g_ptr_array_index(f->killer_log.lines, *from);
+
+			if (g_str_has_prefix(l, prefix))
+				return l;
+		}
+		if (g_get_monotonic_time() >= end)
+			return NULL;
+		/* it must not have died meanwhile */
+		g_assert_true(vm_child_alive(f->killer_pid));
+		g_main_context_iteration(NULL, FALSE);
+		g_usleep(5000);
+	}
+}
+
+/* Parses a kill line; every field of the contract must be there. */
+static void kill_line_parse(const char *line, VmKillLine *k)
+{
+	g_test_message("kill line: %s", line);
+	g_assert_true(vm_kill_line_parse(line, k));
+	/* the steps that happened, in order */
+	g_assert_cmpuint(k->event_ns, >, 0);
+	g_assert_cmpuint(k->notify_ns, >=, k->event_ns);
+	if (k->sigterm_ns)
+		g_assert_cmpuint(k->sigterm_ns, >=, k->notify_ns);
+	if (k->sigkill_ns)
+		g_assert_cmpuint(k->sigkill_ns, >=, MAX(k->sigterm_ns, k->notify_ns));
+	if (k->exit_ns)
+		g_assert_cmpuint(k->exit_ns, >=, k->event_ns);
+}
+
+/* Waits for the kill line about @pid (the first kill line from *from on must be it). */
+static void wait_kill_line(Fixture *f, GPid pid, guint *from, VmKillLine *k)
+{
+	const char *l = wait_killer_line(f, VM_KILL_LINE_PREFIX, from, WAIT_MS);
+
+	if (!l) {
+		guint64 total, avail;
+
+		vm_meminfo_mib(&total, &avail);
+		g_error("no kill line; MemAvailable %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+			" MiB",
+			avail, total);
+	}
+	(*from)++;
+	kill_line_parse(l, k);
+	g_assert_cmpint(k->pid, ==, pid);
+}
+
+/* Fixture */
+
+static void write_file(const char *path, const char *text)
+{
+	g_autoptr(GError) error = NULL;
+
+	g_file_set_contents(path, text, -1, &error);
+	g_assert_no_error(error);
+}
+
+/* The system bus's default policy, then the project's own files. */
+static void write_bus_config(Fixture *f)
+{
+	const char *dbus_dir = g_getenv("OOMN_DBUS_DIR");
+	g_autofree char *path = g_build_filename(f->tmpdir, "bus.conf", NULL);
+	g_autofree char *text = NULL;
+
+	g_assert_nonnull(dbus_dir);
+	text = g_strdup_printf(
+		"<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN\"\n"
+		" \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+		"<busconfig>\n"
+		"  <type>system</type>\n"
+		"  <listen>unix:path=%s/bus</listen>\n"
+		"  <auth>EXTERNAL</auth>\n"
+		"  <policy context=\"default\">\n"
+		"    <allow user=\"*\"/>\n"
+		"    <deny own=\"*\"/>\n"
+		"    <deny send_type=\"method_call\"/>\n"
+		"    <allow send_type=\"signal\"/>\n"
+		"    <allow send_requested_reply=\"true\" send_type=\"method_return\"/>\n"
+		"    <allow send_requested_reply=\"true\" send_type=\"error\"/>\n"
+		"    <allow receive_type=\"method_call\"/>\n"
+		"    <allow receive_type=\"method_return\"/>\n"
+		"    <allow receive_type=\"error\"/>\n"
+		"    <allow receive_type=\"signal\"/>\n"
+		"    <allow send_destination=\"org.freedesktop.DBus\"\n"
+		"           send_interface=\"org.freedesktop.DBus\"/>\n"
+		"    <allow send_destination=\"org.freedesktop.DBus\"\n"
+		"           send_interface=\"org.freedesktop.DBus.Peer\"/>\n"
+		"  </policy>\n"
+		"  <include>%s/org.oomnotify.Broker1.conf</include>\n"
+		"</busconfig>\n",
+		f->tmpdir, dbus_dir);
+	write_file(path, text);
+}
+
+static gboolean name_has_owner(GDBusConnection *c, const char *name)
+{
+	g_autoptr(GVariant) r = NULL;
+	gboolean has = FALSE;
+
+	r = g_dbus_connection_call_sync(c, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+					"org.freedesktop.DBus", "NameHasOwner",
+					g_variant_new("(s)", name), G_VARIANT_TYPE("(b)"),
+					G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+	if (r)
+		g_variant_get(r, "(b)", &has);
+	return has;
+}
+
+static void start_bus(Fixture *f)
+{
+	g_autofree char *conf = g_strdup_printf("--config-file=%s/bus.conf", f->tmpdir);
+	char *argv[] = { "dbus-daemon", conf, "--nofork", "--print-address=1", NULL };
+	g_autoptr(GError) error = NULL;
+	g_autofree char *line = NULL;
+	int out;
+
+	write_bus_config(f);
+	f->bus_pid = vm_spawn(argv, NULL, f->log, NULL, &out);
+	/* the address line: it listens */
+	line = vm_read_line(out, WAIT_MS);
+	g_assert_nonnull(line);
+	close(out);
+	f->address = g_strdup_printf("unix:path=%s/bus", f->tmpdir);
+	f->conn = g_dbus_connection_new_for_address_sync(
+		f->address,
+		G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+			G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+		NULL, NULL, &error);
+	g_assert_no_error(error);
+	f->sub = g_dbus_connection_signal_subscribe(f->conn, NULL, BROKER_IFACE, NULL, BROKER_PATH,
+						    NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_signal, f,
+						    NULL);
+}
+
+static void start_broker(Fixture *f)
+{
+	char *argv[] = { (char *)g_getenv("OOMN_BROKER"),
+			 "--bus-address",
+			 f->address,
+			 "--source",
+			 "kernel",
+			 "--no-lmm",
+			 NULL };
+	gint64 end = g_get_monotonic_time() + (gint64)WAIT_MS * 1000;
+
+	g_assert_nonnull(argv[0]);
+	f->broker_pid = spawn_logged(argv, &f->broker_log, "oom-notifyd");
+	while (!name_has_owner(f->conn, BROKER_NAME)) {
+		g_assert_cmpint(g_get_monotonic_time(), <, end);
+		g_assert_true(vm_child_alive(f->broker_pid));
+		g_usleep(10000);
+	}
+}
+
+static void start_killer(Fixture *f, const Options *o)
+{
+	g_autofree char *rules = g_build_filename(f->tmpdir, "rules.yaml", NULL);
+	g_autofree char *dropins = g_build_filename(f->tmpdir, "rules.d", NULL);
+	g_autofree char *text = NULL;
+	char *argv[] = { (char *)g_getenv("OOMN_KILLERD"),
+			 "--rules",
+			 rules,
+			 "--rules-dir",
+			 dropins,
+			 "--bus-address",
+			 f->address,
+			 "--source",
+			 "kernel",
+			 NULL };
+	guint from = 0;
+
+	g_assert_nonnull(argv[0]);
+	text = g_strdup_printf("rules:\n%s"
+			       "defaults: { deadline: %ds, grace: %ds, floor: 3%% }\n",
+			       o && o->rules ? o->rules : "", DEADLINE_S, GRACE_S);
+	write_file(rules, text);
+	/* its stderr is ours to read: the kill lines are part of its contract */
+	f->killer_pid = spawn_logged(argv, &f->killer_log, "oom-killerd");
+	g_assert_nonnull(wait_killer_line(f, "oom-killerd ready", &from, WAIT_MS));
+}
+
+static void fixture_setup(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	guint64 total, avail;
+
+	f->kmsg = vm_kmsg_open();
+	f->signals = g_ptr_array_new_with_free_func(signal_free);
+	f->children = g_array_new(FALSE, FALSE, sizeof(GPid));
+	f->pipes = g_array_new(FALSE, FALSE, sizeof(int));
+	f->tmpdir = g_dir_make_tmp("oomn-killer-XXXXXX", &error);
+	g_assert_no_error(error);
+	g_assert_cmpint(g_chmod(f->tmpdir, 0755), ==, 0);
+	f->log = g_build_filename(f->tmpdir, "daemons.log", NULL);
+
+	/* start from plenty: the previous case's memory is back */
+	vm_meminfo_mib(&total, &avail);
+	g_assert_cmpuint(avail * 100, >, total * 40);
+
+	start_bus(f);
+	start_broker(f);
+	start_killer(f, data);
+}
+
+/* Kills (SIGKILL) and reaps what the case started and did not reap itself. */
+static void reap_children(Fixture *f)
+{
+	for (guint i = 0; i < f->children->len; i++) {
+		GPid pid = g_array_index(f->children, GPid, i);
+		int status;
+
+		(void)kill(pid, SIGKILL);
+		g_assert_true(vm_wait_child(pid, WAIT_MS, &status));
+	}
+	g_array_set_size(f->children, 0);
+	for (guint i = 0; i < f->pipes->len; i++)
+		close(g_array_index(f->pipes, int, i));
+	g_array_set_size(f->pipes, 0);
+}
+
+static void stop_daemon(GPid pid, const char *what)
+{
+	int status;
+
+	/* still there, and it stops cleanly: nothing crashed it */
+	g_assert_cmpint(kill(pid, SIGTERM), ==, 0);
+	g_assert_true(vm_wait_child(pid, WAIT_MS, &status));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		g_error("%s ended with wait status 0x%x", what, status);
+}
+
+static void fixture_teardown(Fixture *f, gconstpointer data)
+{
+	g_autofree char *oom = NULL;
+	g_autofree char *log = NULL;
+
+	reap_children(f);
+	if (f->cgroup) {
+		/* a killed group's tasks may take a moment to leave it */
+		for (guint i = 0; rmdir(f->cgroup) < 0 && i < 1000; i++) {
+			g_assert_cmpint(errno, ==, EBUSY);
+			g_usleep(10000);
+		}
+		g_assert_false(g_file_test(f->cgroup, G_FILE_TEST_EXISTS));
+	}
+	if (f->broker_stopped)
+		(void)kill(f->broker_pid, SIGCONT);
+	if (f->killer_pid) {
+		stop_daemon(f->killer_pid, "oom-killerd");
+		log_stream_done(&f->killer_log);
+	}
+	if (f->conn) {
+		g_dbus_connection_signal_unsubscribe(f->conn, f->sub);
+		g_dbus_connection_close_sync(f->conn, NULL, NULL);
+		g_clear_object(&f->conn);
+	}
+	if (f->broker_pid) {
+		stop_daemon(f->broker_pid, "oom-notifyd");
+		log_stream_done(&f->broker_log);
+	}
+	if (f->bus_pid) {
+		int status;
+
+		(void)kill(f->bus_pid, SIGTERM);
+		g_assert_true(vm_wait_child(f->bus_pid, WAIT_MS, &status));
+	}
+	if (g_file_get_contents(f->log, &log, NULL, NULL) && *log)
+		g_test_message("dbus-daemon and helpers' log:\n%s", log);
+
+	/* in none of the cases may the kernel's own OOM killer have run */
+	oom = vm_kmsg_find(f->kmsg, "invoked oom-killer");
+	if (oom)
+		g_error("the kernel's OOM killer ran: %s", oom);
+	close(f->kmsg);
+
+	{
+		g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", f->tmpdir);
+
+		(void)vm_run(cmd);
+	}
+	g_free(f->tmpdir);
+	g_free(f->address);
+	g_free(f->log);
+	g_free(f->cgroup);
+	g_ptr_array_unref(f->signals);
+	g_array_unref(f->children);
+	g_array_unref(f->pipes);
+}
+
+/* Helpers for the cases */
+
+static GPid start_child(Fixture *f, char **argv, const char *procs, int *ret_in, int *ret_out)
+{
+	GPid pid = vm_spawn(argv, procs, f->log, ret_in, ret_out);
+
+	g_array_append_val(f->children, pid);
+	/* kept open while it runs: a closed pipe would kill it (SIGPIPE) */
+	if (ret_in)
+		g_array_append_val(f->pipes, *ret_in);
+	if (ret_out)
+		g_array_append_val(f->pipes, *ret_out);
+	return pid;
+}
+
+/* Waits for child @pid to end (it is then the case's to judge), returns its wait status. */
+static int wait_child(Fixture *f, GPid pid)
+{
+	int status = 0;
+
+	g_assert_true(vm_wait_child(pid, WAIT_MS, &status));
+	for (guint i = 0; i < f->children->len; i++) {
+		if (g_array_index(f->children, GPid, i) == pid) {
+			g_array_remove_index(f->children, i);
+			break;
+		}
+	}
+	return status;
+}
+
+/* MiB to take so that MemAvailable is left at about @pct % of MemTotal. */
+static guint64 mib_to_leave(guint pct)
+{
+	guint64 total, avail;
+
+	vm_meminfo_mib(&total, &avail);
+	g_assert_cmpuint(avail, >, total * pct / 100 + 16);
+	return avail - total * pct / 100;
+}
+
+/*
+ * Starts `oomn-hog --max MIB --step 4 --hold [EXTRA]` (fast: no delay) and,
+ * if @wait_done, waits until it holds all of it.
+ */
+static GPid start_hog(Fixture *f, guint64 mib, const char *extra, const char *extra2,
+		      const char *procs, gboolean wait_done)
+{
+	g_autofree char *max = g_strdup_printf("%" G_GUINT64_FORMAT, mib);
+	char *argv[] = { (char *)g_getenv("OOMN_HOG"), "--max", max, "--step", "4", "--hold",
+			 (char *)extra, (char *)extra2, NULL };
+	g_autofree char *line = NULL;
+	GPid pid;
+	int out;
+
+	g_assert_nonnull(argv[0]);
+	pid = start_child(f, argv, procs, NULL, &out);
+	line = vm_read_line(out, WAIT_MS);
+	g_assert_nonnull(line);
+	g_assert_true(g_str_has_prefix(line, "ready"));
+	if (wait_done) {
+		g_free(line);
+		line = vm_read_line(out, WAIT_MS);
+		g_assert_nonnull(line);
+		g_assert_true(g_str_has_prefix(line, "done"));
+	}
+	return pid;
+}
+
+/* A small process that must survive: `sleep`. */
+static GPid start_sleeper(Fixture *f)
+{
+	char *argv[] = { "sleep", "3600", NULL };
+
+	return start_child(f, argv, NULL, NULL, NULL);
+}
+
+/* oomn-redeemer holding @mib; its stdin and stdout stay open in *in, *out. */
+static GPid start_redeemer(Fixture *f, guint64 mib, gboolean silent, int *in, int *out)
+{
+	g_autofree char *m = g_strdup_printf("%" G_GUINT64_FORMAT, mib);
+	char *argv[] = { (char *)g_getenv("OOMN_REDEEMER"), "--bus-address", f->address, "--mib", m,
+			 silent ? "--silent" : NULL, NULL };
+	g_autofree char *line = NULL;
+	GPid pid;
+
+	g_assert_nonnull(argv[0]);
+	pid = start_child(f, argv, NULL, in, out);
+	line = vm_read_line(*out, WAIT_MS);
+	g_assert_nonnull(line);
+	g_assert_true(g_str_has_prefix(line, "ready "));
+	return pid;
+}
+
+/* The Killed signal about @pid: its name, rule, cgroup. */
+static void assert_killed_signal(Fixture *f, GPid pid, const char *name, const char *rule)
+{
+	int i = wait_signal(f, "Killed", pid, WAIT_MS);
+	const char *n, *r, *cg, *reason;
+	guint32 p, uid;
+	guint64 freed;
+
+	g_assert_cmpint(i, >=, 0);
+	g_variant_get(signal_params(f, i), "(u&su&s&st&s)", &p, &n, &uid, &cg, &r, &freed, &reason);
+	g_test_message("Killed: pid %u %s uid %u cgroup %s rule '%s' freed %" G_GUINT64_FORMAT
+		       " reason: %s",
+		       p, n, uid, cg, r, freed, reason);
+	g_assert_cmpstr(n, ==, name);
+	g_assert_cmpuint(uid, ==, 0);
+	g_assert_cmpstr(r, ==, rule);
+	g_assert_cmpstr(reason, !=, "");
+	/* announced first, to everyone */
+	g_assert_cmpint(wait_signal(f, "KillAnnounced", pid, 0), >=, 0);
+	g_assert_cmpint(wait_signal(f, "KillAnnounced", pid, 0), <, i);
+}
+
+static void assert_died_of(int status, int sig)
+{
+	if (!WIFSIGNALED(status) || WTERMSIG(status) != sig)
+		g_error("expected death by signal %d, got wait status 0x%x", sig, status);
+}
+
+/* Cases */
+
+/* 1. A fast hog is killed; a small sleeper started before survives. */
+static void test_fast_hog(Fixture *f, gconstpointer data)
+{
+	GPid sleeper = start_sleeper(f);
+	GPid hog = start_hog(f, mib_to_leave(TARGET_PCT), NULL, NULL, NULL, FALSE);
+	g_auto(VmKillLine) k = { 0 };
+	guint from = 0;
+	int status;
+
+	wait_kill_line(f, hog, &from, &k);
+	g_assert_cmpstr(k.comm, ==, "oomn-hog");
+	g_assert_cmpstr(k.rule, ==, "");
+	/* it does not ignore SIGTERM: that was enough */
+	g_assert_cmpstr(k.signal, ==, "SIGTERM");
+	g_assert_cmpuint(k.sigterm_ns, >, 0);
+	g_assert_cmpuint(k.sigkill_ns, ==, 0);
+	g_assert_cmpuint(k.exit_ns, >=, k.sigterm_ns);
+	/* it held hundreds of MiB */
+	g_assert_cmpuint(k.freed_bytes, >, 0);
+	status = wait_child(f, hog);
+	if (!WIFSIGNALED(status) || (WTERMSIG(status) != SIGTERM && WTERMSIG(status) != SIGKILL))
+		g_error("the hog was not killed: wait status 0x%x", status);
+	assert_killed_signal(f, hog, "oomn-hog", "");
+	g_assert_true(vm_child_alive(sleeper));
+	g_assert_cmpuint(count_signals(f, "Killed"), ==, 1);
+}
+
+/* 2. A hog that ignores SIGTERM dies by SIGKILL, no earlier than the grace after SIGTERM. */
+static void test_ignore_term(Fixture *f, gconstpointer data)
+{
+	GPid hog = start_hog(f, mib_to_leave(TARGET_PCT), "--ignore-term", NULL, NULL, FALSE);
+	g_auto(VmKillLine) k = { 0 };
+	guint from = 0;
+
+	wait_kill_line(f, hog, &from, &k);
+	g_assert_cmpstr(k.signal, ==, "SIGKILL");
+	g_assert_cmpuint(k.sigterm_ns, >, 0);
+	g_assert_cmpuint(k.sigkill_ns, >=, k.sigterm_ns + GRACE_S * NS);
+	g_assert_cmpuint(k.exit_ns, >=, k.sigkill_ns);
+	/* process_mrelease was tried, after the SIGKILL */
+	g_assert_true(g_strv_contains((const char *const[]){ "ok", "esrch", "einval", NULL },
+				      k.mrelease));
+	assert_died_of(wait_child(f, hog), SIGKILL);
+	assert_killed_signal(f, hog, "oomn-hog", "");
+}
+
+/*
+ * 3. A registered client that frees its memory within the deadline is
+ * spared: Redeemed, nobody killed, it still runs.
+ */
+static void test_redeemed(Fixture *f, gconstpointer data)
+{
+	int in, out, i;
+	GPid r = start_redeemer(f, mib_to_leave(TARGET_PCT), FALSE, &in, &out);
+	g_autofree char *pending = NULL, *relieved = NULL;
+	const char *name, *reason;
+	guint32 p;
+
+	/* its notice, with the rule's deadline */
+	pending = vm_read_line(out, WAIT_MS);
+	g_assert_cmpstr(pending, ==, "pending " G_STRINGIFY(DEADLINE_S) "000");
+	/*
+	 * Its answer: the broker took it, or the killer had already seen the
+	 * level fall and closed the episode (the memory, freed first, won).
+	 */
+	relieved = vm_read_line(out, WAIT_MS);
+	g_assert_nonnull(relieved);
+	g_test_message("oomn-redeemer: %s", relieved);
+	g_assert_true(g_str_has_prefix(relieved, "relieved ") ||
+		      strstr(relieved, "org.oomnotify.Error.NoNotice"));
+
+	i = wait_signal(f, "Redeemed", r, WAIT_MS);
+	g_assert_cmpint(i, >=, 0);
+	g_variant_get(signal_params(f, i), "(u&s&s)", &p, &name, &reason);
+	g_test_message("Redeemed: pid %u %s: %s", p, name, reason);
+	g_assert_cmpstr(name, ==, "oomn-redeemer");
+	g_assert_cmpint(wait_signal(f, "KillAnnounced", r, 0), >=, 0);
+	g_assert_cmpint(wait_signal(f, "KillAnnounced", r, 0), <, i);
+
+	/* past where its deadline and grace would have ended, still nobody killed */
+	g_assert_false(vm_wait_child(r, (DEADLINE_S + GRACE_S + 1) * 1000, NULL));
+	g_assert_true(vm_child_alive(r));
+	g_assert_cmpuint(count_signals(f, "Killed"), ==, 0);
+	{
+		guint from = 0;
+
+		g_assert_null(wait_killer_line(f, VM_KILL_LINE_PREFIX, &from, 0));
+	}
+}
+
+/* 4. A registered client that never answers is killed, once its deadline has passed. */
+static void test_silent(Fixture *f, gconstpointer data)
+{
+	int in, out;
+	GPid r = start_redeemer(f, mib_to_leave(TARGET_PCT), TRUE, &in, &out);
+	g_autofree char *pending = NULL;
+	g_auto(VmKillLine) k = { 0 };
+	guint from = 0;
+
+	/* it was told */
+	pending = vm_read_line(out, WAIT_MS);
+	g_assert_cmpstr(pending, ==, "pending " G_STRINGIFY(DEADLINE_S) "000");
+	wait_kill_line(f, r, &from, &k);
+	g_assert_cmpstr(k.comm, ==, "oomn-redeemer");
+	/* MemAvailable stayed above the floor and it never answered: the full deadline */
+	g_assert_cmpuint(k.sigterm_ns, >=, k.event_ns + DEADLINE_S * NS);
+	assert_died_of(wait_child(f, r), SIGTERM);
+	assert_killed_signal(f, r, "oomn-redeemer", "");
+}
+
+/* 5. A protected process is never chosen, even as the largest: the smaller hog is. */
+static void test_protect(Fixture *f, gconstpointer data)
+{
+	guint64 all = mib_to_leave(TARGET_PCT), big_mib = all * 65 / 100;
+	GPid big = start_hog(f, big_mib, "--comm", "oomn-keep", NULL, TRUE);
+	guint64 small_mib = mib_to_leave(TARGET_PCT);
+	GPid small;
+	g_auto(VmKillLine) k = { 0 };
+	guint from = 0;
+
+	/* the premise: the protected one is the largest by far */
+	g_assert_cmpuint(big_mib, >, small_mib + 32);
+	small = start_hog(f, small_mib, NULL, NULL, NULL, FALSE);
+	wait_kill_line(f, small, &from, &k);
+	g_assert_cmpstr(k.comm, ==, "oomn-hog");
+	assert_died_of(wait_child(f, small), SIGTERM);
+	assert_killed_signal(f, small, "oomn-hog", "");
+	g_assert_true(vm_child_alive(big));
+	g_assert_cmpint(wait_signal(f, "KillAnnounced", big, 0), <, 0);
+}
+
+/* 6. A kill-group rule kills the whole cgroup; a process outside survives. */
+static void test_kill_group(Fixture *f, gconstpointer data)
+{
+	g_autofree char *procs = NULL;
+	g_autofree char *left = NULL;
+	GPid sleeper, a, b;
+	guint64 half;
+	g_auto(VmKillLine) k = { 0 };
+	guint from = 0;
+	int ia, ib;
+
+	f->cgroup = g_strdup_printf("/sys/fs/cgroup/oomn-killer-%d", (int)getpid());
+	g_assert_cmpint(g_mkdir(f->cgroup, 0755), ==, 0);
+	procs = g_build_filename(f->cgroup, "cgroup.procs", NULL);
+
+	sleeper = start_sleeper(f);
+	half = mib_to_leave(TARGET_PCT) / 2;
+	a = start_hog(f, half + 16, NULL, NULL, procs, TRUE);
+	b = start_hog(f, mib_to_leave(TARGET_PCT), NULL, NULL, procs, FALSE);
+
+	/* whichever of the two was chosen, both go */
+	{
+		const char *l = wait_killer_line(f, VM_KILL_LINE_PREFIX, &from, WAIT_MS);
+
+		g_assert_nonnull(l);
+		kill_line_parse(l, &k);
+	}
+	g_assert_true(k.pid == a || k.pid == b);
+	g_assert_cmpstr(k.signal, ==, "cgroup.kill");
+	g_assert_cmpstr(k.rule, ==, "group");
+	assert_died_of(wait_child(f, a), SIGKILL);
+	assert_died_of(wait_child(f, b), SIGKILL);
+	g_assert_true(vm_child_alive(sleeper));
+	g_assert_true(g_file_get_contents(procs, &left, NULL, NULL));
+	g_assert_cmpstr(left, ==, "");
+
+	ia = wait_signal(f, "Killed", k.pid, WAIT_MS);
+	g_assert_cmpint(ia, >=, 0);
+	{
+		const char *cg, *rule;
+
+		g_variant_get(signal_params(f, ia), "(u&su&s&sts)", NULL, NULL, NULL, &cg, &rule,
+			      NULL, NULL);
+		g_assert_cmpstr(cg, ==, f->cgroup + strlen("/sys/fs/cgroup"));
+		g_assert_cmpstr(rule, ==, "group");
+	}
+	/* one decision, one kill: the other member was not chosen on its own */
+	ib = wait_signal(f, "Killed", k.pid == a ? b : a, 0);
+	g_assert_cmpint(ib, <, 0);
+}
+
+/* 7. The broker stopped: the killer still kills, while the broker is stopped. */
+static void test_broker_stopped(Fixture *f, gconstpointer data)
+{
+	GPid hog;
+	g_auto(VmKillLine) k = { 0 };
+	guint from = 0;
+
+	g_assert_cmpint(kill(f->broker_pid, SIGSTOP), ==, 0);
+	f->broker_stopped = TRUE;
+	hog = start_hog(f, mib_to_leave(TARGET_PCT), NULL, NULL, NULL, FALSE);
+	wait_kill_line(f, hog, &from, &k);
+	/* nobody could answer: the whole deadline, then the kill */
+	g_assert_cmpuint(k.sigterm_ns, >=, k.event_ns + DEADLINE_S * NS);
+	assert_died_of(wait_child(f, hog), SIGTERM);
+	/* all of that happened while the broker was stopped */
+	g_assert_cmpuint(count_signals(f, "Killed"), ==, 0);
+	g_assert_cmpuint(count_signals(f, "KillAnnounced"), ==, 0);
+
+	/* once it runs again, the outcome reaches the bus */
+	g_assert_cmpint(kill(f->broker_pid, SIGCONT), ==, 0);
+	f->broker_stopped = FALSE;
+	assert_killed_signal(f, hog, "oomn-hog", "");
+}
+
+static const Options opt_none = { NULL };
+static const Options opt_protect = {
+	"  - { name: keep-big, match: { name: oomn-keep }, action: protect }\n"
+};
+static const Options opt_group = {
+	"  - { name: group, match: { cgroup: \"/oomn-killer-*\" }, action: kill-group }\n"
+};
+
+int main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	/* a hog that dies leaves a pipe without a reader */
+	signal(SIGPIPE, SIG_IGN);
+
+	if (!g_getenv("OOMN_VM") || geteuid() != 0 || !g_getenv("OOMN_MODULE")) {
+		g_test_skip("needs the VM bed as root with the module (tests/vm/run-vm.sh)");
+		return g_test_run();
+	}
+	if (!g_getenv("OOMN_KILLERD") || !g_getenv("OOMN_BROKER") || !g_getenv("OOMN_REDEEMER") ||
+	    !g_find_program_in_path("dbus-daemon")) {
+		g_test_skip("OOMN_KILLERD, OOMN_BROKER, OOMN_REDEEMER or dbus-daemon missing");
+		return g_test_run();
+	}
+
+#define ADD(path, opt, fn) g_test_add(path, Fixture, &opt, fixture_setup, fn, fixture_teardown)
+	ADD("/killer/vm/fast-hog", opt_none, test_fast_hog);
+	ADD("/killer/vm/ignore-term", opt_none, test_ignore_term);
+	ADD("/killer/vm/redeemed", opt_none, test_redeemed);
+	ADD("/killer/vm/silent", opt_none, test_silent);
+	ADD("/killer/vm/protect", opt_protect, test_protect);
+	ADD("/killer/vm/kill-group", opt_group, test_kill_group);
+	ADD("/killer/vm/broker-stopped", opt_none, test_broker_stopped);
+	return g_test_run();
+}

@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * oomn-redeemer: a redemption client for the killer's VM tests. It registers
+ * with the broker (Register(band, flags=1: can free memory)), then touches
+ * --mib MiB of anonymous memory and waits for its KillPending notice. On the
+ * notice it frees all of that memory and answers Relieved(freed, false); with
+ * --silent it is told but never answers (the client that must be killed on
+ * time).
+ *
+ *   oomn-redeemer --bus-address ADDR --mib N [--band B] [--silent]
+ *
+ * Lines on stdout, for the test to follow: "ready PID ID" once registered and
+ * holding its memory, "pending DEADLINE_MSEC" on each notice, "relieved
+ * FREED_BYTES" once the broker took its answer, "error MESSAGE" when a call
+ * failed. It runs until it is killed or its stdin is closed.
+ */
+#include <errno.h>
+#include <gio/gio.h>
+#include <glib-unix.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define BROKER_NAME  "org.oomnotify.Broker1"
+#define BROKER_PATH  "/org/oomnotify/Broker1"
+#define BROKER_IFACE "org.oomnotify.Broker1"
+#define MIB	     ((gsize)1 << 20)
+
+typedef struct {
+	GDBusConnection *conn;
+	GMainLoop *loop;
+	gboolean silent;
+	char *mem;
+	gsize len;
+} Redeemer;
+
+static void on_relieved(GObject *source, GAsyncResult *res, gpointer data)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) r = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+
+	if (r)
+		printf("relieved %" G_GSIZE_FORMAT "\n", GPOINTER_TO_SIZE(data));
+	else
+		printf("error Relieved: %s\n", error->message);
+}
+
+static void on_kill_pending(GDBusConnection *c, const char *sender, const char *path,
+			    const char *iface, const char *member, GVariant *params, gpointer data)
+{
+	Redeemer *r = data;
+	guint32 pid, msec;
+	gsize freed;
+
+	if (!g_variant_is_of_type(params, G_VARIANT_TYPE("(uuts)")))
+		return;
+	g_variant_get(params, "(uut&s)", &pid, &msec, NULL, NULL);
+	if (pid != (guint32)getpid())
+		return;
+	printf("pending %u\n", msec);
+	if (r->silent)
+		return;
+	/* Free first, answer after: the answer says the memory is back. */
+	freed = r->len;
+	if (r->mem) {
+		munmap(r->mem, r->len);
+		r->mem = NULL;
+		r->len = 0;
+	}
+	g_dbus_connection_call(c, BROKER_NAME, BROKER_PATH, BROKER_IFACE, "Relieved",
+			       g_variant_new("(tb)", (guint64)freed, FALSE), NULL,
+			       G_DBUS_CALL_FLAGS_NONE, 10000, NULL, on_relieved,
+			       GSIZE_TO_POINTER(freed));
+}
+
+static gboolean on_stdin(gint fd, GIOCondition cond, gpointer data)
+{
+	char buf[64];
+
+	if (read(fd, buf, sizeof(buf)) > 0)
+		return G_SOURCE_CONTINUE;
+	g_main_loop_quit(((Redeemer *)data)->loop);
+	return G_SOURCE_REMOVE;
+}
+
+static int touch(Redeemer *r, gsize mib)
+{
+	long page = sysconf(_SC_PAGESIZE);
+
+	r->len = mib * MIB;
+	r->mem = mmap(NULL, r->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (r->mem == MAP_FAILED) {
+		r->mem = NULL;
+		return -errno;
+	}
+	/* non-zero bytes: a page only read would map the zero page */
+	for (gsize off = 0; off < r->len; off += page)
+		r->mem[off] = 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	g_autofree char *address = NULL;
+	gint mib = 0, band = 50;
+	gboolean silent = FALSE;
+	GOptionEntry entries[] = {
+		{ "bus-address", 0, 0, G_OPTION_ARG_STRING, &address, "the broker's bus", "ADDR" },
+		{ "mib", 0, 0, G_OPTION_ARG_INT, &mib, "memory to hold (MiB)", "N" },
+		{ "band", 0, 0, G_OPTION_ARG_INT, &band, "priority band, 0-100 (default 50)", "B" },
+		{ "silent", 0, 0, G_OPTION_ARG_NONE, &silent, "never answer a notice", NULL },
+		{ NULL }
+	};
+	g_autoptr(GOptionContext) ctx = g_option_context_new("- a redemption client for tests");
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) reply = NULL;
+	Redeemer r = { 0 };
+	guint64 id;
+	int err;
+
+	g_option_context_add_main_entries(ctx, entries, NULL);
+	if (!g_option_context_parse(ctx, &argc, &argv, &error) || !address || mib <= 0 ||
+	    band < 0 || band > 100) {
+		fprintf(stderr, "oomn-redeemer: %s\n",
+			error ? error->message : "--bus-address and --mib N > 0 are needed");
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	r.silent = silent;
+	r.loop = g_main_loop_new(NULL, FALSE);
+	r.conn = g_dbus_connection_new_for_address_sync(
+		address,
+		G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+			G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+		NULL, NULL, &error);
+	if (!r.conn) {
+		fprintf(stderr, "oomn-redeemer: %s: %s\n", address, error->message);
+		return 1;
+	}
+	/* KillPending is addressed to us; sender NULL: no name-owner tracking needed */
+	g_dbus_connection_signal_subscribe(r.conn, NULL, BROKER_IFACE, "KillPending", BROKER_PATH,
+					   NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_kill_pending, &r,
+					   NULL);
+	reply = g_dbus_connection_call_sync(r.conn, BROKER_NAME, BROKER_PATH, BROKER_IFACE,
+					    "Register", g_variant_new("(uu)", (guint32)band, 1u),
+					    G_VARIANT_TYPE("(t)"), G_DBUS_CALL_FLAGS_NONE, 10000,
+					    NULL, &error);
+	if (!reply) {
+		fprintf(stderr, "oomn-redeemer: Register: %s\n", error->message);
+		return 1;
+	}
+	g_variant_get(reply, "(t)", &id);
+	err = touch(&r, (gsize)mib);
+	if (err < 0) {
+		fprintf(stderr, "oomn-redeemer: %s\n", g_strerror(-err));
+		return 1;
+	}
+	printf("ready %d %" G_GUINT64_FORMAT "\n", (int)getpid(), id);
+	g_unix_fd_add(STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, &r);
+	g_main_loop_run(r.loop);
+	g_object_unref(r.conn);
+	g_main_loop_unref(r.loop);
+	return 0;
+}
