@@ -69,8 +69,8 @@ static int write_file(const char *path, const char *text)
 	return 0;
 }
 
-/* The system bus's default policy and the project's files, as tests/bus does. */
-static int bench_write_config(BenchBus *b, const char *dbus_dir, unsigned max_connections)
+/* The system bus's default policy and the project's files (tests/bus/system-policy.conf). */
+static int bench_write_config(BenchBus *b, const char *policy, unsigned max_connections)
 {
 	char path[128], limits[512] = "", *text = NULL;
 	int r;
@@ -83,32 +83,14 @@ static int bench_write_config(BenchBus *b, const char *dbus_dir, unsigned max_co
 			       "  <limit name=\"max_match_rules_per_connection\">%u</limit>\n",
 			       max_connections, max_connections, max_connections, max_connections);
 	r = asprintf(&text,
-		     "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus Configuration "
-		     "1.0//EN\"\n"
-		     " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
 		     "<busconfig>\n"
 		     "  <type>system</type>\n"
 		     "  <listen>unix:path=%s/bus</listen>\n"
 		     "  <auth>EXTERNAL</auth>\n"
 		     "%s"
-		     "  <policy context=\"default\">\n"
-		     "    <allow user=\"*\"/>\n"
-		     "    <deny own=\"*\"/>\n"
-		     "    <deny send_type=\"method_call\"/>\n"
-		     "    <allow send_type=\"signal\"/>\n"
-		     "    <allow send_requested_reply=\"true\" send_type=\"method_return\"/>\n"
-		     "    <allow send_requested_reply=\"true\" send_type=\"error\"/>\n"
-		     "    <allow receive_type=\"method_call\"/>\n"
-		     "    <allow receive_type=\"method_return\"/>\n"
-		     "    <allow receive_type=\"error\"/>\n"
-		     "    <allow receive_type=\"signal\"/>\n"
-		     "    <allow send_destination=\"org.freedesktop.DBus\"\n"
-		     "           send_interface=\"org.freedesktop.DBus\"/>\n"
-		     "  </policy>\n"
-		     "  <include>%s/org.oomnotify.Broker1.conf</include>\n"
-		     "  <include>%s/org.freedesktop.LowMemoryMonitor.oom-notify.conf</include>\n"
+		     "  <include>%s</include>\n"
 		     "</busconfig>\n",
-		     b->dir, limits, dbus_dir, dbus_dir);
+		     b->dir, limits, policy);
 	if (r < 0)
 		return -ENOMEM;
 	(void)snprintf(path, sizeof(path), "%s/bus.conf", b->dir);
@@ -124,21 +106,21 @@ static void child_setup(void)
 
 int bench_bus_start(BenchBus *b, unsigned max_connections)
 {
-	const char *dbus_dir = getenv("OOMN_DBUS_DIR");
+	const char *policy = getenv("OOMN_BUS_POLICY");
 	char conf[160], line[256];
 	int pipefd[2], r;
 	ssize_t n;
 
 	memset(b, 0, sizeof(*b));
-	if (!dbus_dir || !*dbus_dir) {
-		fprintf(stderr, "bench: set OOMN_DBUS_DIR to the project's dbus/ directory\n");
+	if (!policy || !*policy) {
+		fprintf(stderr, "bench: set OOMN_BUS_POLICY to the project's tests/bus/system-policy.conf\n");
 		return -EINVAL;
 	}
 	(void)snprintf(b->dir, sizeof(b->dir), "/tmp/oomn-bench-XXXXXX");
 	if (!mkdtemp(b->dir))
 		return -errno;
 	(void)snprintf(b->address, sizeof(b->address), "unix:path=%s/bus", b->dir);
-	r = bench_write_config(b, dbus_dir, max_connections);
+	r = bench_write_config(b, policy, max_connections);
 	if (r < 0)
 		return r;
 

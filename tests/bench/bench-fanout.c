@@ -16,7 +16,7 @@
  * cores). The bus gets raised connection limits, the bench a raised
  * RLIMIT_NOFILE.
  *
- *   OOMN_BROKER=build/broker/src/oom-notifyd OOMN_DBUS_DIR=dbus \
+ *   OOMN_BROKER=build/broker/src/oom-notifyd OOMN_BUS_POLICY=tests/bus/system-policy.conf \
  *     build/tests/bench/bench-fanout [--subscribers 1,64,1000] [--events 40] [--threads 4]
  *   (or: meson test -C build --benchmark fanout)
  */
@@ -262,7 +262,7 @@ static int run_one(BenchBus *b, const char *proc, unsigned n_subs, unsigned n_ev
 static void usage(void)
 {
 	printf("Usage: bench-fanout [--subscribers N[,N...]] [--events N] [--threads N] [--json]\n"
-	       "Needs OOMN_BROKER (oom-notifyd) and OOMN_DBUS_DIR (the project's dbus/).\n");
+	       "Needs OOMN_BROKER (oom-notifyd) and OOMN_BUS_POLICY (tests/bus/system-policy.conf).\n");
 }
 
 int main(int argc, char **argv)

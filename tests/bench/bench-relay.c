@@ -17,7 +17,7 @@
  * waits for normal; each cycle gives three rising and three falling changes.
  *
  *   tests/vm/run-vm.sh --kernel 6.12 --module build/kernel/oom_notify-6.12.117+deb12-amd64.ko \
- *     --env OOMN_BROKER=$PWD/build/broker/src/oom-notifyd --env OOMN_DBUS_DIR=$PWD/dbus \
+ *     --env OOMN_BROKER=$PWD/build/broker/src/oom-notifyd --env OOMN_BUS_POLICY=$PWD/tests/bus/system-policy.conf \
  *     -- build/tests/bench/bench-relay --cycles 10
  *   (or: meson test -C build --benchmark relay-6.12.117+deb12-amd64; likewise for 6.1)
  */
@@ -202,7 +202,7 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			printf("Usage: bench-relay [--cycles N] [--json]\n"
-			       "In the VM with the module; needs OOMN_BROKER and OOMN_DBUS_DIR.\n");
+			       "In the VM with the module; needs OOMN_BROKER and OOMN_BUS_POLICY.\n");
 			return 0;
 		default:
 			return 2;
