@@ -116,6 +116,11 @@ int manager_new(Manager **ret, const struct oomn_manager_config *cfg)
 	r = sd_event_default(&m->event);
 	if (r < 0)
 		return log_error_errno(r, "Failed to allocate event loop: %m");
+	/* Under systemd's WatchdogSec= only: a wedged loop gets restarted. It
+	 * costs one wake-up per half period, none without the watchdog. */
+	r = sd_event_set_watchdog(m->event, true);
+	if (r < 0)
+		log_warning_errno(r, "Failed to enable the watchdog: %m");
 	r = sd_event_add_signal(m->event, NULL, SIGTERM, manager_on_signal, m);
 	if (r >= 0)
 		r = sd_event_add_signal(m->event, NULL, SIGINT, manager_on_signal, m);
