@@ -1,0 +1,397 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* `oom-notify` over the broker: org.oomnotify.Broker1 on the system bus. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "cli.h"
+#include "signals.h"
+
+#define BROKER_NAME  "org.oomnotify.Broker1"
+#define BROKER_PATH  "/org/oomnotify/Broker1"
+#define BROKER_IFACE "org.oomnotify.Broker1"
+#define NO_BROKER    "no broker on the system bus: is oom-notifyd running?"
+
+struct bwatch {
+	const struct cli_opts *o;
+	sd_event *event;
+	sd_bus *bus;
+	bool broker_present;
+	bool have_seq; /* seq: the last level change shown or in the state read */
+	uint64_t seq;
+	sd_bus_slot *state_slot; /* a GetState in flight */
+};
+
+static bool is_no_broker(const sd_bus_error *e)
+{
+	return sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN,
+				      SD_BUS_ERROR_NAME_HAS_NO_OWNER);
+}
+
+/* Says what went wrong in one line; returns the exit code for it. */
+static int report_call_error(const char *what, const sd_bus_error *e, int r)
+{
+	if (is_no_broker(e)) {
+		fprintf(stderr, "oom-notify: " NO_BROKER "\n");
+		return CLI_EXIT_UNAVAILABLE;
+	}
+	if (sd_bus_error_has_name(e, SD_BUS_ERROR_ACCESS_DENIED)) {
+		fprintf(stderr, "oom-notify: %s: not permitted by the bus policy\n", what);
+		return CLI_EXIT_NOPERM;
+	}
+	fprintf(stderr, "oom-notify: %s failed: %s\n", what,
+		sd_bus_error_is_set(e) ? e->message : strerror(-r));
+	return CLI_EXIT_FAILURE;
+}
+
+static int connect_exit_code(int r)
+{
+	if (r == -EACCES || r == -EPERM)
+		return CLI_EXIT_NOPERM;
+	/* no socket, or nobody listening on it */
+	if (r == -ENOENT || r == -ECONNREFUSED)
+		return CLI_EXIT_UNAVAILABLE;
+	return CLI_EXIT_FAILURE;
+}
+
+static int connect_bus(const struct cli_opts *o, sd_bus **ret)
+{
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	int r;
+
+	if (o->bus_address) {
+		r = sd_bus_new(&bus);
+		if (r >= 0)
+			r = sd_bus_set_address(bus, o->bus_address);
+		if (r >= 0)
+			r = sd_bus_set_bus_client(bus, 1);
+		if (r >= 0)
+			r = sd_bus_start(bus);
+	} else {
+		/* honours DBUS_SYSTEM_BUS_ADDRESS */
+		r = sd_bus_open_system_with_description(&bus, "oom-notify");
+	}
+	if (r < 0) {
+		fprintf(stderr, "oom-notify: cannot connect to the %s%s: %s\n",
+			o->bus_address ? "bus " : "system bus", o->bus_address ? o->bus_address : "",
+			strerror(-r));
+		return r;
+	}
+	*ret = TAKE_PTR(bus);
+	return 0;
+}
+
+/* GetState's reply into ev (its strings point into the message). */
+static int read_state(sd_bus_message *reply, struct format_bus_event *ev)
+{
+	*ev = (struct format_bus_event){ .kind = FORMAT_BUS_STATE };
+	return sd_bus_message_read(reply, "stttttst", &ev->level, &ev->seq, &ev->mem_total,
+				   &ev->mem_available, &ev->swap_total, &ev->swap_free, &ev->source,
+				   &ev->timestamp_ns);
+}
+
+int cli_broker_status(const struct cli_opts *o)
+{
+	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *state = NULL, *list = NULL;
+	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+	_cleanup_free_ struct format_client *clients = NULL;
+	struct format_bus_event st;
+	size_t n = 0, cap = 0;
+	int r;
+
+	r = connect_bus(o, &bus);
+	if (r < 0)
+		return connect_exit_code(r);
+	r = sd_bus_call_method(bus, BROKER_NAME, BROKER_PATH, BROKER_IFACE, "GetState", &e, &state,
+			       NULL);
+	if (r < 0)
+		return report_call_error("GetState", &e, r);
+	r = read_state(state, &st);
+	if (r < 0)
+		goto bad_reply;
+	r = sd_bus_call_method(bus, BROKER_NAME, BROKER_PATH, BROKER_IFACE, "ListClients", &e,
+			       &list, NULL);
+	if (r < 0)
+		return report_call_error("ListClients", &e, r);
+
+	r = sd_bus_message_enter_container(list, 'a', "(tuussuu)");
+	while (r >= 0) {
+		struct format_client c;
+
+		r = sd_bus_message_read(list, "(tuussuu)", &c.id, &c.pid, &c.uid, &c.bus_name,
+					&c.comm, &c.band, &c.flags);
+		if (r <= 0)
+			break;
+		if (n == cap) {
+			struct format_client *p;
+
+			cap = cap ? 2 * cap : 16;
+			p = reallocarray(clients, cap, sizeof(*p));
+			if (!p) {
+				r = -ENOMEM;
+				break;
+			}
+			clients = p;
+		}
+		clients[n++] = c;
+	}
+	if (r < 0)
+		goto bad_reply;
+	format_bus_status(stdout, &o->fmt, &st, clients, n);
+	return CLI_EXIT_OK;
+
+bad_reply:
+	fprintf(stderr, "oom-notify: the broker's reply is malformed: %s\n", strerror(-r));
+	return CLI_EXIT_FAILURE;
+}
+
+/* watch */
+
+static void watch_print(struct bwatch *w, const struct format_bus_event *ev)
+{
+	format_bus_event(stdout, &w->o->fmt, ev);
+	fflush(stdout);
+}
+
+static void watch_notice(struct bwatch *w, const char *kind, const char *text)
+{
+	format_notice(stdout, &w->o->fmt, kind, text);
+	fflush(stdout);
+}
+
+static int on_state(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+	struct bwatch *w = userdata;
+	const sd_bus_error *e = sd_bus_message_get_error(reply);
+	struct format_bus_event st;
+
+	w->state_slot = sd_bus_slot_unref(w->state_slot);
+	if (e) {
+		/* gone again already: NameOwnerChanged says so */
+		if (!is_no_broker(e))
+			fprintf(stderr, "oom-notify: GetState failed: %s\n", e->message);
+		return 0;
+	}
+	if (read_state(reply, &st) < 0) {
+		fprintf(stderr, "oom-notify: the broker's state is malformed\n");
+		return 0;
+	}
+	w->have_seq = true;
+	w->seq = st.seq;
+	watch_print(w, &st);
+	return 0;
+}
+
+static int request_state(struct bwatch *w)
+{
+	w->state_slot = sd_bus_slot_unref(w->state_slot);
+	return sd_bus_call_method_async(w->bus, &w->state_slot, BROKER_NAME, BROKER_PATH,
+					BROKER_IFACE, "GetState", on_state, w, NULL);
+}
+
+/* The signal's arguments into ev (its strings point into the message). */
+static int read_signal(sd_bus_message *m, const struct cli_signal *sig, struct format_bus_event *ev)
+{
+	int b = 0, r;
+
+	*ev = (struct format_bus_event){ .kind = sig->kind };
+	/* anything else than the contract's signature is refused whole */
+	if (!sd_bus_message_has_signature(m, sig->signature))
+		return -EBADMSG;
+
+	switch (sig->kind) {
+	case FORMAT_BUS_PRESSURE:
+		return sd_bus_message_read(m, "sstttttst", &ev->level, &ev->prev_level, &ev->seq,
+					   &ev->mem_available, &ev->mem_total, &ev->swap_free,
+					   &ev->swap_total, &ev->source, &ev->timestamp_ns);
+	case FORMAT_BUS_CGROUP_PRESSURE:
+		return sd_bus_message_read(m, "ssst", &ev->cgroup, &ev->level, &ev->prev_level,
+					   &ev->timestamp_ns);
+	case FORMAT_BUS_OOM_KILL:
+		return sd_bus_message_read(m, "usustt", &ev->pid, &ev->name, &ev->uid, &ev->cgroup,
+					   &ev->anon_rss, &ev->oom_seq);
+	case FORMAT_BUS_KILL_ANNOUNCED:
+		return sd_bus_message_read(m, "usuts", &ev->pid, &ev->name, &ev->deadline_msec,
+					   &ev->deadline_boottime_usec, &ev->reason);
+	case FORMAT_BUS_CANDIDATE_ANSWERED:
+		r = sd_bus_message_read(m, "utb", &ev->pid, &ev->freed, &b);
+		ev->checkpointed = b;
+		return r;
+	case FORMAT_BUS_KILLED:
+		return sd_bus_message_read(m, "usussts", &ev->pid, &ev->name, &ev->uid, &ev->cgroup,
+					   &ev->rule, &ev->freed, &ev->reason);
+	case FORMAT_BUS_REDEEMED:
+		return sd_bus_message_read(m, "uss", &ev->pid, &ev->name, &ev->reason);
+	default:
+		return -EINVAL;
+	}
+}
+
+static bool watch_wants(struct bwatch *w, const struct format_bus_event *ev)
+{
+	if (ev->kind == FORMAT_BUS_PRESSURE) {
+		/* already in the state we printed (it was read after this was sent) */
+		if (w->have_seq && ev->seq <= w->seq)
+			return false;
+		w->have_seq = true;
+		w->seq = ev->seq;
+	}
+	if (ev->kind == FORMAT_BUS_PRESSURE || ev->kind == FORMAT_BUS_CGROUP_PRESSURE) {
+		int level = format_level_from_string(ev->level);
+		int prev = format_level_from_string(ev->prev_level);
+
+		/* a level newer than us is shown */
+		return level < 0 || prev < 0 || cli_level_shown(w->o, level, prev);
+	}
+	return true;
+}
+
+static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	struct bwatch *w = userdata;
+	const struct cli_signal *sig = cli_signal_find(sd_bus_message_get_member(m));
+	struct format_bus_event ev;
+
+	if (!sig)
+		return 0;
+	if (read_signal(m, sig, &ev) < 0) {
+		fprintf(stderr, "oom-notify: dropped a malformed %s signal\n", sig->member);
+		return 0;
+	}
+	if (watch_wants(w, &ev))
+		watch_print(w, &ev);
+	return 0;
+}
+
+static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	struct bwatch *w = userdata;
+	const char *name, *old_owner, *new_owner;
+
+	if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 ||
+	    strcmp(name, BROKER_NAME) != 0)
+		return 0;
+	if (!*new_owner) {
+		if (w->broker_present)
+			watch_notice(w, "broker-gone",
+				     "oom-notifyd left the bus; waiting for it to come back");
+		w->broker_present = false;
+		w->state_slot = sd_bus_slot_unref(w->state_slot);
+		return 0;
+	}
+	/* a new broker counts its sequence from the start */
+	if (!w->broker_present)
+		watch_notice(w, "broker-back", "oom-notifyd is back");
+	w->broker_present = true;
+	w->have_seq = false;
+	(void)request_state(w);
+	return 0;
+}
+
+static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	struct bwatch *w = userdata;
+
+	fflush(stdout);
+	fprintf(stderr, "oom-notify: the bus connection was lost\n");
+	/* not sd_bus_get_event(): the closing bus has left the loop already */
+	return sd_event_exit(w->event, CLI_EXIT_FAILURE);
+}
+
+static int add_matches(struct bwatch *w)
+{
+	int r;
+
+	r = sd_bus_match_signal(w->bus, NULL, "org.freedesktop.DBus.Local",
+				"/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local",
+				"Disconnected", on_disconnected, w);
+	if (r < 0)
+		return r;
+	r = sd_bus_add_match(w->bus, NULL,
+			     "type='signal',sender='org.freedesktop.DBus',"
+			     "path='/org/freedesktop/DBus',interface='org.freedesktop.DBus',"
+			     "member='NameOwnerChanged',arg0='" BROKER_NAME "'",
+			     on_owner_changed, w);
+	if (r < 0)
+		return r;
+	/* Only what was asked for: the bus sends us nothing else. */
+	for (size_t i = 0; i < cli_n_signals; i++) {
+		if (!(w->o->events & cli_signals[i].events))
+			continue;
+		r = sd_bus_match_signal(w->bus, NULL, BROKER_NAME, BROKER_PATH, BROKER_IFACE,
+					cli_signals[i].member, on_signal, w);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int cli_broker_watch(const struct cli_opts *o)
+{
+	_cleanup_(sd_event_unrefp) sd_event *e = NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *state = NULL;
+	_cleanup_(sd_bus_error_free) sd_bus_error err = SD_BUS_ERROR_NULL;
+	struct bwatch w = { .o = o };
+	struct format_bus_event st;
+	sigset_t mask;
+	int r, code;
+
+	r = connect_bus(o, &w.bus);
+	if (r < 0)
+		return connect_exit_code(r);
+
+	r = sd_event_default(&e);
+	if (r < 0)
+		goto fail;
+	w.event = e;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	/* NULL handler: the loop exits with 0 on the signal */
+	if ((r = sd_event_add_signal(e, NULL, SIGINT, NULL, NULL)) < 0 ||
+	    (r = sd_event_add_signal(e, NULL, SIGTERM, NULL, NULL)) < 0 ||
+	    (r = sd_bus_attach_event(w.bus, e, SD_EVENT_PRIORITY_NORMAL)) < 0)
+		goto fail;
+
+	/* Subscribed first, then the state: nothing can fall in between. */
+	r = add_matches(&w);
+	if (r < 0) {
+		fprintf(stderr, "oom-notify: cannot subscribe to the broker's signals: %s\n",
+			strerror(-r));
+		code = CLI_EXIT_FAILURE;
+		goto out;
+	}
+	r = sd_bus_call_method(w.bus, BROKER_NAME, BROKER_PATH, BROKER_IFACE, "GetState", &err,
+			       &state, NULL);
+	if (r < 0) {
+		code = report_call_error("GetState", &err, r);
+		goto out;
+	}
+	if (read_state(state, &st) < 0) {
+		fprintf(stderr, "oom-notify: the broker's state is malformed\n");
+		code = CLI_EXIT_FAILURE;
+		goto out;
+	}
+	w.broker_present = true;
+	w.have_seq = true;
+	w.seq = st.seq;
+	watch_print(&w, &st);
+
+	r = sd_event_loop(e);
+	code = r < 0 ? CLI_EXIT_FAILURE : r;
+	goto out;
+fail:
+	fprintf(stderr, "oom-notify: event loop: %s\n", strerror(-r));
+	code = CLI_EXIT_FAILURE;
+out:
+	fflush(stdout);
+	sd_bus_slot_unref(w.state_slot);
+	sd_bus_flush_close_unref(w.bus);
+	return code;
+}
