@@ -76,6 +76,10 @@ static void oomn_source_kernel_on_pressure(const struct oomn_pressure_event *ev,
 	if (s->kind != OOMN_SOURCE_KERNEL)
 		return;
 	s->stats.kernel_events++;
+	/* A refresh (GET_STATE) overtook this event in the socket: what it
+	 * says is already past, and reporting it would step the level back. */
+	if (s->current.source == OOMN_SOURCE_KERNEL && ev->seq <= s->current.seq)
+		return;
 	oomn_source_report(s, &p);
 }
 

@@ -377,6 +377,10 @@ void killer_bus_refresh_bands(KillerBus *b)
 
 	if (!b || !b->bus || b->clients_slot)
 		return;
+	/* Only from a running broker: a call to its name would have the bus
+	 * activate it, undoing an administrator's `systemctl stop`. */
+	if (!b->broker_owner)
+		return;
 	r = sd_bus_call_method_async(b->bus, &b->clients_slot, BROKER_NAME, BROKER_PATH,
 				     BROKER_INTERFACE, "ListClients", killer_bus_on_clients, b,
 				     NULL);

@@ -253,7 +253,16 @@ static void killer_read_meminfo(Killer *k)
 	}
 	k->mem_total = mi.mem_total;
 	k->mem_available = mi.mem_available;
+	k->swap_free = mi.swap_free;
 	k->floor_bytes = k->mem_total / 1000 * (uint64_t)k->cfg.floor_permille;
+}
+
+/* What the floor is held against: memory the kernel can still hand out before
+ * its own OOM killer must act. Free swap counts, as it does for the levels:
+ * with swap, MemAvailable alone falls low long before anything is at risk. */
+static uint64_t killer_headroom(const Killer *k)
+{
+	return k->mem_available + k->swap_free;
 }
 
 static const char *killer_errno_name(int r)
@@ -455,8 +464,24 @@ static void killer_apply(Killer *k, EpisodeActions a)
 static int killer_on_episode_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	Killer *k = userdata;
+	uint64_t now = now_usec(CLOCK_BOOTTIME);
 
-	killer_apply(k, episode_timer(&k->episode, now_usec(CLOCK_BOOTTIME)));
+	/*
+	 * Decide on the state as it is now, not as it was: this timer outranks
+	 * the source's events, and a long process_mrelease() can leave level
+	 * changes queued behind it. Without this the next victim was chosen on
+	 * a critical level the kernel had left seconds before. A level change
+	 * found here reaches the episode through killer_on_pressure() first.
+	 */
+	if (k->source) {
+		int r = oomn_source_refresh(k->source);
+
+		if (r < 0)
+			log_warning_errno(r, "Failed to re-read the pressure level: %m");
+	}
+	killer_read_meminfo(k);
+	killer_apply(k, episode_mem_available(&k->episode, killer_headroom(k), k->floor_bytes, now));
+	killer_apply(k, episode_timer(&k->episode, now));
 	return 0;
 }
 
@@ -467,7 +492,7 @@ static int killer_on_poll_timer(sd_event_source *s, uint64_t usec, void *userdat
 	killer_read_meminfo(k);
 	(void)sd_event_source_set_time(s, now_usec(CLOCK_BOOTTIME) + KILLER_POLL_USEC);
 	(void)sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
-	killer_apply(k, episode_mem_available(&k->episode, k->mem_available, k->floor_bytes,
+	killer_apply(k, episode_mem_available(&k->episode, killer_headroom(k), k->floor_bytes,
 					      now_usec(CLOCK_BOOTTIME)));
 	return 0;
 }
@@ -486,6 +511,7 @@ static void killer_on_pressure(const struct oomn_pressure *p, void *userdata)
 	k->level = p->level;
 	k->mem_total = p->mem_total;
 	k->mem_available = p->mem_available;
+	k->swap_free = p->swap_free;
 	k->floor_bytes = k->mem_total / 1000 * (uint64_t)k->cfg.floor_permille;
 	if (p->level != prev)
 		log_info("Level %s -> %s (MemAvailable %" PRIu64 " of %" PRIu64 " kB, source %s)",
@@ -495,7 +521,7 @@ static void killer_on_pressure(const struct oomn_pressure *p, void *userdata)
 	/* Pressure builds: warm the list now, the process causing it may be new. */
 	if (p->level > prev && p->level < OOM_NOTIFY_LEVEL_CRITICAL && k->refresh_timer)
 		killer_refresh(k, false);
-	killer_apply(k, episode_mem_available(&k->episode, k->mem_available, k->floor_bytes, now));
+	killer_apply(k, episode_mem_available(&k->episode, killer_headroom(k), k->floor_bytes, now));
 	killer_apply(k, episode_level(&k->episode, p->level, now));
 	if (p->level != prev && k->refresh_timer)
 		killer_schedule_refresh(k);

@@ -34,6 +34,7 @@ typedef struct Killer {
 
 	enum oom_notify_level level;
 	uint64_t mem_total, mem_available; /* bytes */
+	uint64_t swap_free;		   /* bytes; with MemAvailable, what the floor is held against */
 	uint64_t floor_bytes;
 
 	Episode episode;
