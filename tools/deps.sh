@@ -14,6 +14,10 @@ packages=(
 	qemu-system-x86 busybox-static kmod cpio xz-utils
 	# tests
 	dbus python3
+	# the install test (tests/system): dkms as a user runs it
+	dkms
+	# the peer comparison (tools/peers.sh): the peers, loads, plots
+	earlyoom nohang low-memory-monitor python3-matplotlib
 )
 
 missing=()
@@ -32,3 +36,17 @@ echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+# The peers are installed to be compared inside the VM, never to run here: on
+# a host booted with systemd their packages start them, and another OOM killer
+# on the host would act on the tests' own memory pressure.
+if [ -d /run/systemd/system ]; then
+	for unit in earlyoom.service nohang.service nohang-desktop.service \
+		low-memory-monitor.service; do
+		if systemctl is-enabled --quiet "$unit" 2>/dev/null ||
+			systemctl is-active --quiet "$unit" 2>/dev/null; then
+			echo "deps: stopping and disabling $unit (a peer for the VM comparison only)"
+			systemctl disable --now "$unit" >/dev/null 2>&1 || true
+		fi
+	done
+fi

@@ -6,7 +6,9 @@
 # guest's root, optionally under a tmpfs-backed overlay, mounts the per-run
 # job directory (9p tag "job", writable) at /run/oomn-vm, chroots into the new
 # root to run the job script that run-vm.sh wrote, then saves dmesg into the
-# job directory and powers the machine off.
+# job directory and powers the machine off. With run-vm.sh --systemd it
+# instead hands the overlay root to systemd as PID 1, which runs the job as a
+# unit (boot_systemd below).
 #
 # Per-run settings come from /run/oomn-vm/vm.conf (written by run-vm.sh), not
 # from the kernel command line, so the initramfs stays the same for every run
@@ -59,6 +61,63 @@ while read -r ko; do
     [ -n "$ko" ] || continue
     insmod "/lib/modules/$ko" || fail "insmod $ko failed"
 done </lib/modules/load-order
+
+# Hands the machine to systemd: the job becomes a oneshot unit after
+# multi-user.target that saves dmesg and powers off when it ends. Units that
+# would compete for memory or CPU (other OOM daemons, databases, timers,
+# gettys) are masked in the overlay; nothing reaches the host. So are those
+# that cost most of the boot under TCG and that a test does not need: udev's
+# coldplug (devtmpfs has the nodes) and systemd-tmpfiles-setup (30-45 s over
+# 9p; the root is the host's, the fresh tmpfs need nothing from it).
+boot_systemd() {
+    [ -x /newroot/lib/systemd/systemd ] || fail "--systemd: no /lib/systemd/systemd in the root"
+    etc=/newroot/etc/systemd/system
+    mkdir -p "$etc/multi-user.target.wants"
+    for u in earlyoom.service nohang.service nohang-desktop.service \
+        low-memory-monitor.service postgresql.service systemd-oomd.service \
+        getty@tty1.service serial-getty@ttyS0.service getty.target \
+        apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer \
+        e2scrub_reap.service e2scrub_all.timer man-db.timer fstrim.timer \
+        logrotate.timer systemd-pstore.service systemd-timesyncd.service \
+        remote-fs.target \
+        systemd-udevd.service systemd-udev-trigger.service systemd-udev-settle.service \
+        systemd-udevd-control.socket systemd-udevd-kernel.socket \
+        systemd-tmpfiles-setup.service systemd-tmpfiles-clean.timer \
+        systemd-update-utmp.service systemd-update-utmp-runlevel.service \
+        systemd-journal-flush.service systemd-binfmt.service \
+        proc-sys-fs-binfmt_misc.automount modprobe@drm.service \
+        sys-kernel-debug.mount sys-kernel-tracing.mount; do
+        ln -sfn /dev/null "$etc/$u"
+    done
+    cat >"$etc/oomn-vm-job.service" <<'UNIT'
+[Unit]
+Description=oom-notify VM job (tests/vm/run-vm.sh --systemd)
+After=multi-user.target
+
+[Service]
+Type=oneshot
+# ttyS1 stays open (fd 3) for the whole job so its raw mode holds.
+ExecStart=/bin/sh -c 'exec 3<>/dev/ttyS1 && stty -F /dev/ttyS1 raw -echo && exec /bin/sh /run/oomn-vm/job.sh </dev/null >/dev/ttyS1 2>&1'
+# Powers off from here, through the kernel: SuccessAction=poweroff-immediate
+# (and poweroff-force) left the VM running until run-vm.sh's timeout. Runs
+# whether the job succeeded, failed or was killed.
+ExecStopPost=/bin/sh -c 'echo "$EXIT_STATUS" >/run/oomn-vm/job-rc; dmesg >/run/oomn-vm/dmesg.tmp && mv /run/oomn-vm/dmesg.tmp /run/oomn-vm/dmesg; sync; echo o >/proc/sysrq-trigger'
+TimeoutStartSec=infinity
+UNIT
+    ln -sfn ../oomn-vm-job.service "$etc/multi-user.target.wants/oomn-vm-job.service"
+
+    # The two directories of systemd-tmpfiles-setup that programs expect.
+    mkdir -m 1777 /newroot/run/lock
+    mkdir -m 0755 /newroot/run/user
+    mkdir -p /newroot/run/oomn-vm
+    mount --move /job /newroot/run/oomn-vm || fail "cannot move the job directory"
+    # systemd finds proc, sys and dev mounted and keeps them; it mounts
+    # cgroup2, devpts and /dev/shm itself.
+    for d in proc sys dev; do
+        mount --move "/$d" "/newroot/$d" || fail "cannot move /$d into the new root"
+    done
+    exec switch_root /newroot /lib/systemd/systemd
+}
 
 # --- job directory and per-run settings -------------------------------------
 mkdir -p /job
@@ -114,6 +173,11 @@ while [ "$i" -le "$nkeep" ]; do
     mount --move "/keep$i" "/newroot$p"
     i=$((i + 1))
 done
+
+# --- systemd as PID 1 (run-vm.sh --systemd) ------------------------------------
+if [ "${OOMN_SYSTEMD:-0}" = 1 ]; then
+    boot_systemd # does not return
+fi
 
 # Kernel file systems: fresh proc, the same sysfs/devtmpfs as ours.
 mount -t proc proc /newroot/proc

@@ -54,6 +54,13 @@ options:
                       self-decompression, which under TCG costs ~2.5 s per boot
                       for the xz-compressed 6.1 image. Default from
                       \$OOMN_VM_BOOT if set.
+  --systemd           boot systemd as PID 1 (implies --overlay): COMMAND runs
+                      from a oneshot unit after multi-user.target, with the
+                      system bus and every unit the host root enables, except
+                      a masked few (other OOM daemons, gettys, timers, apt,
+                      databases, and what is slow under TCG and not needed:
+                      udev coldplug, systemd-tmpfiles-setup); the machine
+                      powers off when COMMAND ends. Boot to COMMAND: ~60 s
   --keep              keep the job directory (logs, dmesg) and print its path
   --allow-dmesg REGEX guest kernel log lines matching this extended regex are
                       not counted as failures (repeatable)
@@ -88,6 +95,7 @@ cpus=2
 timeout_s=900
 swap=
 overlay=0
+systemd=0
 keep=0
 boot=${OOMN_VM_BOOT:-bzimage}
 modules=()
@@ -118,6 +126,7 @@ while [ $# -gt 0 ]; do
     --allow-dmesg) allow_dmesg+=("$val") ;;
     --boot) boot=$val ;;
     --overlay) overlay=1; shift ;;
+    --systemd) systemd=1; overlay=1; shift ;;
     --keep) keep=1; shift ;;
     -h | --help) usage; exit 0 ;;
     --) shift; break ;;
@@ -215,6 +224,7 @@ guest_job=/run/oomn-vm
     echo "# written by run-vm.sh, sourced by /init"
     echo "OOMN_KVER=$(q "$kver")"
     echo "OOMN_OVERLAY=$overlay"
+    echo "OOMN_SYSTEMD=$systemd"
     echo "OOMN_SWAP=$([ -n "$swap" ] && echo 1 || echo 0)"
     echo "OOMN_CWD=$(q "$cwd")"
     echo "OOMN_PROJECT=$(q "$project")"
@@ -239,7 +249,8 @@ done
 
 {
     echo "# written by run-vm.sh; run by /init in the guest with /bin/sh, chrooted"
-    echo "# into the host root, stdout and stderr on /dev/ttyS1."
+    echo "# into the host root (or by systemd's oomn-vm-job.service with --systemd),"
+    echo "# stdout and stderr on /dev/ttyS1."
     echo "export PATH=$(q "$guest_path")"
     echo "export HOME=/root"
     echo "export OOMN_VM=1"
@@ -277,7 +288,9 @@ qemu_args=(
     -nodefaults -no-user-config -no-reboot -display none
     -kernel "$kernel_image" -initrd "$initramfs"
     # log_buf_len: OOM reports are long; keep early warnings in the buffer.
-    -append "console=ttyS0 psi=1 panic=-1 loglevel=4 log_buf_len=4M"
+    # no_timer_check: on a loaded host TCG can miss the IO-APIC timer check
+    # ("IO-APIC + timer doesn't work!" panic at boot).
+    -append "console=ttyS0 no_timer_check psi=1 panic=-1 loglevel=4 log_buf_len=4M"
     -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap
     -virtfs "local,path=$job,mount_tag=job,security_model=none,multidevs=remap"
     -chardev "file,id=console,path=$job/console.log" -serial chardev:console
