@@ -1,0 +1,183 @@
+#!/bin/bash
+# peers.sh: oom-notify against earlyoom, nohang, low-memory-monitor and the
+# kernel's OOM killer alone, every scenario, in the VM bed; writes
+# docs/peers/ (results.md, results.json, *.png). See docs/peers.md.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=$here/build
+out=$here/docs/peers
+reps=3
+kernels="6.1 6.12"
+swap_kernel=6.12
+swap=256M
+mem=512M
+quick=0
+do_build=1
+parallel=0
+contenders=
+scenarios=
+idle=10
+
+usage() {
+	cat <<EOF
+usage: tools/peers.sh [options]
+
+Boots the VM (tests/vm/run-vm.sh, TCG) once per configuration: each kernel
+without swap, and one kernel with swap; each boot runs every scenario
+against every contender REPS times (tests/peers/peers-guest.sh). Then runs
+the victim-choice and D-Bus fan-out benchmarks on the host and writes the
+report (tests/peers/peers-report.py) to OUT.
+
+  --quick             1 repetition, scenario fast, kernel 6.12 without
+                      swap, no host benchmarks; checks the behaviour (exit 1 if
+                      a check fails) -- what the meson test peers-quick runs
+  --reps N            repetitions (default $reps)
+  --kernels "K..."    kernels without swap (default "$kernels")
+  --swap-kernel K     the kernel booted once more with swap ("" for none; default $swap_kernel)
+  --swap SIZE         swap size for that run (default $swap)
+  --mem SIZE          guest RAM (default $mem)
+  --contenders "..."  subset (default: all)
+  --scenarios "..."   subset (default: all)
+  --idle SECONDS      idle measurement per contender (default $idle)
+  --build-dir DIR     meson build directory (default $build)
+  --no-build          do not run deps.sh, meson and ninja first
+  --parallel          boot the configurations at the same time (one VM each)
+  --out DIR           where the report goes (default $out)
+  -h, --help          this text
+  --version           the version
+
+exit status: 0 done (and, with --quick, every check passed), 1 a run or a
+check failed, 2 bad usage.
+EOF
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) quick=1 ;;
+	--reps) reps=$2; shift ;;
+	--kernels) kernels=$2; shift ;;
+	--swap-kernel) swap_kernel=$2; shift ;;
+	--swap) swap=$2; shift ;;
+	--mem) mem=$2; shift ;;
+	--contenders) contenders=$2; shift ;;
+	--scenarios) scenarios=$2; shift ;;
+	--idle) idle=$2; shift ;;
+	--build-dir) build=$(realpath -m "$2"); shift ;;
+	--no-build) do_build=0 ;;
+	--parallel) parallel=1 ;;
+	--out) out=$(realpath -m "$2"); shift ;;
+	-h | --help) usage; exit 0 ;;
+	--version) echo "peers.sh 1"; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+	shift
+done
+if [ "$quick" = 1 ]; then
+	reps=1
+	kernels=6.12
+	swap_kernel=
+	scenarios=${scenarios:-fast}
+	idle=3
+fi
+
+if [ "$do_build" = 1 ]; then
+	"$here/tools/deps.sh"
+	[ -f "$build/build.ninja" ] || meson setup "$build" "$here"
+	ninja -C "$build"
+fi
+
+# kver_of 6.12 -> the full version we built the module for
+kver_of() {
+	local k
+	for k in "$build"/kernel/oom_notify-*.ko; do
+		k=${k##*/oom_notify-}
+		k=${k%.ko}
+		case $k in "$1" | "$1".* | "$1"-* | "$1"+*) echo "$k"; return 0 ;; esac
+	done
+	echo "peers: no module built for kernel $1 in $build/kernel" >&2
+	return 1
+}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/oomn-peers.XXXXXX")
+trap 'rm -rf -- "$work"' EXIT
+raw=$work/raw
+mkdir -p "$raw" "$out"
+
+configs=()
+for k in $kernels; do configs+=("$k:"); done
+[ -n "$swap_kernel" ] && configs+=("$swap_kernel:$swap")
+
+# run_config KERNEL:SWAP: one boot, every contender and scenario; raw records to $raw/TAG
+run_config() {
+	local c=$1 k s kver tag rc=0 job
+	k=${c%%:*}
+	s=${c#*:}
+	kver=$(kver_of "$k") || return 1
+	tag=$kver${s:+-swap$s}
+	echo "peers: $tag: booting ($mem RAM${s:+, $s swap})" >&2
+	# A guest vCPU starved by a loaded host shows as a soft lockup (in page
+	# clearing, compaction) under TCG: the emulation's speed, not a fault of
+	# what is measured. Everything else in the guest log still fails the run.
+	local args=(--kernel "$kver" --mem "$mem" --overlay --keep --timeout 14400
+		--allow-dmesg 'watchdog: BUG: soft lockup'
+		--module "$build/kernel/oom_notify-$kver.ko"
+		--env "PEERS_BUILD=$build" --env "PEERS_SRC=$here")
+	[ -n "$s" ] && args+=(--swap "$s")
+	local guest=("$here/tests/peers/peers-guest.sh" --out /run/oomn-vm/peers --reps "$reps"
+		--idle "$idle")
+	[ -n "$contenders" ] && guest+=(--contenders "$contenders")
+	[ -n "$scenarios" ] && guest+=(--scenarios "$scenarios")
+	mkdir -p "$work/jobs-$tag"
+	# the guest sees a fresh /tmp: a build directory below it only as the current directory
+	(cd "$build" && TMPDIR=$work/jobs-$tag "$here/tests/vm/run-vm.sh" "${args[@]}" -- \
+		"${guest[@]}" </dev/null >"$work/vm-$tag.log" 2>&1) || rc=$?
+	grep '^peers:\|^vm:' "$work/vm-$tag.log" | sed "s/^/$tag: /" >&2 || true
+	job=$(find "$work/jobs-$tag" -maxdepth 1 -name 'oomn-vm.*' | head -n1)
+	if [ -z "$job" ] || [ ! -d "$job/peers" ]; then
+		echo "peers: $tag: no results (run-vm.sh exit $rc)" >&2
+		tail -n 30 "$work/vm-$tag.log" >&2
+		return 1
+	fi
+	cp -r "$job/peers" "$raw/$tag"
+	cp "$work/vm-$tag.log" "$raw/$tag/vm.log"
+	[ -f "$job/dmesg" ] && cp "$job/dmesg" "$raw/$tag/vm-dmesg"
+	[ "$rc" = 0 ] || { echo "peers: $tag: run-vm.sh exit $rc" >&2; return 1; }
+}
+
+failed=0
+if [ "$parallel" = 1 ]; then
+	pids=()
+	for c in "${configs[@]}"; do
+		run_config "$c" &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p" || failed=1; done
+else
+	for c in "${configs[@]}"; do run_config "$c" || failed=1; done
+fi
+
+# Victim choice and D-Bus fan-out: host benchmarks of our own, no peer has them.
+if [ "$quick" = 0 ]; then
+	echo "peers: bench-choose, bench-fanout" >&2
+	"$build/tests/killer/bench-choose" >"$raw/bench-choose.txt" 2>&1 || failed=1
+	OOMN_BROKER=$build/broker/src/oom-notifyd OOMN_DBUS_DIR=$here/dbus \
+		OOMN_BUS_POLICY=$here/tests/bus/system-policy.conf \
+		"$build/tests/bench/bench-fanout" --subscribers 1,64,1000 --events 40 --json \
+		>"$raw/bench-fanout.json" 2>"$raw/bench-fanout.err" || failed=1
+fi
+
+# Debian's python3: python3-matplotlib is installed for it
+report=(/usr/bin/python3 "$here/tests/peers/peers-report.py" --raw "$raw" --out "$out")
+[ "$quick" = 1 ] && report+=(--check)
+cmd="tools/peers.sh"
+[ "$quick" = 1 ] && cmd+=" --quick"
+[ "$quick" = 0 ] && cmd+=" --reps $reps --kernels \"$kernels\" --swap-kernel \"$swap_kernel\" --swap $swap --mem $mem"
+[ -n "$contenders" ] && cmd+=" --contenders \"$contenders\""
+[ -n "$scenarios" ] && [ "$quick" = 0 ] && cmd+=" --scenarios \"$scenarios\""
+report+=(--command "$cmd")
+"${report[@]}" || failed=1
+# the raw records stay with the report, for a second look (xz: the memory traces are large)
+rm -f "$out/raw.tar.xz"
+tar -C "$raw" -cJf "$out/raw.tar.xz" .
+exit $failed
