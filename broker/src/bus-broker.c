@@ -201,6 +201,14 @@ static int method_relieved(sd_bus_message *msg, void *userdata, sd_bus_error *er
 	if (!c)
 		return sd_bus_error_set(error, OOMN_ERROR_NOT_REGISTERED, "Not registered");
 	r = oomn_registry_take_notice(m->registry, c->name, &notifier);
+	if (r == -EALREADY) {
+		/* Its freeing ended the pressure before its answer came: no error
+		 * for doing the right thing, and nothing left to relay. */
+		log_info("Candidate pid %" PRIu32 " answered after the outcome (freed %" PRIu64
+			 " bytes%s)",
+			 c->pid, freed, checkpointed ? ", checkpointed" : "");
+		return sd_bus_reply_method_return(msg, NULL);
+	}
 	if (r == -ESRCH)
 		return sd_bus_error_set(error, OOMN_ERROR_NO_NOTICE, "No KillPending notice is pending");
 	if (r < 0)

@@ -231,6 +231,7 @@ int oomn_registry_mark_notice(OomnRegistry *r, uint32_t pid, const char *notifie
 		if (c->pid != pid)
 			continue;
 		c->notice_pending = true;
+		c->notice_ended = false;
 		c->deadline_boot_usec = deadline_boot_usec;
 		n++;
 	}
@@ -243,8 +244,12 @@ int oomn_registry_take_notice(OomnRegistry *r, const char *name, char **ret_noti
 
 	if (!c)
 		return -ENOENT;
-	if (!c->notice_pending)
-		return -ESRCH;
+	if (!c->notice_pending) {
+		if (!c->notice_ended)
+			return -ESRCH;
+		c->notice_ended = false;
+		return -EALREADY;
+	}
 	c->notice_pending = false;
 	c->deadline_boot_usec = 0;
 	if (ret_notifier)
@@ -264,6 +269,7 @@ size_t oomn_registry_clear_notices(OomnRegistry *r, uint32_t pid)
 		if (c->pid != pid || !c->notice_pending)
 			continue;
 		c->notice_pending = false;
+		c->notice_ended = true;
 		c->deadline_boot_usec = 0;
 		c->notifier = (free(c->notifier), NULL);
 		n++;

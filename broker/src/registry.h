@@ -51,6 +51,9 @@ struct oomn_client {
 	uint32_t flags;
 	/* A KillPending notice was sent and not yet answered. */
 	bool notice_pending;
+	/* The killer's outcome ended a notice this client had not answered yet:
+	 * its answer may still be on the way (freeing memory is what ended it). */
+	bool notice_ended;
 	char *notifier;		     /* unique name of the killer that sent it */
 	uint64_t deadline_boot_usec; /* CLOCK_BOOTTIME */
 };
@@ -107,7 +110,9 @@ int oomn_registry_mark_notice(OomnRegistry *r, uint32_t pid, const char *notifie
 /*
  * The candidate @name answered: clears its notice and hands the notifier's
  * name to *ret_notifier (caller frees; NULL if the killer has gone). Returns
- * 0; -ENOENT when not registered; -ESRCH when no notice is pending.
+ * 0; -ENOENT when not registered; -EALREADY (once) when the killer's
+ * outcome ended the notice before this answer; -ESRCH when no notice is
+ * pending.
  */
 int oomn_registry_take_notice(OomnRegistry *r, const char *name, char **ret_notifier);
 

@@ -143,6 +143,13 @@ static void test_notice(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(oomn_registry_clear_notices(f->r, 42), ==, 1);
 	g_assert_false(oomn_registry_find_name(f->r, ":1.2")->notice_pending);
 	g_assert_cmpuint(oomn_registry_clear_notices(f->r, 42), ==, 0);
+	/* An answer still on its way is taken once, without a notifier... */
+	g_assert_cmpint(oomn_registry_take_notice(f->r, ":1.2", &notifier), ==, -EALREADY);
+	g_assert_null(notifier);
+	/* ...and only once. */
+	g_assert_cmpint(oomn_registry_take_notice(f->r, ":1.2", &notifier), ==, -ESRCH);
+	/* The one that answered in time had nothing ended. */
+	g_assert_cmpint(oomn_registry_take_notice(f->r, ":1.1", &notifier), ==, -ESRCH);
 }
 
 static void test_defaults(void)
