@@ -208,19 +208,37 @@ static void killer_stop(Killer *k)
 	close(k->err);
 }
 
-/* The kill line of the next kill; other lines of the killer's log are skipped. */
+/* The kill line of the next kill; other lines of the killer's log are kept
+ * (the last few) and shown only if no kill line comes, to tell why. */
+#define KEEP_LINES 24
 static gboolean wait_kill(Killer *k, VmKillLine *ret)
 {
-	for (;;) {
-		g_autofree char *line = vm_read_line(k->err, WAIT_MS);
+	char *kept[KEEP_LINES] = { NULL };
+	unsigned n = 0;
+	gboolean ok = FALSE;
 
-		if (!line)
-			return FALSE;
+	for (;;) {
+		char *line = vm_read_line(k->err, WAIT_MS);
+
+		if (!line) {
+			fprintf(stderr, "bench-kill: no kill line within %u s; oom-killerd said last:\n",
+				WAIT_MS / 1000);
+			for (unsigned i = n > KEEP_LINES ? n - KEEP_LINES : 0; i < n; i++)
+				fprintf(stderr, "  %s\n", kept[i % KEEP_LINES]);
+			break;
+		}
 		if (g_str_has_prefix(line, VM_KILL_LINE_PREFIX)) {
 			printf("# %s\n", line);
-			return vm_kill_line_parse(line, ret);
+			ok = vm_kill_line_parse(line, ret);
+			g_free(line);
+			break;
 		}
+		g_free(kept[n % KEEP_LINES]);
+		kept[n++ % KEEP_LINES] = line;
 	}
+	for (unsigned i = 0; i < KEEP_LINES; i++)
+		g_free(kept[i]);
+	return ok;
 }
 
 static GPid hog_run(guint64 mib)
@@ -232,14 +250,21 @@ static GPid hog_run(guint64 mib)
 	return vm_spawn(argv, NULL, NULL, NULL, NULL);
 }
 
-/* Waits until memory is plentiful again, so that runs do not overlap. */
+/* MemAvailable before the first run, in MiB: what settle() waits to see again. */
+static guint64 baseline_mib;
+
+/*
+ * Waits until memory is back where it was before the first run (within 3 %
+ * of RAM), so that runs do not overlap and each hog, sized from MemAvailable
+ * at its start, really takes the level to critical.
+ */
 static void settle(void)
 {
 	guint64 total, avail;
 
 	for (guint i = 0; i < 6000; i++) {
 		vm_meminfo_mib(&total, &avail);
-		if (avail * 100 > total * 40)
+		if (avail + total * 3 / 100 >= baseline_mib)
 			break;
 		g_usleep(10000);
 	}
@@ -247,7 +272,6 @@ static void settle(void)
 	g_usleep(1500000);
 }
 
-/* One kill; FALSE on any failure (then the run is not counted). */
 static gboolean one_run(Killer *k, Sampler *s, Run *r)
 {
 	g_auto(VmKillLine) kl = { 0 };
@@ -262,7 +286,6 @@ static gboolean one_run(Killer *k, Sampler *s, Run *r)
 	hog = hog_run(avail - total * 5 / 100);
 	atomic_store(&s->pid, hog);
 	if (!wait_kill(k, &kl)) {
-		fprintf(stderr, "bench-kill: no kill line\n");
 		(void)kill(hog, SIGKILL);
 		(void)waitpid(hog, &status, 0);
 		return FALSE;
@@ -314,6 +337,11 @@ static gboolean bench_mode(const char *rules, gboolean mrelease, guint runs, Sam
 
 	if (!killer_start(&k, rules, mrelease))
 		return FALSE;
+	if (baseline_mib == 0) {
+		guint64 total;
+
+		vm_meminfo_mib(&total, &baseline_mib);
+	}
 	for (guint i = 0; i < runs; i++) {
 		Run r = { 0 };
 
