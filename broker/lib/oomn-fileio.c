@@ -36,3 +36,18 @@ int oomn_read_text(const char *path, char *buf, size_t size)
 		return -EBADMSG;
 	return 0;
 }
+
+int oomn_write_text(const char *path, const char *text)
+{
+	_cleanup_close_ int fd = -EBADF;
+	size_t len = strlen(text);
+	ssize_t n;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, text, len);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}

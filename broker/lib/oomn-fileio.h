@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* Reading the small text files of procfs, sysfs and cgroupfs. */
+/* Reading and writing the small text files of procfs, sysfs and cgroupfs. */
 #pragma once
 
 #include <stddef.h>
@@ -11,3 +11,10 @@
  * otherwise 0 or -errno.
  */
 int oomn_read_text(const char *path, char *buf, size_t size);
+
+/*
+ * Writes @text to @path (which must exist) in one write(2): procfs and
+ * cgroupfs take a value per write, and a short write is an error there.
+ * 0 or -errno.
+ */
+int oomn_write_text(const char *path, const char *text);

@@ -7,22 +7,15 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "oomn-macro.h"
+#include "oomn-fileio.h"
 #include "selfprotect.h"
 
 static int oomn_selfprotect_score_adj(int adj)
 {
-	_cleanup_close_ int fd = -EBADF;
 	char buf[16];
-	int n;
 
-	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = snprintf(buf, sizeof(buf), "%d\n", adj);
-	if (write(fd, buf, (size_t)n) != n)
-		return -errno;
-	return 0;
+	(void)snprintf(buf, sizeof(buf), "%d\n", adj);
+	return oomn_write_text("/proc/self/oom_score_adj", buf);
 }
 
 int oomn_selfprotect(const struct oomn_selfprotect_config *cfg)

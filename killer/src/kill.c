@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "kill.h"
+#include "oomn-fileio.h"
 #include "oomn-macro.h"
 #include "procfs.h"
 
@@ -61,7 +62,6 @@ int kill_mrelease(int pidfd)
 int kill_cgroup(const char *cgroup_root, const char *cgroup)
 {
 	char path[4096];
-	_cleanup_close_ int fd = -EBADF;
 	int n;
 
 	n = snprintf(path, sizeof(path), "%s%s%s/cgroup.kill",
@@ -69,12 +69,7 @@ int kill_cgroup(const char *cgroup_root, const char *cgroup)
 		     cgroup);
 	if (n < 0 || (size_t)n >= sizeof(path))
 		return -ENAMETOOLONG;
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, "1", 1) != 1)
-		return -errno;
-	return 0;
+	return oomn_write_text(path, "1");
 }
 
 bool kill_exited(int pidfd)

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "oomn-macro.h"
+#include "oomn-fileio.h"
 #include "selfprotect.h"
 
 #ifndef SCHED_RESET_ON_FORK
@@ -16,17 +16,10 @@
 
 static int killer_set_score_adj(int adj)
 {
-	_cleanup_close_ int fd = -EBADF;
 	char buf[16];
-	int n;
 
-	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = snprintf(buf, sizeof(buf), "%d\n", adj);
-	if (write(fd, buf, (size_t)n) != n)
-		return -errno;
-	return 0;
+	(void)snprintf(buf, sizeof(buf), "%d\n", adj);
+	return oomn_write_text("/proc/self/oom_score_adj", buf);
 }
 
 int killer_selfprotect(bool mlock, bool realtime)
