@@ -16,9 +16,10 @@
 #
 # One deviation from the README, on purpose: `dkms install` would build the
 # module under TCG (~10 min for 6.12) and run depmod over 9p (minutes more),
-# so the module is `dkms add`ed (checking dkms.conf and the installed
-# sources) but the binary installed is the project's build of the same
-# sources, with the index depmod computed on the host (test-system.sh).
+# so the module is `dkms add`ed here (checking dkms.conf and the installed
+# sources) while the binary installed is what `dkms build` made of the same
+# installed sources natively on the host, with the index depmod computed
+# there (test-system.sh).
 #
 # Environment (from test-system.sh): OOMN_SYS_BUILD (the README's build dir),
 # OOMN_SYS_INDEX (oom_notify.ko and modules.* for this kernel), OOMN_HOG,
@@ -118,9 +119,9 @@ stamp "meson install done"
 check "dkms add oom-notify/$version" dkms add "oom-notify/$version"
 check "dkms status lists oom-notify/$version" sh -c "dkms status | grep -q '^oom-notify/$version'"
 mkdir -p "/lib/modules/$kver/updates/dkms"
-cp "$index/oom_notify.ko" "/lib/modules/$kver/updates/dkms/oom_notify.ko"
+cp "$index"/oom_notify.ko* "/lib/modules/$kver/updates/dkms/"
 cp "$index"/modules.* "/lib/modules/$kver/"
-check "modinfo oom_notify finds updates/dkms/oom_notify.ko" \
+check "modinfo oom_notify finds the DKMS-built updates/dkms/oom_notify.ko" \
     sh -c "modinfo -n oom_notify | grep -q /updates/dkms/oom_notify.ko"
 
 stamp "dkms done"

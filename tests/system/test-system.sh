@@ -7,9 +7,10 @@
 # The host side (this script) does what needs no root and no system:
 #   1. a fresh build of the source tree configured as the README says
 #      (meson setup --prefix=/usr), shared by the runs for both kernels;
-#   2. the module index (depmod) of KVER with the project's oom_notify.ko
-#      added, which is what `dkms install` leaves behind (see system-job.sh
-#      for why DKMS itself does not build in the VM).
+#   2. `dkms build` of the installed module sources for KVER, for real but
+#      natively and in a private DKMS tree (under TCG it takes ~10 min), and
+#      the module index (depmod) of KVER with that module added: what `dkms
+#      install` leaves behind (see system-job.sh).
 # The guest side (system-job.sh, run by run-vm.sh --systemd) installs as root
 # into the VM's overlay root, starts the units and checks them.
 set -euo pipefail
@@ -60,7 +61,34 @@ build=$work/readme-build
         { sed 's/^/# /' "$work/ninja.log" | tail -n 40; exit 1; }
 ) 9>"$work/readme-build.lock" || bail "the README's build (meson setup --prefix=/usr; ninja) failed"
 
-# --- 2. depmod of KVER with oom_notify.ko in updates/dkms ----------------------
+# --- 2. dkms build, as `dkms install` does it, from the installed sources ------
+# The sources and dkms.conf as `meson install` puts them (a DESTDIR copy),
+# added and built in a DKMS tree of the test's own: the host's /var/lib/dkms
+# is left alone.
+version=$(meson introspect --projectinfo "$build" | python3 -c 'import json, sys; print(json.load(sys.stdin)["version"])')
+dest=$work/destdir-$kver
+dktree=$work/dkms-$kver
+rm -rf -- "$dest" "$dktree"
+meson install -C "$build" --no-rebuild --destdir "$dest" >"$work/destdir-$kver.log" 2>&1 ||
+    { sed 's/^/# /' "$work/destdir-$kver.log" | tail -n 20; bail "meson install --destdir failed"; }
+src=$dest/usr/src
+[ -f "$src/oom-notify-$version/dkms.conf" ] || bail "no dkms.conf in the installed sources"
+mkdir -p "$dktree"
+dkms_args=(-m oom-notify -v "$version" -k "$kver" --sourcetree "$src" --dkmstree "$dktree")
+echo "# dkms add/build oom-notify/$version -k $kver (private tree)"
+if ! dkms add "${dkms_args[@]}" >"$work/dkms-$kver.log" 2>&1 ||
+    ! dkms build "${dkms_args[@]}" >>"$work/dkms-$kver.log" 2>&1; then
+    sed 's/^/# /' "$work/dkms-$kver.log" | tail -n 30
+    find "$dktree" -name make.log -exec tail -n 30 {} \; | sed 's/^/# /'
+    bail "dkms build of the installed sources failed for $kver"
+fi
+built=$(find "$dktree/oom-notify/$version/$kver" -name 'oom_notify.ko*' -path '*/module/*' | head -n 1)
+[ -n "$built" ] || bail "dkms build left no oom_notify.ko"
+echo "# dkms built ${built#"$dktree"/}"
+module=$built
+ko_name=$(basename "$built") # oom_notify.ko or oom_notify.ko.xz, as DKMS installs it
+
+# --- 2b. depmod of KVER with that module in updates/dkms ----------------------
 # depmod over 9p under TCG reads and decompresses every module of the kernel
 # (minutes); natively it is seconds. A tree of symlinks to the real one gets
 # the new module and the index; the guest copies the index files.
@@ -72,13 +100,13 @@ cp -rs "/lib/modules/$kver" "$dep/lib/modules/"
 find "$dep/lib/modules/$kver" -maxdepth 1 -name 'modules.*' -type l \
     ! -name modules.order ! -name modules.builtin ! -name modules.builtin.modinfo -delete
 mkdir -p "$dep/lib/modules/$kver/updates/dkms"
-cp -- "$module" "$dep/lib/modules/$kver/updates/dkms/oom_notify.ko"
+cp -- "$module" "$dep/lib/modules/$kver/updates/dkms/$ko_name"
 depmod -b "$dep" "$kver" || bail "depmod -b $dep $kver failed"
 index=$work/modules-$kver
 rm -rf -- "$index"
 mkdir -p "$index"
 cp -- "$dep/lib/modules/$kver"/modules.* "$index/"
-cp -- "$module" "$index/oom_notify.ko"
+cp -- "$module" "$index/$ko_name"
 rm -rf -- "$dep"
 
 # The test's own helpers, where the guest sees them.
