@@ -315,12 +315,15 @@ done
 
 # --- systemctl stop / start --------------------------------------------------------
 stamp "broker stop/start"
-# Masked first, then stopped: a stopped broker is bus-activated again by the
-# first call addressed to it (oom-killerd asks ListClients at every candidate
-# refresh), and the killer must kill without any broker (DESIGN.md,
-# invariant 3).
-check "systemctl mask --runtime oom-notifyd" systemctl mask --runtime oom-notifyd.service
+# Stopped, then masked: a stopped broker is bus-activated again by the first
+# call addressed to it, and the killer (which calls it only while it is on
+# the bus) must kill without any broker (DESIGN.md, invariant 3); the mask
+# keeps its NotifyCandidate during the episode from starting it. Not masked
+# while running: the reload makes the running unit lose its settings
+# (NotifyAccess among them), its watchdog pings are refused and systemd
+# kills it for a watchdog timeout.
 check "systemctl stop oom-notifyd" systemctl stop oom-notifyd.service
+check "systemctl mask --runtime oom-notifyd" systemctl mask --runtime oom-notifyd.service
 check "broker stopped, killer still active" sh -c \
     '[ "$(systemctl is-active oom-notifyd)" = inactive ] && [ "$(systemctl is-active oom-killerd)" = active ]'
 if run_hog hog2 && wait_for 10 kill_line $hog_pid; then
