@@ -21,13 +21,14 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <systemd/sd-bus.h>
+
+#include "test-util.h"
 
 #define BROKER_NAME   "org.oomnotify.Broker1"
 #define BROKER_PATH   "/org/oomnotify/Broker1"
@@ -36,10 +37,6 @@
 #define BROKER_UNIQUE ":1.1"
 /* Only so that a broken broker fails the test instead of hanging it. */
 #define GIVE_UP_USEC (60u * G_USEC_PER_SEC)
-
-/* MemTotal 1000000 kB, no swap; the default thresholds are 20/15/10 %. */
-#define MEMINFO_NORMAL 800000
-#define MEMINFO_LOW    180000
 
 typedef struct {
 	char *tmpdir;
@@ -56,21 +53,6 @@ typedef struct {
 static void message_unref(gpointer m)
 {
 	sd_bus_message_unref(m);
-}
-
-static void write_meminfo(Fixture *f, unsigned avail_kb)
-{
-	g_autofree char *path = g_build_filename(f->proc, "meminfo", NULL);
-	g_autofree char *tmp = g_strconcat(path, ".tmp", NULL);
-	g_autofree char *text = g_strdup_printf("MemTotal:       1000000 kB\n"
-						"MemFree:         %u kB\n"
-						"MemAvailable:    %u kB\n"
-						"SwapTotal:             0 kB\n"
-						"SwapFree:              0 kB\n",
-						avail_kb / 2, avail_kb);
-
-	g_assert_true(g_file_set_contents(tmp, text, -1, NULL));
-	g_assert_cmpint(g_rename(tmp, path), ==, 0);
 }
 
 /* Replies of the bus driver carry its name as sender, as dbus-daemon's do. */
@@ -153,11 +135,6 @@ static void pump(Fixture *f)
 		}                                                                                  \
 	} while (0)
 
-static void child_setup(gpointer data)
-{
-	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
-}
-
 static void fixture_setup(Fixture *f, gconstpointer data)
 {
 	const char *broker = g_getenv("OOMN_BROKER");
@@ -175,7 +152,7 @@ static void fixture_setup(Fixture *f, gconstpointer data)
 	g_assert_no_error(error);
 	f->proc = g_build_filename(f->tmpdir, "proc", NULL);
 	g_assert_cmpint(g_mkdir(f->proc, 0755), ==, 0);
-	write_meminfo(f, MEMINFO_NORMAL);
+	test_write_meminfo(f->proc, MEMINFO_NORMAL);
 
 	sock = g_build_filename(f->tmpdir, "bus", NULL);
 	g_assert_cmpuint(strlen(sock), <, sizeof(sa.sun_path));
@@ -202,8 +179,8 @@ static void fixture_setup(Fixture *f, gconstpointer data)
 				       "50",
 				       NULL };
 
-		g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD, child_setup,
-			      NULL, &f->broker_pid, &error);
+		g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
+			      test_child_die_with_parent, NULL, &f->broker_pid, &error);
 		g_assert_no_error(error);
 	}
 
@@ -238,11 +215,7 @@ static void fixture_teardown(Fixture *f, gconstpointer data)
 	g_ptr_array_unref(f->pending);
 	g_ptr_array_unref(f->replies);
 	g_ptr_array_unref(f->levels);
-	{
-		g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", f->tmpdir);
-
-		(void)system(cmd);
-	}
+	test_rm_tree(f->tmpdir);
 	g_free(f->tmpdir);
 	g_free(f->proc);
 }
@@ -384,7 +357,7 @@ static void test_not_blocked(Fixture *f, gconstpointer data)
 	PUMP_UNTIL(f, find_query(f, ":1.2", NULL));
 
 	/* The bus has not answered: the broker still hears pressure and tells. */
-	write_meminfo(f, MEMINFO_LOW);
+	test_write_meminfo(f->proc, MEMINFO_LOW);
 	PUMP_UNTIL(f, has_level(f, "low"));
 	g_assert_nonnull(find_query(f, ":1.2", NULL));
 	g_assert_null(find_reply(f, cookie));

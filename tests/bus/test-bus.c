@@ -12,25 +12,16 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#define BROKER_NAME "org.oomnotify.Broker1"
-#define BROKER_PATH "/org/oomnotify/Broker1"
-#define BROKER_IFACE "org.oomnotify.Broker1"
+#include "bus-fixture.h"
+
 #define LMM_NAME "org.freedesktop.LowMemoryMonitor"
 #define LMM_PATH "/org/freedesktop/LowMemoryMonitor"
 #define NOBODY 65534
-#define TIMEOUT_MS 10000
-
-/* MemTotal 1000000 kB, no swap; the default thresholds are 20/15/10 %. */
-#define MEMINFO_NORMAL 800000
-#define MEMINFO_LOW 180000
-#define MEMINFO_MEDIUM 130000
-#define MEMINFO_CRITICAL 50000
 
 typedef struct {
 	bool permissive;    /* a bus policy that allows everything */
@@ -40,77 +31,10 @@ typedef struct {
 	bool kernel;        /* the real module (in the VM) instead of a fake meminfo */
 } Options;
 
-typedef struct {
-	char *tmpdir;
-	char *proc;
-	char *address;
-	GPid bus_pid;
-	GPid broker_pid;
-	GDBusConnection *conn;
-	char *broker_log; /* in the VM: where the broker's stderr goes */
-} Fixture;
-
-typedef struct {
-	char *member;
-	GVariant *params;
-} Signal;
-
-typedef struct {
-	GDBusConnection *conn;
-	guint id;
-	GPtrArray *signals; /* Signal* */
-} Recorder;
+/* tests/common/bus-fixture.h; in the VM the broker logs to broker_log (stderr is TAP there) */
+typedef BusFixture Fixture;
 
 /* Helpers */
-
-static const char *env_or_skip(const char *name)
-{
-	const char *v = g_getenv(name);
-
-	return v && *v ? v : NULL;
-}
-
-static void write_meminfo(Fixture *f, unsigned avail_kb)
-{
-	g_autofree char *path = g_build_filename(f->proc, "meminfo", NULL);
-	g_autofree char *tmp = g_strconcat(path, ".tmp", NULL);
-	g_autofree char *text = g_strdup_printf("MemTotal:       1000000 kB\n"
-						"MemFree:         %u kB\n"
-						"MemAvailable:    %u kB\n"
-						"SwapTotal:             0 kB\n"
-						"SwapFree:              0 kB\n",
-						avail_kb / 2, avail_kb);
-	g_autoptr(GError) error = NULL;
-
-	/* Atomically, so that the daemon never reads half a file. */
-	g_file_set_contents(tmp, text, -1, &error);
-	g_assert_no_error(error);
-	g_assert_cmpint(g_rename(tmp, path), ==, 0);
-}
-
-static void iterate_for(unsigned ms)
-{
-	gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
-
-	while (g_get_monotonic_time() < end) {
-		g_main_context_iteration(NULL, FALSE);
-		g_usleep(5000);
-	}
-}
-
-static gboolean name_has_owner(GDBusConnection *c, const char *name)
-{
-	g_autoptr(GVariant) r = NULL;
-	gboolean has = FALSE;
-
-	r = g_dbus_connection_call_sync(c, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-					"org.freedesktop.DBus", "NameHasOwner",
-					g_variant_new("(s)", name), G_VARIANT_TYPE("(b)"),
-					G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-	if (r)
-		g_variant_get(r, "(b)", &has);
-	return has;
-}
 
 static char *name_owner(GDBusConnection *c, const char *name)
 {
@@ -124,20 +48,6 @@ static char *name_owner(GDBusConnection *c, const char *name)
 	if (r)
 		g_variant_get(r, "(s)", &owner);
 	return owner;
-}
-
-static GDBusConnection *connect_bus(Fixture *f)
-{
-	g_autoptr(GError) error = NULL;
-	GDBusConnection *c;
-
-	c = g_dbus_connection_new_for_address_sync(
-		f->address,
-		G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-			G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-		NULL, NULL, &error);
-	g_assert_no_error(error);
-	return c;
 }
 
 /* Calls a Broker1 method; returns the reply or NULL with *error set. */
@@ -195,130 +105,7 @@ static void assert_alive(Fixture *f)
 	g_assert_cmpstr(g_variant_get_type_string(r), ==, "(stttttst)");
 }
 
-/* Signal recording */
-
-static void signal_free(gpointer p)
-{
-	Signal *s = p;
-
-	g_free(s->member);
-	g_variant_unref(s->params);
-	g_free(s);
-}
-
-static void recorder_on_signal(GDBusConnection *c, const char *sender, const char *path,
-			       const char *iface, const char *member, GVariant *params,
-			       gpointer userdata)
-{
-	Recorder *rec = userdata;
-	Signal *s = g_new0(Signal, 1);
-
-	s->member = g_strdup(member);
-	s->params = g_variant_ref(params);
-	g_ptr_array_add(rec->signals, s);
-}
-
-static Recorder *recorder_new(GDBusConnection *c, const char *iface, const char *path)
-{
-	Recorder *rec = g_new0(Recorder, 1);
-
-	rec->conn = g_object_ref(c);
-	rec->signals = g_ptr_array_new_with_free_func(signal_free);
-	rec->id = g_dbus_connection_signal_subscribe(c, NULL, iface, NULL, path, NULL,
-						     G_DBUS_SIGNAL_FLAGS_NONE, recorder_on_signal,
-						     rec, NULL);
-	/* The match rule reaches the bus before any later call of ours. */
-	g_autoptr(GVariant) ping = g_dbus_connection_call_sync(
-		c, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus.Peer",
-		"Ping", NULL, NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-	return rec;
-}
-
-static void recorder_free(Recorder *rec)
-{
-	g_dbus_connection_signal_unsubscribe(rec->conn, rec->id);
-	g_ptr_array_unref(rec->signals);
-	g_object_unref(rec->conn);
-	g_free(rec);
-}
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(Recorder, recorder_free)
-
-/* Takes the first recorded @member, waiting up to @ms; NULL if none came. */
-static GVariant *recorder_take(Recorder *rec, const char *member, unsigned ms)
-{
-	gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
-
-	for (;;) {
-		for (guint i = 0; i < rec->signals->len; i++) {
-			Signal *s = g_ptr_array_index(rec->signals, i);
-
-			if (strcmp(s->member, member) == 0) {
-				GVariant *v = g_variant_ref(s->params);
-
-				g_ptr_array_remove_index(rec->signals, i);
-				return v;
-			}
-		}
-		if (g_get_monotonic_time() >= end)
-			return NULL;
-		g_main_context_iteration(NULL, FALSE);
-		g_usleep(2000);
-	}
-}
-
 /* Fixture */
-
-static void write_bus_config(Fixture *f, const Options *o)
-{
-	const char *system_policy = g_getenv("OOMN_BUS_POLICY");
-	g_autofree char *path = g_build_filename(f->tmpdir, "bus.conf", NULL);
-	g_autofree char *policy = NULL;
-	g_autofree char *text = NULL;
-	g_autoptr(GError) error = NULL;
-
-	if (o && o->permissive)
-		/* Everything allowed: what the daemon checks by itself shows. */
-		policy = g_strdup("  <policy context=\"default\">\n"
-				  "    <allow user=\"*\"/>\n"
-				  "    <allow send_destination=\"*\" eavesdrop=\"true\"/>\n"
-				  "    <allow eavesdrop=\"true\"/>\n"
-				  "    <allow own=\"*\"/>\n"
-				  "  </policy>\n");
-	else
-		/* The system bus's default policy, then the project's files. */
-		policy = g_strdup_printf("  <include>%s</include>\n", system_policy);
-
-	text = g_strdup_printf("<busconfig>\n"
-			       "  <type>system</type>\n"
-			       "  <listen>unix:path=%s/bus</listen>\n"
-			       "  <auth>EXTERNAL</auth>\n"
-			       "%s"
-			       "</busconfig>\n",
-			       f->tmpdir, policy);
-	g_file_set_contents(path, text, -1, &error);
-	g_assert_no_error(error);
-}
-
-/* A test that fails aborts before its teardown: take the children along. */
-static void child_die_with_parent(gpointer data)
-{
-	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
-}
-
-/*
- * In the VM bed stderr shares the TAP stream: there the broker logs to a
- * file (data: its path) that the teardown replays as test messages.
- */
-static void child_broker_setup(gpointer data)
-{
-	child_die_with_parent(NULL);
-	if (data) {
-		int fd = open(data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-		if (fd >= 0)
-			dup2(fd, STDERR_FILENO);
-	}
-}
 
 static GPid spawn_with_stdout(char **argv, char **envp, GIOChannel **ret_out)
 {
@@ -327,7 +114,7 @@ static GPid spawn_with_stdout(char **argv, char **envp, GIOChannel **ret_out)
 	int out;
 
 	g_spawn_async_with_pipes(NULL, argv, envp, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH,
-				 child_die_with_parent, NULL, &pid,
+				 test_child_die_with_parent, NULL, &pid,
 				 NULL, &out, NULL, &error);
 	g_assert_no_error(error);
 	*ret_out = g_io_channel_unix_new(out);
@@ -335,125 +122,55 @@ static GPid spawn_with_stdout(char **argv, char **envp, GIOChannel **ret_out)
 	return pid;
 }
 
+/*
+ * In the VM bed stderr shares the TAP stream: there the broker logs to a
+ * file that the teardown replays as test messages.
+ */
+static void start_broker(Fixture *f, const Options *o)
+{
+	const char *args[16] = { BUS_BROKER_MEMINFO_ARGS(f->address, f->proc) };
+	int n = 11;
+
+	if (o && o->kernel) {
+		args[3] = "kernel";
+		args[5] = "/proc";
+	}
+	if (o && o->extra) {
+		args[n++] = o->extra;
+		if (o->extra2)
+			args[n++] = o->extra2;
+	}
+	args[n] = NULL;
+	if (g_getenv("OOMN_VM"))
+		f->broker_log = g_build_filename(f->tmpdir, "broker.log", NULL);
+	f->broker_pid = bus_broker_spawn(args, 0, f->broker_log);
+	bus_wait_name(f->conn, BROKER_NAME, TRUE, TIMEOUT_MS, 0);
+}
+
 static void fixture_setup(Fixture *f, gconstpointer data)
 {
 	const Options *o = data;
-	const char *broker = env_or_skip("OOMN_BROKER");
-	g_autoptr(GError) error = NULL;
-	g_autoptr(GIOChannel) out = NULL;
-	g_autofree char *line = NULL;
-	g_autofree char *conf = NULL;
-	gint64 end;
+	g_autofree char *policy = NULL;
 
-	g_assert_nonnull(broker);
 	g_assert_nonnull(g_getenv("OOMN_DBUS_DIR"));
 	g_assert_nonnull(g_getenv("OOMN_BUS_POLICY"));
-
-	f->tmpdir = g_dir_make_tmp("oomn-bus-XXXXXX", &error);
-	g_assert_no_error(error);
-	/* The unprivileged clients must reach the socket. */
-	g_assert_cmpint(g_chmod(f->tmpdir, 0755), ==, 0);
-	f->proc = g_build_filename(f->tmpdir, "proc", NULL);
-	g_assert_cmpint(g_mkdir(f->proc, 0755), ==, 0);
-	write_meminfo(f, MEMINFO_NORMAL);
-	write_bus_config(f, o);
-
-	conf = g_strdup_printf("--config-file=%s/bus.conf", f->tmpdir);
-	{
-		char *argv[] = { "dbus-daemon", conf, "--nofork", "--print-address=1", NULL };
-
-		f->bus_pid = spawn_with_stdout(argv, NULL, &out);
-	}
-	g_io_channel_read_line(out, &line, NULL, NULL, &error);
-	g_assert_no_error(error);
-	g_assert_nonnull(line);
-	f->address = g_strdup_printf("unix:path=%s/bus", f->tmpdir);
-
-	{
-		const char *argv[16] = { broker,      "--bus-address", f->address, "--source",
-					 "meminfo",   "--proc-root",   f->proc,    "--no-mlock",
-					 "--oom-score-adj", "keep",   "--poll-max-ms", "50" };
-		int n = 12;
-
-		if (o && o->kernel) {
-			argv[4] = "kernel";
-			argv[6] = "/proc";
-		}
-
-		if (o && o->extra) {
-			argv[n++] = o->extra;
-			if (o->extra2)
-				argv[n++] = o->extra2;
-		}
-		argv[n] = NULL;
-
-		f->conn = connect_bus(f);
-		if (o && o->preown_lmm) {
-			g_autoptr(GVariant) r = g_dbus_connection_call_sync(
-				f->conn, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-				"org.freedesktop.DBus", "RequestName",
-				g_variant_new("(su)", LMM_NAME, 4 /* DO_NOT_QUEUE */),
-				G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-			g_assert_no_error(error);
-		}
-
-		if (g_getenv("OOMN_VM"))
-			f->broker_log = g_build_filename(f->tmpdir, "broker.log", NULL);
-		g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-			      child_broker_setup, f->broker_log, &f->broker_pid, &error);
+	policy = o && o->permissive ? g_strdup(BUS_POLICY_PERMISSIVE) : bus_policy_system();
+	bus_fixture_start(f, "oomn-bus-XXXXXX", policy);
+	if (o && o->preown_lmm) {
+		g_autoptr(GError) error = NULL;
+		g_autoptr(GVariant) r = g_dbus_connection_call_sync(
+			f->conn, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+			"org.freedesktop.DBus", "RequestName",
+			g_variant_new("(su)", LMM_NAME, 4 /* DO_NOT_QUEUE */),
+			G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
 		g_assert_no_error(error);
 	}
-
-	end = g_get_monotonic_time() + TIMEOUT_MS * 1000;
-	while (!name_has_owner(f->conn, BROKER_NAME)) {
-		g_assert_cmpint(g_get_monotonic_time(), <, end);
-		g_usleep(10000);
-	}
-}
-
-static int wait_exit(GPid pid)
-{
-	int status;
-
-	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
-	g_spawn_close_pid(pid);
-	return status;
+	start_broker(f, o);
 }
 
 static void fixture_teardown(Fixture *f, gconstpointer data)
 {
-	int status;
-
-	if (f->conn) {
-		g_dbus_connection_close_sync(f->conn, NULL, NULL);
-		g_clear_object(&f->conn);
-	}
-	if (f->broker_pid > 0) {
-		/* It must still be there, and stop cleanly: nothing crashed it. */
-		g_assert_cmpint(kill(f->broker_pid, SIGTERM), ==, 0);
-		status = wait_exit(f->broker_pid);
-		g_assert_true(WIFEXITED(status));
-		g_assert_cmpint(WEXITSTATUS(status), ==, 0);
-	}
-	if (f->broker_log) {
-		g_autofree char *log = NULL;
-
-		if (g_file_get_contents(f->broker_log, &log, NULL, NULL))
-			g_test_message("broker log:\n%s", log);
-		g_free(f->broker_log);
-	}
-	if (f->bus_pid > 0) {
-		(void)kill(f->bus_pid, SIGTERM);
-		(void)wait_exit(f->bus_pid);
-	}
-	if (f->tmpdir) {
-		g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", f->tmpdir);
-
-		(void)system(cmd);
-	}
-	g_free(f->tmpdir);
-	g_free(f->proc);
-	g_free(f->address);
+	bus_fixture_stop(f);
 }
 
 /* Introspection equals the contract */
@@ -586,8 +303,9 @@ static void assert_property_t(GDBusConnection *c, const char *name, guint64 want
 
 static void test_pressure(Fixture *f, gconstpointer data)
 {
-	g_autoptr(Recorder) rec = recorder_new(f->conn, BROKER_IFACE, BROKER_PATH);
-	g_autoptr(Recorder) props = recorder_new(f->conn, "org.freedesktop.DBus.Properties", BROKER_PATH);
+	g_autoptr(BusRecorder) rec = bus_recorder_new(f->conn, BROKER_IFACE, BROKER_PATH);
+	g_autoptr(BusRecorder) props =
+		bus_recorder_new(f->conn, "org.freedesktop.DBus.Properties", BROKER_PATH);
 	g_autoptr(GVariant) v = NULL;
 	g_autoptr(GVariant) ver = NULL;
 
@@ -599,24 +317,24 @@ static void test_pressure(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(g_variant_get_uint32(ver), ==, 1);
 
 	/* The daemon notices the file by itself (no call of ours prompts it). */
-	write_meminfo(f, MEMINFO_LOW);
-	v = recorder_take(rec, "PressureChanged", TIMEOUT_MS);
+	test_write_meminfo(f->proc, MEMINFO_LOW);
+	v = bus_recorder_take(rec, "PressureChanged", TIMEOUT_MS);
 	assert_pressure(v, "low", "normal", 1, MEMINFO_LOW);
 	g_clear_pointer(&v, g_variant_unref);
 	assert_property_s(f->conn, "Level", "low");
 	assert_property_t(f->conn, "Sequence", 1);
 	assert_property_t(f->conn, "MemAvailable", (guint64)MEMINFO_LOW * 1024);
-	v = recorder_take(props, "PropertiesChanged", TIMEOUT_MS);
+	v = bus_recorder_take(props, "PropertiesChanged", TIMEOUT_MS);
 	g_assert_nonnull(v);
 	g_clear_pointer(&v, g_variant_unref);
 
-	write_meminfo(f, MEMINFO_CRITICAL);
-	v = recorder_take(rec, "PressureChanged", TIMEOUT_MS);
+	test_write_meminfo(f->proc, MEMINFO_CRITICAL);
+	v = bus_recorder_take(rec, "PressureChanged", TIMEOUT_MS);
 	assert_pressure(v, "critical", "low", 2, MEMINFO_CRITICAL);
 	g_clear_pointer(&v, g_variant_unref);
 
-	write_meminfo(f, MEMINFO_NORMAL);
-	v = recorder_take(rec, "PressureChanged", TIMEOUT_MS);
+	test_write_meminfo(f->proc, MEMINFO_NORMAL);
+	v = bus_recorder_take(rec, "PressureChanged", TIMEOUT_MS);
 	assert_pressure(v, "normal", "critical", 3, MEMINFO_NORMAL);
 	g_clear_pointer(&v, g_variant_unref);
 
@@ -639,9 +357,9 @@ static void test_pressure(Fixture *f, gconstpointer data)
 
 /* LowMemoryMonitor compatibility */
 
-static void assert_warning(Recorder *rec, guint8 want)
+static void assert_warning(BusRecorder *rec, guint8 want)
 {
-	g_autoptr(GVariant) v = recorder_take(rec, "LowMemoryWarning", TIMEOUT_MS);
+	g_autoptr(GVariant) v = bus_recorder_take(rec, "LowMemoryWarning", TIMEOUT_MS);
 	guint8 level;
 
 	g_assert_nonnull(v);
@@ -651,13 +369,13 @@ static void assert_warning(Recorder *rec, guint8 want)
 
 static void test_lmm(Fixture *f, gconstpointer data)
 {
-	g_autoptr(Recorder) rec = NULL;
+	g_autoptr(BusRecorder) rec = NULL;
 	g_autofree char *lmm_owner = NULL;
 	g_autofree char *broker_owner = NULL;
 	g_autoptr(GVariant) none = NULL;
 	gint64 end = g_get_monotonic_time() + TIMEOUT_MS * 1000;
 
-	while (!name_has_owner(f->conn, LMM_NAME)) {
+	while (!bus_name_has_owner(f->conn, LMM_NAME)) {
 		g_assert_cmpint(g_get_monotonic_time(), <, end);
 		g_usleep(10000);
 	}
@@ -665,19 +383,19 @@ static void test_lmm(Fixture *f, gconstpointer data)
 	broker_owner = name_owner(f->conn, BROKER_NAME);
 	g_assert_cmpstr(lmm_owner, ==, broker_owner);
 
-	rec = recorder_new(f->conn, LMM_NAME, LMM_PATH);
-	write_meminfo(f, MEMINFO_LOW);
+	rec = bus_recorder_new(f->conn, LMM_NAME, LMM_PATH);
+	test_write_meminfo(f->proc, MEMINFO_LOW);
 	assert_warning(rec, 50);
-	write_meminfo(f, MEMINFO_MEDIUM);
+	test_write_meminfo(f->proc, MEMINFO_MEDIUM);
 	assert_warning(rec, 100);
-	write_meminfo(f, MEMINFO_CRITICAL);
+	test_write_meminfo(f->proc, MEMINFO_CRITICAL);
 	assert_warning(rec, 255);
 	/* Back to normal is no warning, and a level is not repeated within 15 s. */
-	write_meminfo(f, MEMINFO_NORMAL);
-	iterate_for(300);
-	write_meminfo(f, MEMINFO_LOW);
-	iterate_for(500);
-	none = recorder_take(rec, "LowMemoryWarning", 0);
+	test_write_meminfo(f->proc, MEMINFO_NORMAL);
+	bus_fixture_iterate(300);
+	test_write_meminfo(f->proc, MEMINFO_LOW);
+	bus_fixture_iterate(500);
+	none = bus_recorder_take(rec, "LowMemoryWarning", 0);
 	g_assert_null(none);
 }
 
@@ -687,8 +405,8 @@ static void test_lmm_taken(Fixture *f, gconstpointer data)
 
 	/* Someone else (the test) holds it: the broker runs on without it. */
 	g_assert_cmpstr(owner, ==, g_dbus_connection_get_unique_name(f->conn));
-	write_meminfo(f, MEMINFO_LOW);
-	iterate_for(300);
+	test_write_meminfo(f->proc, MEMINFO_LOW);
+	bus_fixture_iterate(300);
 	assert_alive(f);
 	assert_property_s(f->conn, "Level", "low");
 	g_clear_pointer(&owner, g_free);
@@ -698,8 +416,8 @@ static void test_lmm_taken(Fixture *f, gconstpointer data)
 
 static void test_no_lmm(Fixture *f, gconstpointer data)
 {
-	iterate_for(200);
-	g_assert_false(name_has_owner(f->conn, LMM_NAME));
+	bus_fixture_iterate(200);
+	g_assert_false(bus_name_has_owner(f->conn, LMM_NAME));
 	assert_alive(f);
 }
 
@@ -761,16 +479,16 @@ static void test_gmm(Fixture *f, gconstpointer data)
 	g_assert_true(wait_output(&o, "ready", TIMEOUT_MS));
 	/* GMemoryMonitor watches the name and subscribes asynchronously; a
 	 * warning it misses is repeated by the broker 15 s later. */
-	iterate_for(1000);
-	write_meminfo(f, MEMINFO_LOW);
+	bus_fixture_iterate(1000);
+	test_write_meminfo(f->proc, MEMINFO_LOW);
 	g_assert_true(wait_output(&o, "warning 50\n", 20000));
-	write_meminfo(f, MEMINFO_CRITICAL);
+	test_write_meminfo(f->proc, MEMINFO_CRITICAL);
 	g_assert_true(wait_output(&o, "warning 255\n", 20000));
 	g_test_message("gmm-client said: %s", o.out->str);
 
 	g_source_remove(watch);
 	(void)kill(pid, SIGTERM);
-	(void)wait_exit(pid);
+	(void)test_wait_exit(pid);
 	g_string_free(o.out, TRUE);
 }
 
@@ -843,7 +561,7 @@ static void test_register_creds(Fixture *f, gconstpointer data)
 
 static void test_register_disconnect(Fixture *f, gconstpointer data)
 {
-	g_autoptr(GDBusConnection) c2 = connect_bus(f);
+	g_autoptr(GDBusConnection) c2 = bus_connect(f->address);
 	g_autofree char *name = g_strdup(g_dbus_connection_get_unique_name(c2));
 	g_autoptr(GVariant) r = broker_call_ok(c2, "Register", g_variant_new("(uu)", 0, 2));
 	gint64 end;
@@ -873,7 +591,7 @@ static void test_register_invalid(Fixture *f, gconstpointer data)
 
 	/* --max-clients-per-uid 2: a third connection of ours is refused. */
 	for (unsigned i = 0; i < 3; i++)
-		c[i] = connect_bus(f);
+		c[i] = bus_connect(f->address);
 	r = broker_call_ok(c[0], "Register", g_variant_new("(uu)", 10, 0));
 	g_clear_pointer(&r, g_variant_unref);
 	r = broker_call_ok(c[1], "Register", g_variant_new("(uu)", 10, 0));
@@ -903,7 +621,7 @@ static void test_register_invalid(Fixture *f, gconstpointer data)
 
 static void child_become_nobody(gpointer data)
 {
-	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+	test_child_die_with_parent(NULL);
 	if (setgroups(0, NULL) < 0 || setgid(NOBODY) < 0 || setuid(NOBODY) < 0)
 		_exit(99);
 }
@@ -1005,11 +723,11 @@ static void test_killer_denied_by_daemon(Fixture *f, gconstpointer data)
 
 static void test_killer_notify(Fixture *f, gconstpointer data)
 {
-	g_autoptr(GDBusConnection) cand = connect_bus(f);
-	g_autoptr(GDBusConnection) other = connect_bus(f);
-	g_autoptr(Recorder) killer_rec = recorder_new(f->conn, BROKER_IFACE, BROKER_PATH);
-	g_autoptr(Recorder) cand_rec = recorder_new(cand, BROKER_IFACE, BROKER_PATH);
-	g_autoptr(Recorder) other_rec = recorder_new(other, BROKER_IFACE, BROKER_PATH);
+	g_autoptr(GDBusConnection) cand = bus_connect(f->address);
+	g_autoptr(GDBusConnection) other = bus_connect(f->address);
+	g_autoptr(BusRecorder) killer_rec = bus_recorder_new(f->conn, BROKER_IFACE, BROKER_PATH);
+	g_autoptr(BusRecorder) cand_rec = bus_recorder_new(cand, BROKER_IFACE, BROKER_PATH);
+	g_autoptr(BusRecorder) other_rec = bus_recorder_new(other, BROKER_IFACE, BROKER_PATH);
 	g_autoptr(GVariant) r = NULL;
 	g_autoptr(GVariant) v = NULL;
 	guint32 pid = (guint32)getpid(), n, p, msec;
@@ -1026,7 +744,7 @@ static void test_killer_notify(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(n, ==, 1);
 
 	/* The candidate gets its notice... */
-	v = recorder_take(cand_rec, "KillPending", TIMEOUT_MS);
+	v = bus_recorder_take(cand_rec, "KillPending", TIMEOUT_MS);
 	g_assert_nonnull(v);
 	g_variant_get(v, "(uut&s)", &p, &msec, &deadline, &reason);
 	g_assert_cmpuint(p, ==, pid);
@@ -1038,23 +756,23 @@ static void test_killer_notify(Fixture *f, gconstpointer data)
 	g_clear_pointer(&v, g_variant_unref);
 
 	/* ...everyone the announcement, and only the candidate the notice. */
-	v = recorder_take(other_rec, "KillAnnounced", TIMEOUT_MS);
+	v = bus_recorder_take(other_rec, "KillAnnounced", TIMEOUT_MS);
 	g_assert_nonnull(v);
 	g_variant_get(v, "(u&sut&s)", &p, &name, &msec, &deadline, &reason);
 	g_assert_cmpuint(p, ==, pid);
 	g_assert_cmpstr(name, !=, "");
 	g_assert_cmpuint(msec, ==, 5000);
 	g_clear_pointer(&v, g_variant_unref);
-	v = recorder_take(other_rec, "KillPending", 0);
+	v = bus_recorder_take(other_rec, "KillPending", 0);
 	g_assert_null(v);
-	v = recorder_take(killer_rec, "KillAnnounced", TIMEOUT_MS);
+	v = bus_recorder_take(killer_rec, "KillAnnounced", TIMEOUT_MS);
 	g_assert_nonnull(v);
 	g_clear_pointer(&v, g_variant_unref);
 
 	/* The answer goes back to the killer. */
 	r = broker_call_ok(cand, "Relieved", g_variant_new("(tb)", (guint64)4096, TRUE));
 	g_clear_pointer(&r, g_variant_unref);
-	v = recorder_take(killer_rec, "CandidateAnswered", TIMEOUT_MS);
+	v = bus_recorder_take(killer_rec, "CandidateAnswered", TIMEOUT_MS);
 	g_assert_nonnull(v);
 	g_variant_get(v, "(utb)", &p, &freed, &ckpt);
 	g_assert_cmpuint(p, ==, pid);
@@ -1071,7 +789,7 @@ static void test_killer_notify(Fixture *f, gconstpointer data)
 			   g_variant_new("(susussts)", "redeemed", pid, "app", 0, "/app.slice",
 					 "rule-1", (guint64)0, "pressure fell"));
 	g_clear_pointer(&r, g_variant_unref);
-	v = recorder_take(other_rec, "Redeemed", TIMEOUT_MS);
+	v = bus_recorder_take(other_rec, "Redeemed", TIMEOUT_MS);
 	g_assert_nonnull(v);
 	g_variant_get(v, "(u&s&s)", &p, &name, &reason);
 	g_assert_cmpuint(p, ==, pid);
@@ -1083,7 +801,7 @@ static void test_killer_notify(Fixture *f, gconstpointer data)
 			   g_variant_new("(susussts)", "killed", 4242, "hog", 1000, "/user.slice",
 					 "prefer-hogs", (guint64)1 << 30, "deadline passed"));
 	g_clear_pointer(&r, g_variant_unref);
-	v = recorder_take(other_rec, "Killed", TIMEOUT_MS);
+	v = bus_recorder_take(other_rec, "Killed", TIMEOUT_MS);
 	g_assert_nonnull(v);
 	{
 		const char *cg, *rule;
@@ -1104,7 +822,7 @@ static void test_killer_notify(Fixture *f, gconstpointer data)
 	r = broker_call_ok(f->conn, "NotifyCandidate", g_variant_new("(uus)", 999999, 100, "x"));
 	g_variant_get(r, "(u)", &n);
 	g_assert_cmpuint(n, ==, 0);
-	v = recorder_take(other_rec, "KillAnnounced", TIMEOUT_MS);
+	v = bus_recorder_take(other_rec, "KillAnnounced", TIMEOUT_MS);
 	g_assert_nonnull(v);
 	g_variant_get(v, "(u&sut&s)", &p, &name, &msec, &deadline, &reason);
 	g_assert_cmpuint(p, ==, 999999);
@@ -1194,7 +912,7 @@ static void write_text(const char *path, const char *text)
 static void test_kernel_chain(Fixture *f, gconstpointer data)
 {
 	const char *hog = g_getenv("OOMN_HOG");
-	Recorder *rec, *lmm;
+	BusRecorder *rec, *lmm;
 	static const char *levels[] = { "low", "medium", "critical" };
 	static const guint8 warnings[] = { 50, 100, 255 };
 	g_autofree char *target = NULL, *cg = NULL, *cmd = NULL;
@@ -1203,8 +921,8 @@ static void test_kernel_chain(Fixture *f, gconstpointer data)
 	int status;
 
 	g_assert_nonnull(hog);
-	rec = recorder_new(f->conn, BROKER_IFACE, BROKER_PATH);
-	lmm = recorder_new(f->conn, LMM_NAME, LMM_PATH);
+	rec = bus_recorder_new(f->conn, BROKER_IFACE, BROKER_PATH);
+	lmm = bus_recorder_new(f->conn, LMM_NAME, LMM_PATH);
 	{
 		g_autoptr(GVariant) v = broker_property(f->conn, "Source");
 
@@ -1223,7 +941,7 @@ static void test_kernel_chain(Fixture *f, gconstpointer data)
 					    NULL, NULL, &pid, NULL));
 	}
 	for (guint i = 0; i < G_N_ELEMENTS(levels); i++) {
-		g_autoptr(GVariant) v = recorder_take(rec, "PressureChanged", 120000);
+		g_autoptr(GVariant) v = bus_recorder_take(rec, "PressureChanged", 120000);
 		g_autoptr(GVariant) w = NULL;
 		const char *level, *prev, *source;
 		guint8 y;
@@ -1233,7 +951,7 @@ static void test_kernel_chain(Fixture *f, gconstpointer data)
 			      &source, NULL);
 		g_assert_cmpstr(level, ==, levels[i]);
 		g_assert_cmpstr(source, ==, "kernel");
-		w = recorder_take(lmm, "LowMemoryWarning", 10000);
+		w = bus_recorder_take(lmm, "LowMemoryWarning", 10000);
 		g_assert_nonnull(w);
 		g_variant_get(w, "(y)", &y);
 		g_assert_cmpuint(y, ==, warnings[i]);
@@ -1241,7 +959,7 @@ static void test_kernel_chain(Fixture *f, gconstpointer data)
 	kill(pid, SIGTERM);
 	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
 	for (;;) {
-		g_autoptr(GVariant) v = recorder_take(rec, "PressureChanged", 60000);
+		g_autoptr(GVariant) v = bus_recorder_take(rec, "PressureChanged", 60000);
 		const char *level;
 
 		g_assert_nonnull(v);
@@ -1271,7 +989,7 @@ static void test_kernel_chain(Fixture *f, gconstpointer data)
 					    NULL, NULL, &pid, NULL));
 	}
 	{
-		g_autoptr(GVariant) v = recorder_take(rec, "KernelOomKill", 120000);
+		g_autoptr(GVariant) v = bus_recorder_take(rec, "KernelOomKill", 120000);
 		const char *comm, *cgroup;
 		guint32 vpid, uid;
 		guint64 anon, seq;
@@ -1288,8 +1006,8 @@ static void test_kernel_chain(Fixture *f, gconstpointer data)
 	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
 	g_assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 	g_assert_cmpint(rmdir(cg), ==, 0);
-	recorder_free(rec);
-	recorder_free(lmm);
+	bus_recorder_free(rec);
+	bus_recorder_free(lmm);
 	assert_alive(f);
 }
 

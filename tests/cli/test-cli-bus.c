@@ -13,37 +13,20 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bus-fixture.h"
 #include "cli-json.h"
 
-#define BROKER_NAME   "org.oomnotify.Broker1"
-#define BROKER_PATH   "/org/oomnotify/Broker1"
-#define BROKER_IFACE  "org.oomnotify.Broker1"
-#define TIMEOUT_MS    10000
 #define NO_BROKER_MSG "oom-notify: no broker on the system bus: is oom-notifyd running?\n"
-
-/* MemTotal 1000000 kB, no swap; the default thresholds are 20/15/10 %. */
-#define MEMINFO_NORMAL	 800000
-#define MEMINFO_LOW	 180000
-#define MEMINFO_MEDIUM	 130000
-#define MEMINFO_CRITICAL 50000
 
 typedef struct {
 	bool no_broker;
 	bool deny_all; /* the broker may own its name, nobody may call it */
 } Options;
 
-typedef struct {
-	char *tmpdir;
-	char *proc;
-	char *address;
-	GPid bus_pid;
-	GPid broker_pid;
-	GDBusConnection *conn;
-} Fixture;
+typedef BusFixture Fixture;
 
 /* A running `oom-notify ... watch`: its stdout read line by line. */
 typedef struct {
@@ -55,62 +38,6 @@ typedef struct {
 } Cli;
 
 /* Helpers */
-
-static void write_meminfo(Fixture *f, unsigned avail_kb)
-{
-	g_autofree char *path = g_build_filename(f->proc, "meminfo", NULL);
-	g_autofree char *tmp = g_strconcat(path, ".tmp", NULL);
-	g_autofree char *text = g_strdup_printf("MemTotal:       1000000 kB\n"
-						"MemFree:         %u kB\n"
-						"MemAvailable:    %u kB\n"
-						"SwapTotal:             0 kB\n"
-						"SwapFree:              0 kB\n",
-						avail_kb / 2, avail_kb);
-	g_autoptr(GError) error = NULL;
-
-	/* atomically: the broker never reads half a file */
-	g_file_set_contents(tmp, text, -1, &error);
-	g_assert_no_error(error);
-	g_assert_cmpint(g_rename(tmp, path), ==, 0);
-}
-
-static gboolean name_has_owner(GDBusConnection *c, const char *name)
-{
-	g_autoptr(GVariant) r = NULL;
-	gboolean has = FALSE;
-
-	r = g_dbus_connection_call_sync(c, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-					"org.freedesktop.DBus", "NameHasOwner",
-					g_variant_new("(s)", name), G_VARIANT_TYPE("(b)"),
-					G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-	if (r)
-		g_variant_get(r, "(b)", &has);
-	return has;
-}
-
-static void wait_name(GDBusConnection *c, const char *name, gboolean owned)
-{
-	gint64 end = g_get_monotonic_time() + TIMEOUT_MS * 1000;
-
-	while (name_has_owner(c, name) != owned) {
-		g_assert_cmpint(g_get_monotonic_time(), <, end);
-		g_usleep(10000);
-	}
-}
-
-static GDBusConnection *connect_bus(Fixture *f)
-{
-	g_autoptr(GError) error = NULL;
-	GDBusConnection *c;
-
-	c = g_dbus_connection_new_for_address_sync(
-		f->address,
-		G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-			G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-		NULL, NULL, &error);
-	g_assert_no_error(error);
-	return c;
-}
 
 static GVariant *broker_call(GDBusConnection *c, const char *method, GVariant *args)
 {
@@ -137,7 +64,7 @@ static void drive_level(Fixture *f, unsigned avail_kb, guint64 seq)
 {
 	gint64 end = g_get_monotonic_time() + TIMEOUT_MS * 1000;
 
-	write_meminfo(f, avail_kb);
+	test_write_meminfo(f->proc, avail_kb);
 	while (broker_sequence(f) < seq) {
 		g_assert_cmpint(g_get_monotonic_time(), <, end);
 		g_usleep(20000);
@@ -163,170 +90,45 @@ static void assert_json_line(const char *line, const char *event)
 
 /* Processes */
 
-static void child_die_with_parent(gpointer data)
-{
-	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
-}
-
 static void start_broker(Fixture *f)
 {
-	const char *argv[] = { g_getenv("OOMN_BROKER"),
-			       "--bus-address",
-			       f->address,
-			       "--source",
-			       "meminfo",
-			       "--proc-root",
-			       f->proc,
-			       "--no-mlock",
-			       "--oom-score-adj",
-			       "keep",
-			       "--poll-max-ms",
-			       "50",
-			       NULL };
-	g_autoptr(GError) error = NULL;
+	const char *args[] = { BUS_BROKER_MEMINFO_ARGS(f->address, f->proc), NULL };
 
-	g_assert_nonnull(argv[0]);
-	g_spawn_async(NULL, (char **)argv, NULL,
-		      G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL, child_die_with_parent,
-		      NULL, &f->broker_pid, &error);
-	g_assert_no_error(error);
-	wait_name(f->conn, BROKER_NAME, TRUE);
+	f->broker_pid = bus_broker_spawn(args, G_SPAWN_STDERR_TO_DEV_NULL, NULL);
+	bus_wait_name(f->conn, BROKER_NAME, TRUE, TIMEOUT_MS, 0);
 }
 
-static int wait_exit(GPid pid)
+/* The system bus's default policy, then the project's files (deny_all: instead of them). */
+static char *bus_policy(const Options *o)
 {
-	int status;
+	static const char *const files[] = { "org.oomnotify.Broker1.conf",
+					      "org.freedesktop.LowMemoryMonitor.oom-notify.conf",
+					      NULL };
+	g_autofree char *deflt = bus_policy_inline(true, NULL);
 
-	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
-	g_spawn_close_pid(pid);
-	return status;
-}
-
-static void stop_broker(Fixture *f)
-{
-	int status;
-
-	g_assert_cmpint(kill(f->broker_pid, SIGTERM), ==, 0);
-	status = wait_exit(f->broker_pid);
-	f->broker_pid = 0;
-	g_assert_true(WIFEXITED(status));
-	g_assert_cmpint(WEXITSTATUS(status), ==, 0);
-}
-
-static void write_bus_config(Fixture *f, const Options *o)
-{
-	const char *dbus_dir = g_getenv("OOMN_DBUS_DIR");
-	g_autofree char *path = g_build_filename(f->tmpdir, "bus.conf", NULL);
-	g_autofree char *text = NULL;
-	g_autofree char *project = NULL;
-	g_autoptr(GError) error = NULL;
-
-	g_assert_nonnull(dbus_dir);
 	if (o && o->deny_all)
-		project = g_strdup("  <policy user=\"root\">\n"
+		return g_strconcat(deflt,
+				   "  <policy user=\"root\">\n"
 				   "    <allow own=\"org.oomnotify.Broker1\"/>\n"
 				   "    <allow own=\"org.freedesktop.LowMemoryMonitor\"/>\n"
-				   "  </policy>\n");
-	else
-		project = g_strdup_printf(
-			"  <include>%s/org.oomnotify.Broker1.conf</include>\n"
-			"  "
-			"<include>%s/org.freedesktop.LowMemoryMonitor.oom-notify.conf</include>\n",
-			dbus_dir, dbus_dir);
-	/* the system bus's default policy, then the project's files */
-	text = g_strdup_printf(
-		"<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus Configuration "
-		"1.0//EN\"\n"
-		" \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
-		"<busconfig>\n"
-		"  <type>system</type>\n"
-		"  <listen>unix:path=%s/bus</listen>\n"
-		"  <auth>EXTERNAL</auth>\n"
-		"  <policy context=\"default\">\n"
-		"    <allow user=\"*\"/>\n"
-		"    <deny own=\"*\"/>\n"
-		"    <deny send_type=\"method_call\"/>\n"
-		"    <allow send_type=\"signal\"/>\n"
-		"    <allow send_requested_reply=\"true\" send_type=\"method_return\"/>\n"
-		"    <allow send_requested_reply=\"true\" send_type=\"error\"/>\n"
-		"    <allow receive_type=\"method_call\"/>\n"
-		"    <allow receive_type=\"method_return\"/>\n"
-		"    <allow receive_type=\"error\"/>\n"
-		"    <allow receive_type=\"signal\"/>\n"
-		"    <allow send_destination=\"org.freedesktop.DBus\"\n"
-		"           send_interface=\"org.freedesktop.DBus\"/>\n"
-		"    <allow send_destination=\"org.freedesktop.DBus\"\n"
-		"           send_interface=\"org.freedesktop.DBus.Introspectable\"/>\n"
-		"    <allow send_destination=\"org.freedesktop.DBus\"\n"
-		"           send_interface=\"org.freedesktop.DBus.Properties\"/>\n"
-		"    <allow send_destination=\"org.freedesktop.DBus\"\n"
-		"           send_interface=\"org.freedesktop.DBus.Peer\"/>\n"
-		"  </policy>\n"
-		"%s"
-		"</busconfig>\n",
-		f->tmpdir, project);
-	g_file_set_contents(path, text, -1, &error);
-	g_assert_no_error(error);
+				   "  </policy>\n",
+				   NULL);
+	return bus_policy_inline(true, files);
 }
 
 static void fixture_setup(Fixture *f, gconstpointer data)
 {
 	const Options *o = data;
-	g_autoptr(GError) error = NULL;
-	g_autofree char *conf = NULL;
-	g_autofree char *line = NULL;
-	g_autoptr(GIOChannel) ch = NULL;
-	int out;
+	g_autofree char *policy = bus_policy(o);
 
-	f->tmpdir = g_dir_make_tmp("oomn-cli-XXXXXX", &error);
-	g_assert_no_error(error);
-	g_assert_cmpint(g_chmod(f->tmpdir, 0755), ==, 0);
-	f->proc = g_build_filename(f->tmpdir, "proc", NULL);
-	g_assert_cmpint(g_mkdir(f->proc, 0755), ==, 0);
-	write_meminfo(f, MEMINFO_NORMAL);
-	write_bus_config(f, o);
-
-	conf = g_strdup_printf("--config-file=%s/bus.conf", f->tmpdir);
-	{
-		char *argv[] = { "dbus-daemon", conf, "--nofork", "--print-address=1", NULL };
-
-		g_spawn_async_with_pipes(
-			NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH,
-			child_die_with_parent, NULL, &f->bus_pid, NULL, &out, NULL, &error);
-		g_assert_no_error(error);
-	}
-	/* it prints its address once it listens */
-	ch = g_io_channel_unix_new(out);
-	g_io_channel_set_close_on_unref(ch, TRUE);
-	g_io_channel_read_line(ch, &line, NULL, NULL, &error);
-	g_assert_no_error(error);
-	g_assert_nonnull(line);
-	f->address = g_strdup_printf("unix:path=%s/bus", f->tmpdir);
-	f->conn = connect_bus(f);
+	bus_fixture_start(f, "oomn-cli-XXXXXX", policy);
 	if (!(o && o->no_broker))
 		start_broker(f);
 }
 
 static void fixture_teardown(Fixture *f, gconstpointer data)
 {
-	if (f->conn) {
-		g_dbus_connection_close_sync(f->conn, NULL, NULL);
-		g_clear_object(&f->conn);
-	}
-	if (f->broker_pid > 0)
-		stop_broker(f);
-	if (f->bus_pid > 0) {
-		(void)kill(f->bus_pid, SIGTERM);
-		(void)wait_exit(f->bus_pid);
-	}
-	if (f->tmpdir) {
-		g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", f->tmpdir);
-
-		(void)system(cmd);
-	}
-	g_free(f->tmpdir);
-	g_free(f->proc);
-	g_free(f->address);
+	bus_fixture_stop(f);
 }
 
 /* The CLI */
@@ -364,7 +166,7 @@ static void cli_child_setup(gpointer data)
 {
 	int fd = open(data, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
-	child_die_with_parent(NULL);
+	test_child_die_with_parent(NULL);
 	if (fd >= 0)
 		dup2(fd, STDERR_FILENO);
 }
@@ -442,7 +244,7 @@ static int cli_stop(Cli *c, int sig, char **rest, char **err)
 		g_free(line);
 	}
 	g_assert_true(c->eof);
-	status = wait_exit(c->pid);
+	status = test_wait_exit(c->pid);
 	if (rest)
 		*rest = g_string_free(all, FALSE);
 	else
@@ -478,7 +280,7 @@ static void test_watch_json(Fixture *f, gconstpointer data)
 	g_assert_null(json_field(state, "prev_level"));
 
 	/* then every change, as it happens */
-	write_meminfo(f, MEMINFO_LOW);
+	test_write_meminfo(f->proc, MEMINFO_LOW);
 	change = cli_expect(c);
 	assert_json_line(change, "pressure");
 	assert_field(change, "level", "low");
@@ -511,7 +313,7 @@ static void test_watch_text(Fixture *f, gconstpointer data)
 	g_assert_true(g_str_has_suffix(state, "available 781/977 MiB (80.0%)  "
 					      "swap free 0/0 MiB  meminfo  seq 0"));
 
-	write_meminfo(f, MEMINFO_MEDIUM);
+	test_write_meminfo(f->proc, MEMINFO_MEDIUM);
 	change = cli_expect(c);
 	g_assert_true(
 		g_regex_match_simple("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3}  medium   \\(was normal\\)    "
@@ -560,7 +362,7 @@ static void test_status(Fixture *f, gconstpointer data)
 {
 	const char *const json[] = { "--json", "status", NULL };
 	const char *const text[] = { "status", NULL };
-	g_autoptr(GDBusConnection) client = connect_bus(f);
+	g_autoptr(GDBusConnection) client = bus_connect(f->address);
 	g_autoptr(GVariant) r = broker_call(client, "Register", g_variant_new("(uu)", 30, 1));
 	g_autofree char *out = NULL, *err = NULL, *out2 = NULL, *err2 = NULL;
 	g_autofree char *want = NULL, *comm = NULL;
@@ -648,7 +450,7 @@ static void test_broker_restart(Fixture *f, gconstpointer data)
 	int status;
 
 	assert_field(state, "level", "normal");
-	stop_broker(f);
+	bus_fixture_stop_broker(f);
 	gone = cli_expect(c);
 	assert_json_line(gone, "broker-gone");
 	g_assert_nonnull(json_field(gone, "message"));
@@ -656,7 +458,7 @@ static void test_broker_restart(Fixture *f, gconstpointer data)
 	extra = cli_line(c, 300);
 	g_assert_null(extra);
 
-	write_meminfo(f, MEMINFO_LOW);
+	test_write_meminfo(f->proc, MEMINFO_LOW);
 	start_broker(f);
 	back = cli_expect(c);
 	assert_json_line(back, "broker-back");
@@ -667,7 +469,7 @@ static void test_broker_restart(Fixture *f, gconstpointer data)
 	assert_field(state2, "seq", "0");
 
 	/* and the stream goes on */
-	write_meminfo(f, MEMINFO_MEDIUM);
+	test_write_meminfo(f->proc, MEMINFO_MEDIUM);
 	change = cli_expect(c);
 	assert_json_line(change, "pressure");
 	assert_field(change, "level", "medium");
@@ -688,13 +490,13 @@ static void test_bus_lost(Fixture *f, gconstpointer data)
 	g_autofree char *gone = NULL, *rest = NULL, *err = NULL;
 	int status;
 
-	stop_broker(f);
+	bus_fixture_stop_broker(f);
 	gone = cli_expect(c);
 	g_assert_nonnull(strstr(gone, "  broker-gone: oom-notifyd left the bus; waiting for it"));
 
 	/* the bus itself goes: nothing to wait for */
 	g_assert_cmpint(kill(f->bus_pid, SIGTERM), ==, 0);
-	(void)wait_exit(f->bus_pid);
+	(void)test_wait_exit(f->bus_pid);
 	f->bus_pid = 0;
 	status = cli_stop(c, 0, &rest, &err);
 	g_assert_true(WIFEXITED(status));
@@ -706,8 +508,8 @@ static void test_bus_lost(Fixture *f, gconstpointer data)
 static void test_kill_events(Fixture *f, gconstpointer data)
 {
 	const char *const args[] = { "--json", "--events", "kill", "watch", NULL };
-	g_autoptr(GDBusConnection) cand = connect_bus(f);
-	g_autoptr(GDBusConnection) killer = connect_bus(f);
+	g_autoptr(GDBusConnection) cand = bus_connect(f->address);
+	g_autoptr(GDBusConnection) killer = bus_connect(f->address);
 	g_autoptr(GVariant) reg = broker_call(cand, "Register", g_variant_new("(uu)", 50, 3));
 	g_autoptr(GVariant) n = NULL, r1 = NULL, r2 = NULL, r3 = NULL;
 	g_autofree char *state = NULL, *ann = NULL, *ans = NULL, *killed = NULL, *red = NULL;
@@ -742,7 +544,7 @@ static void test_kill_events(Fixture *f, gconstpointer data)
 
 	/* The answer goes to the killer; with the killer gone, to everyone. */
 	g_dbus_connection_close_sync(killer, NULL, NULL);
-	wait_name(f->conn, killer_name, FALSE);
+	bus_wait_name(f->conn, killer_name, FALSE, TIMEOUT_MS, 0);
 	r1 = broker_call(cand, "Relieved", g_variant_new("(tb)", (guint64)4096, TRUE));
 	ans = cli_expect(c);
 	assert_json_line(ans, "candidate-answered");

@@ -15,21 +15,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
-#include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bus-fixture.h"
 #include "vm-helpers.h"
 
-#define BROKER_NAME  "org.oomnotify.Broker1"
-#define BROKER_PATH  "/org/oomnotify/Broker1"
-#define BROKER_IFACE "org.oomnotify.Broker1"
 #define NS	     1000000000ULL
 /* the rules' defaults: short, so that the suite stays fast */
 #define DEADLINE_S 3
@@ -43,172 +39,38 @@ typedef struct {
 	const char *rules; /* the rules: list, YAML; NULL for none */
 } Options;
 
-/* A daemon's stderr, echoed as test messages line by line as it comes (a failed case aborts). */
-typedef struct {
-	const char *who;
-	int fd;
-	guint watch;
-	GString *partial;
-	GPtrArray *lines; /* char* */
-} LogStream;
-
 typedef struct {
 	char *tmpdir, *address, *log;
 	GPid bus_pid, broker_pid, killer_pid;
 	gboolean broker_stopped;
 	GDBusConnection *conn;
-	guint sub;
-	GPtrArray *signals; /* Signal*, in arrival order */
-	LogStream killer_log, broker_log;
-	GArray *children;	 /* GPid: everything else started, reaped in teardown */
-	GArray *pipes;		 /* int: their stdin/stdout pipes, closed in teardown */
+	BusRecorder rec; /* the broker's signals, in arrival order */
+	TestLogStream killer_log, broker_log;
+	VmChildren children;	 /* everything else started, reaped in teardown */
 	char *cgroup;		 /* removed in teardown */
 	int kmsg;
 } Fixture;
 
-typedef struct {
-	char *member;
-	GVariant *params;
-} Signal;
-
 /* Signals */
-
-static void signal_free(gpointer p)
-{
-	Signal *s = p;
-
-	g_free(s->member);
-	g_variant_unref(s->params);
-	g_free(s);
-}
-
-static void on_signal(GDBusConnection *c, const char *sender, const char *path, const char *iface,
-		      const char *member, GVariant *params, gpointer data)
-{
-	Fixture *f = data;
-	Signal *s = g_new0(Signal, 1);
-
-	s->member = g_strdup(member);
-	s->params = g_variant_ref(params);
-	g_ptr_array_add(f->signals, s);
-}
-
-/* The index of the first @member signal about @pid, waiting up to @ms; -1 if none came. */
-static int wait_signal(Fixture *f, const char *member, GPid pid, guint ms)
-{
-	gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
-
-	for (;;) {
-		for (guint i = 0; i < f->signals->len; i++) {
-			Signal *s = g_ptr_array_index(f->signals, i);
-			guint32 p;
-
-			if (strcmp(s->member, member) != 0)
-				continue;
-			g_variant_get_child(s->params, 0, "u", &p);
-			if (p == (guint32)pid)
-				return (int)i;
-		}
-		if (g_get_monotonic_time() >= end)
-			return -1;
-		g_main_context_iteration(NULL, FALSE);
-		g_usleep(5000);
-	}
-}
-
-static GVariant *signal_params(Fixture *f, int i)
-{
-	return ((Signal *)g_ptr_array_index(f->signals, i))->params;
-}
 
 static guint count_signals(Fixture *f, const char *member)
 {
 	guint n = 0;
 
-	for (guint i = 0; i < f->signals->len; i++)
-		n += strcmp(((Signal *)g_ptr_array_index(f->signals, i))->member, member) == 0;
+	for (guint i = 0; i < f->rec.signals->len; i++) {
+		BusSignal *s = g_ptr_array_index(f->rec.signals, i);
+
+		n += strcmp(s->member, member) == 0;
+	}
 	return n;
 }
 
 /* The killer's stderr */
 
-static gboolean on_log(gint fd, GIOCondition cond, gpointer data)
-{
-	LogStream *ls = data;
-	char buf[4096];
-	ssize_t n = read(fd, buf, sizeof(buf));
-
-	if (n < 0 && errno == EAGAIN)
-		return G_SOURCE_CONTINUE;
-	for (ssize_t i = 0; i < n; i++) {
-		if (buf[i] != '\n') {
-			g_string_append_c(ls->partial, buf[i]);
-			continue;
-		}
-		g_test_message("%s: %s", ls->who, ls->partial->str);
-		g_ptr_array_add(ls->lines, g_string_free(ls->partial, FALSE));
-		ls->partial = g_string_new(NULL);
-	}
-	if (n > 0)
-		return G_SOURCE_CONTINUE;
-	ls->watch = 0;
-	return G_SOURCE_REMOVE;
-}
-
-static void die_with_parent(gpointer data)
-{
-	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-}
-
-/* Starts a daemon whose stderr goes to @ls. */
-static GPid spawn_logged(char **argv, LogStream *ls, const char *who)
-{
-	GError *error = NULL;
-	GPid pid;
-
-	g_assert_true(g_spawn_async_with_pipes(
-		NULL, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
-		die_with_parent, NULL, &pid, NULL, NULL, &ls->fd, &error));
-	g_assert_no_error(error);
-	ls->who = who;
-	ls->partial = g_string_new(NULL);
-	ls->lines = g_ptr_array_new_with_free_func(g_free);
-	g_assert_true(g_unix_set_fd_nonblocking(ls->fd, TRUE, NULL));
-	ls->watch = g_unix_fd_add(ls->fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_log, ls);
-	return pid;
-}
-
-/* After the daemon ended: the rest of what it wrote. */
-static void log_stream_done(LogStream *ls)
-{
-	if (!ls->lines)
-		return;
-	while (ls->watch)
-		g_main_context_iteration(NULL, TRUE);
-	close(ls->fd);
-	g_ptr_array_unref(ls->lines);
-	g_string_free(ls->partial, TRUE);
-}
-
 /* The first killer line from index *from on that starts with @prefix; waits up to @ms. */
 static const char *wait_killer_line(Fixture *f, const char *prefix, guint *from, guint ms)
 {
-	gint64 end = g_get_monotonic_time() + (gint64)ms * 1000;
-
-	for (;;) {
-		for (; *from < f->killer_log.lines->len; (*from)++) {
-			const char *l = g_ptr_array_index(f->killer_log.lines, *from);
-
-			if (g_str_has_prefix(l, prefix))
-				return l;
-		}
-		if (g_get_monotonic_time() >= end)
-			return NULL;
-		/* it must not have died meanwhile */
-		g_assert_true(vm_child_alive(f->killer_pid));
-		g_main_context_iteration(NULL, FALSE);
-		g_usleep(5000);
-	}
+	return test_log_stream_wait(&f->killer_log, prefix, from, ms, f->killer_pid);
 }
 
 /* Parses a kill line; every field of the contract must be there. */
@@ -247,175 +109,56 @@ static void wait_kill_line(Fixture *f, GPid pid, guint *from, VmKillLine *k)
 
 /* Fixture */
 
-static void write_file(const char *path, const char *text)
-{
-	g_autoptr(GError) error = NULL;
-
-	g_file_set_contents(path, text, -1, &error);
-	g_assert_no_error(error);
-}
-
 /* The system bus's default policy and the project's files (tests/bus/system-policy.conf). */
-static void write_bus_config(Fixture *f)
-{
-	const char *policy = g_getenv("OOMN_BUS_POLICY");
-	g_autofree char *path = g_build_filename(f->tmpdir, "bus.conf", NULL);
-	g_autofree char *text = NULL;
-
-	g_assert_nonnull(policy);
-	text = g_strdup_printf("<busconfig>\n"
-			       "  <type>system</type>\n"
-			       "  <listen>unix:path=%s/bus</listen>\n"
-			       "  <auth>EXTERNAL</auth>\n"
-			       "  <include>%s</include>\n"
-			       "</busconfig>\n",
-			       f->tmpdir, policy);
-	write_file(path, text);
-}
-
-static gboolean name_has_owner(GDBusConnection *c, const char *name)
-{
-	g_autoptr(GVariant) r = NULL;
-	gboolean has = FALSE;
-
-	r = g_dbus_connection_call_sync(c, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-					"org.freedesktop.DBus", "NameHasOwner",
-					g_variant_new("(s)", name), G_VARIANT_TYPE("(b)"),
-					G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-	if (r)
-		g_variant_get(r, "(b)", &has);
-	return has;
-}
-
 static void start_bus(Fixture *f)
 {
-	g_autofree char *conf = g_strdup_printf("--config-file=%s/bus.conf", f->tmpdir);
-	char *argv[] = { "dbus-daemon", conf, "--nofork", "--print-address=1", NULL };
-	g_autoptr(GError) error = NULL;
-	g_autofree char *line = NULL;
-	int out;
+	g_autofree char *policy = bus_policy_system();
 
-	write_bus_config(f);
-	f->bus_pid = vm_spawn(argv, NULL, f->log, NULL, &out);
-	/* the address line: it listens */
-	line = vm_read_line(out, WAIT_MS);
-	g_assert_nonnull(line);
-	close(out);
-	f->address = g_strdup_printf("unix:path=%s/bus", f->tmpdir);
-	f->conn = g_dbus_connection_new_for_address_sync(
-		f->address,
-		G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-			G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-		NULL, NULL, &error);
-	g_assert_no_error(error);
-	f->sub = g_dbus_connection_signal_subscribe(f->conn, NULL, BROKER_IFACE, NULL, BROKER_PATH,
-						    NULL, G_DBUS_SIGNAL_FLAGS_NONE, on_signal, f,
-						    NULL);
+	bus_write_config(f->tmpdir, policy);
+	f->address = bus_daemon_start(f->tmpdir, f->log, WAIT_MS, &f->bus_pid);
+	f->conn = bus_connect(f->address);
+	bus_recorder_init(&f->rec, f->conn, BROKER_IFACE, BROKER_PATH);
 }
 
 static void start_broker(Fixture *f)
 {
-	char *argv[] = { (char *)g_getenv("OOMN_BROKER"),
-			 "--bus-address",
-			 f->address,
-			 "--source",
-			 "kernel",
-			 "--no-lmm",
-			 NULL };
-	gint64 end = g_get_monotonic_time() + (gint64)WAIT_MS * 1000;
+	const char *args[] = { BUS_BROKER_KERNEL_ARGS(f->address), NULL };
 
-	g_assert_nonnull(argv[0]);
-	f->broker_pid = spawn_logged(argv, &f->broker_log, "oom-notifyd");
-	while (!name_has_owner(f->conn, BROKER_NAME)) {
-		g_assert_cmpint(g_get_monotonic_time(), <, end);
-		g_assert_true(vm_child_alive(f->broker_pid));
-		g_usleep(10000);
-	}
+	f->broker_pid = bus_broker_spawn_logged(args, &f->broker_log);
+	bus_wait_name(f->conn, BROKER_NAME, TRUE, WAIT_MS, f->broker_pid);
 }
 
 static void start_killer(Fixture *f, const Options *o)
 {
-	g_autofree char *rules = g_build_filename(f->tmpdir, "rules.yaml", NULL);
-	g_autofree char *dropins = g_build_filename(f->tmpdir, "rules.d", NULL);
 	g_autofree char *text = NULL;
-	char *argv[] = { (char *)g_getenv("OOMN_KILLERD"),
-			 "--rules",
-			 rules,
-			 "--rules-dir",
-			 dropins,
-			 "--bus-address",
-			 f->address,
-			 "--source",
-			 "kernel",
-			 NULL };
 	guint from = 0;
 
-	g_assert_nonnull(argv[0]);
 	text = g_strdup_printf("rules:\n%s"
 			       "defaults: { deadline: %ds, grace: %ds, floor: 3%% }\n",
 			       o && o->rules ? o->rules : "", DEADLINE_S, GRACE_S);
-	write_file(rules, text);
-	/* its stderr is ours to read: the kill lines are part of its contract */
-	f->killer_pid = spawn_logged(argv, &f->killer_log, "oom-killerd");
+	f->killer_pid = bus_killer_spawn(f->tmpdir, f->address, text, &f->killer_log);
 	g_assert_nonnull(wait_killer_line(f, "oom-killerd ready", &from, WAIT_MS));
 }
 
 static void fixture_setup(Fixture *f, gconstpointer data)
 {
-	g_autoptr(GError) error = NULL;
-	guint64 total, avail;
-
 	f->kmsg = vm_kmsg_open();
-	f->signals = g_ptr_array_new_with_free_func(signal_free);
-	f->children = g_array_new(FALSE, FALSE, sizeof(GPid));
-	f->pipes = g_array_new(FALSE, FALSE, sizeof(int));
-	f->tmpdir = g_dir_make_tmp("oomn-killer-XXXXXX", &error);
-	g_assert_no_error(error);
-	g_assert_cmpint(g_chmod(f->tmpdir, 0755), ==, 0);
+	f->tmpdir = test_make_tmpdir("oomn-killer-XXXXXX");
 	f->log = g_build_filename(f->tmpdir, "daemons.log", NULL);
+	vm_children_init(&f->children, f->log, WAIT_MS);
 
 	/* start from plenty: the previous case's memory is back */
-	vm_meminfo_mib(&total, &avail);
-	g_assert_cmpuint(avail * 100, >, total * 40);
+	vm_assert_available_pct(40);
 
 	start_bus(f);
 	start_broker(f);
 	start_killer(f, data);
 }
 
-/* Kills (SIGKILL) and reaps what the case started and did not reap itself. */
-static void reap_children(Fixture *f)
-{
-	for (guint i = 0; i < f->children->len; i++) {
-		GPid pid = g_array_index(f->children, GPid, i);
-		int status;
-
-		(void)kill(pid, SIGKILL);
-		g_assert_true(vm_wait_child(pid, WAIT_MS, &status));
-	}
-	g_array_set_size(f->children, 0);
-	for (guint i = 0; i < f->pipes->len; i++)
-		close(g_array_index(f->pipes, int, i));
-	g_array_set_size(f->pipes, 0);
-}
-
-static void stop_daemon(GPid pid, const char *what)
-{
-	int status;
-
-	/* still there, and it stops cleanly: nothing crashed it */
-	g_assert_cmpint(kill(pid, SIGTERM), ==, 0);
-	g_assert_true(vm_wait_child(pid, WAIT_MS, &status));
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		g_error("%s ended with wait status 0x%x", what, status);
-}
-
 static void fixture_teardown(Fixture *f, gconstpointer data)
 {
-	g_autofree char *oom = NULL;
-	g_autofree char *log = NULL;
 
-	reap_children(f);
+	vm_children_reap(&f->children);
 	if (f->cgroup) {
 		/* a killed group's tasks may take a moment to leave it */
 		for (guint i = 0; rmdir(f->cgroup) < 0 && i < 1000; i++) {
@@ -427,17 +170,17 @@ static void fixture_teardown(Fixture *f, gconstpointer data)
 	if (f->broker_stopped)
 		(void)kill(f->broker_pid, SIGCONT);
 	if (f->killer_pid) {
-		stop_daemon(f->killer_pid, "oom-killerd");
-		log_stream_done(&f->killer_log);
+		vm_stop_daemon(f->killer_pid, "oom-killerd", WAIT_MS);
+		test_log_stream_done(&f->killer_log);
 	}
 	if (f->conn) {
-		g_dbus_connection_signal_unsubscribe(f->conn, f->sub);
+		bus_recorder_clear(&f->rec);
 		g_dbus_connection_close_sync(f->conn, NULL, NULL);
 		g_clear_object(&f->conn);
 	}
 	if (f->broker_pid) {
-		stop_daemon(f->broker_pid, "oom-notifyd");
-		log_stream_done(&f->broker_log);
+		vm_stop_daemon(f->broker_pid, "oom-notifyd", WAIT_MS);
+		test_log_stream_done(&f->broker_log);
 	}
 	if (f->bus_pid) {
 		int status;
@@ -445,14 +188,10 @@ static void fixture_teardown(Fixture *f, gconstpointer data)
 		(void)kill(f->bus_pid, SIGTERM);
 		g_assert_true(vm_wait_child(f->bus_pid, WAIT_MS, &status));
 	}
-	if (g_file_get_contents(f->log, &log, NULL, NULL) && *log)
-		g_test_message("dbus-daemon and helpers' log:\n%s", log);
+	test_log_replay("dbus-daemon and helpers'", f->log);
 
 	/* in none of the cases may the kernel's own OOM killer have run */
-	oom = vm_kmsg_find(f->kmsg, "invoked oom-killer");
-	if (oom)
-		g_error("the kernel's OOM killer ran: %s", oom);
-	close(f->kmsg);
+	vm_kmsg_assert_no_oom(f->kmsg);
 
 	{
 		g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", f->tmpdir);
@@ -463,50 +202,10 @@ static void fixture_teardown(Fixture *f, gconstpointer data)
 	g_free(f->address);
 	g_free(f->log);
 	g_free(f->cgroup);
-	g_ptr_array_unref(f->signals);
-	g_array_unref(f->children);
-	g_array_unref(f->pipes);
+	vm_children_clear(&f->children);
 }
 
 /* Helpers for the cases */
-
-static GPid start_child(Fixture *f, char **argv, const char *procs, int *ret_in, int *ret_out)
-{
-	GPid pid = vm_spawn(argv, procs, f->log, ret_in, ret_out);
-
-	g_array_append_val(f->children, pid);
-	/* kept open while it runs: a closed pipe would kill it (SIGPIPE) */
-	if (ret_in)
-		g_array_append_val(f->pipes, *ret_in);
-	if (ret_out)
-		g_array_append_val(f->pipes, *ret_out);
-	return pid;
-}
-
-/* Waits for child @pid to end (it is then the case's to judge), returns its wait status. */
-static int wait_child(Fixture *f, GPid pid)
-{
-	int status = 0;
-
-	g_assert_true(vm_wait_child(pid, WAIT_MS, &status));
-	for (guint i = 0; i < f->children->len; i++) {
-		if (g_array_index(f->children, GPid, i) == pid) {
-			g_array_remove_index(f->children, i);
-			break;
-		}
-	}
-	return status;
-}
-
-/* MiB to take so that MemAvailable is left at about @pct % of MemTotal. */
-static guint64 mib_to_leave(guint pct)
-{
-	guint64 total, avail;
-
-	vm_meminfo_mib(&total, &avail);
-	g_assert_cmpuint(avail, >, total * pct / 100 + 16);
-	return avail - total * pct / 100;
-}
 
 /*
  * Starts `oomn-hog --max MIB --step 4 --hold [EXTRA]` (fast: no delay) and,
@@ -523,7 +222,7 @@ static GPid start_hog(Fixture *f, guint64 mib, const char *extra, const char *ex
 	int out;
 
 	g_assert_nonnull(argv[0]);
-	pid = start_child(f, argv, procs, NULL, &out);
+	pid = vm_children_spawn(&f->children, argv, procs, NULL, &out);
 	line = vm_read_line(out, WAIT_MS);
 	g_assert_nonnull(line);
 	g_assert_true(g_str_has_prefix(line, "ready"));
@@ -541,7 +240,7 @@ static GPid start_sleeper(Fixture *f)
 {
 	char *argv[] = { "sleep", "3600", NULL };
 
-	return start_child(f, argv, NULL, NULL, NULL);
+	return vm_children_spawn(&f->children, argv, NULL, NULL, NULL);
 }
 
 /* oomn-redeemer holding @mib; its stdin and stdout stay open in *in, *out. */
@@ -554,7 +253,7 @@ static GPid start_redeemer(Fixture *f, guint64 mib, gboolean silent, int *in, in
 	GPid pid;
 
 	g_assert_nonnull(argv[0]);
-	pid = start_child(f, argv, NULL, in, out);
+	pid = vm_children_spawn(&f->children, argv, NULL, in, out);
 	line = vm_read_line(*out, WAIT_MS);
 	g_assert_nonnull(line);
 	g_assert_true(g_str_has_prefix(line, "ready "));
@@ -564,13 +263,14 @@ static GPid start_redeemer(Fixture *f, guint64 mib, gboolean silent, int *in, in
 /* The Killed signal about @pid: its name, rule, cgroup. */
 static void assert_killed_signal(Fixture *f, GPid pid, const char *name, const char *rule)
 {
-	int i = wait_signal(f, "Killed", pid, WAIT_MS);
+	int i = bus_recorder_find(&f->rec, "Killed", pid, WAIT_MS);
 	const char *n, *r, *cg, *reason;
 	guint32 p, uid;
 	guint64 freed;
 
 	g_assert_cmpint(i, >=, 0);
-	g_variant_get(signal_params(f, i), "(u&su&s&st&s)", &p, &n, &uid, &cg, &r, &freed, &reason);
+	g_variant_get(bus_recorder_params(&f->rec, i), "(u&su&s&st&s)", &p, &n, &uid, &cg, &r,
+		      &freed, &reason);
 	g_test_message("Killed: pid %u %s uid %u cgroup %s rule '%s' freed %" G_GUINT64_FORMAT
 		       " reason: %s",
 		       p, n, uid, cg, r, freed, reason);
@@ -579,8 +279,8 @@ static void assert_killed_signal(Fixture *f, GPid pid, const char *name, const c
 	g_assert_cmpstr(r, ==, rule);
 	g_assert_cmpstr(reason, !=, "");
 	/* announced first, to everyone */
-	g_assert_cmpint(wait_signal(f, "KillAnnounced", pid, 0), >=, 0);
-	g_assert_cmpint(wait_signal(f, "KillAnnounced", pid, 0), <, i);
+	g_assert_cmpint(bus_recorder_find(&f->rec, "KillAnnounced", pid, 0), >=, 0);
+	g_assert_cmpint(bus_recorder_find(&f->rec, "KillAnnounced", pid, 0), <, i);
 }
 
 static void assert_died_of(int status, int sig)
@@ -595,7 +295,7 @@ static void assert_died_of(int status, int sig)
 static void test_fast_hog(Fixture *f, gconstpointer data)
 {
 	GPid sleeper = start_sleeper(f);
-	GPid hog = start_hog(f, mib_to_leave(TARGET_PCT), NULL, NULL, NULL, FALSE);
+	GPid hog = start_hog(f, vm_mib_to_leave(TARGET_PCT), NULL, NULL, NULL, FALSE);
 	g_auto(VmKillLine) k = { 0 };
 	guint from = 0;
 	int status;
@@ -617,7 +317,7 @@ static void test_fast_hog(Fixture *f, gconstpointer data)
 	}
 	/* it held hundreds of MiB */
 	g_assert_cmpuint(k.freed_bytes, >, 0);
-	status = wait_child(f, hog);
+	status = vm_children_wait(&f->children, hog);
 	assert_died_of(status, SIGTERM);
 	assert_killed_signal(f, hog, "oomn-hog", "");
 	g_assert_true(vm_child_alive(sleeper));
@@ -627,7 +327,7 @@ static void test_fast_hog(Fixture *f, gconstpointer data)
 /* 2. A hog that ignores SIGTERM dies by SIGKILL, no earlier than the grace after SIGTERM. */
 static void test_ignore_term(Fixture *f, gconstpointer data)
 {
-	GPid hog = start_hog(f, mib_to_leave(TARGET_PCT), "--ignore-term", NULL, NULL, FALSE);
+	GPid hog = start_hog(f, vm_mib_to_leave(TARGET_PCT), "--ignore-term", NULL, NULL, FALSE);
 	g_auto(VmKillLine) k = { 0 };
 	guint from = 0;
 
@@ -639,7 +339,7 @@ static void test_ignore_term(Fixture *f, gconstpointer data)
 	/* process_mrelease was tried, after the SIGKILL */
 	g_assert_true(g_strv_contains((const char *const[]){ "ok", "esrch", "einval", NULL },
 				      k.mrelease));
-	assert_died_of(wait_child(f, hog), SIGKILL);
+	assert_died_of(vm_children_wait(&f->children, hog), SIGKILL);
 	assert_killed_signal(f, hog, "oomn-hog", "");
 }
 
@@ -650,7 +350,7 @@ static void test_ignore_term(Fixture *f, gconstpointer data)
 static void test_redeemed(Fixture *f, gconstpointer data)
 {
 	int in, out, i;
-	GPid r = start_redeemer(f, mib_to_leave(TARGET_PCT), FALSE, &in, &out);
+	GPid r = start_redeemer(f, vm_mib_to_leave(TARGET_PCT), FALSE, &in, &out);
 	g_autofree char *pending = NULL, *relieved = NULL;
 	const char *name, *reason;
 	guint32 p;
@@ -668,13 +368,13 @@ static void test_redeemed(Fixture *f, gconstpointer data)
 	g_assert_true(g_str_has_prefix(relieved, "relieved ") ||
 		      strstr(relieved, "org.oomnotify.Error.NoNotice"));
 
-	i = wait_signal(f, "Redeemed", r, WAIT_MS);
+	i = bus_recorder_find(&f->rec, "Redeemed", r, WAIT_MS);
 	g_assert_cmpint(i, >=, 0);
-	g_variant_get(signal_params(f, i), "(u&s&s)", &p, &name, &reason);
+	g_variant_get(bus_recorder_params(&f->rec, i), "(u&s&s)", &p, &name, &reason);
 	g_test_message("Redeemed: pid %u %s: %s", p, name, reason);
 	g_assert_cmpstr(name, ==, "oomn-redeemer");
-	g_assert_cmpint(wait_signal(f, "KillAnnounced", r, 0), >=, 0);
-	g_assert_cmpint(wait_signal(f, "KillAnnounced", r, 0), <, i);
+	g_assert_cmpint(bus_recorder_find(&f->rec, "KillAnnounced", r, 0), >=, 0);
+	g_assert_cmpint(bus_recorder_find(&f->rec, "KillAnnounced", r, 0), <, i);
 
 	/* past where its deadline and grace would have ended, still nobody killed */
 	g_assert_false(vm_wait_child(r, (DEADLINE_S + GRACE_S + 1) * 1000, NULL));
@@ -691,7 +391,7 @@ static void test_redeemed(Fixture *f, gconstpointer data)
 static void test_silent(Fixture *f, gconstpointer data)
 {
 	int in, out;
-	GPid r = start_redeemer(f, mib_to_leave(TARGET_PCT), TRUE, &in, &out);
+	GPid r = start_redeemer(f, vm_mib_to_leave(TARGET_PCT), TRUE, &in, &out);
 	g_autofree char *pending = NULL;
 	g_auto(VmKillLine) k = { 0 };
 	guint from = 0;
@@ -703,16 +403,16 @@ static void test_silent(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(k.comm, ==, "oomn-redeemer");
 	/* MemAvailable stayed above the floor and it never answered: the full deadline */
 	g_assert_cmpuint(k.sigterm_ns, >=, k.event_ns + DEADLINE_S * NS);
-	assert_died_of(wait_child(f, r), SIGTERM);
+	assert_died_of(vm_children_wait(&f->children, r), SIGTERM);
 	assert_killed_signal(f, r, "oomn-redeemer", "");
 }
 
 /* 5. A protected process is never chosen, even as the largest: the smaller hog is. */
 static void test_protect(Fixture *f, gconstpointer data)
 {
-	guint64 all = mib_to_leave(TARGET_PCT), big_mib = all * 65 / 100;
+	guint64 all = vm_mib_to_leave(TARGET_PCT), big_mib = all * 65 / 100;
 	GPid big = start_hog(f, big_mib, "--comm", "oomn-keep", NULL, TRUE);
-	guint64 small_mib = mib_to_leave(TARGET_PCT);
+	guint64 small_mib = vm_mib_to_leave(TARGET_PCT);
 	GPid small;
 	g_auto(VmKillLine) k = { 0 };
 	guint from = 0;
@@ -722,10 +422,10 @@ static void test_protect(Fixture *f, gconstpointer data)
 	small = start_hog(f, small_mib, NULL, NULL, NULL, FALSE);
 	wait_kill_line(f, small, &from, &k);
 	g_assert_cmpstr(k.comm, ==, "oomn-hog");
-	assert_died_of(wait_child(f, small), SIGTERM);
+	assert_died_of(vm_children_wait(&f->children, small), SIGTERM);
 	assert_killed_signal(f, small, "oomn-hog", "");
 	g_assert_true(vm_child_alive(big));
-	g_assert_cmpint(wait_signal(f, "KillAnnounced", big, 0), <, 0);
+	g_assert_cmpint(bus_recorder_find(&f->rec, "KillAnnounced", big, 0), <, 0);
 }
 
 /* 6. A kill-group rule kills the whole cgroup; a process outside survives. */
@@ -744,9 +444,9 @@ static void test_kill_group(Fixture *f, gconstpointer data)
 	procs = g_build_filename(f->cgroup, "cgroup.procs", NULL);
 
 	sleeper = start_sleeper(f);
-	half = mib_to_leave(TARGET_PCT) / 2;
+	half = vm_mib_to_leave(TARGET_PCT) / 2;
 	a = start_hog(f, half + 16, NULL, NULL, procs, TRUE);
-	b = start_hog(f, mib_to_leave(TARGET_PCT), NULL, NULL, procs, FALSE);
+	b = start_hog(f, vm_mib_to_leave(TARGET_PCT), NULL, NULL, procs, FALSE);
 
 	/* whichever of the two was chosen, both go */
 	{
@@ -758,24 +458,24 @@ static void test_kill_group(Fixture *f, gconstpointer data)
 	g_assert_true(k.pid == a || k.pid == b);
 	g_assert_cmpstr(k.signal, ==, "cgroup.kill");
 	g_assert_cmpstr(k.rule, ==, "group");
-	assert_died_of(wait_child(f, a), SIGKILL);
-	assert_died_of(wait_child(f, b), SIGKILL);
+	assert_died_of(vm_children_wait(&f->children, a), SIGKILL);
+	assert_died_of(vm_children_wait(&f->children, b), SIGKILL);
 	g_assert_true(vm_child_alive(sleeper));
 	g_assert_true(g_file_get_contents(procs, &left, NULL, NULL));
 	g_assert_cmpstr(left, ==, "");
 
-	ia = wait_signal(f, "Killed", k.pid, WAIT_MS);
+	ia = bus_recorder_find(&f->rec, "Killed", k.pid, WAIT_MS);
 	g_assert_cmpint(ia, >=, 0);
 	{
 		const char *cg, *rule;
 
-		g_variant_get(signal_params(f, ia), "(u&su&s&sts)", NULL, NULL, NULL, &cg, &rule,
-			      NULL, NULL);
+		g_variant_get(bus_recorder_params(&f->rec, ia), "(u&su&s&sts)", NULL, NULL, NULL,
+			      &cg, &rule, NULL, NULL);
 		g_assert_cmpstr(cg, ==, f->cgroup + strlen("/sys/fs/cgroup"));
 		g_assert_cmpstr(rule, ==, "group");
 	}
 	/* one decision, one kill: the other member was not chosen on its own */
-	ib = wait_signal(f, "Killed", k.pid == a ? b : a, 0);
+	ib = bus_recorder_find(&f->rec, "Killed", k.pid == a ? b : a, 0);
 	g_assert_cmpint(ib, <, 0);
 }
 
@@ -788,11 +488,11 @@ static void test_broker_stopped(Fixture *f, gconstpointer data)
 
 	g_assert_cmpint(kill(f->broker_pid, SIGSTOP), ==, 0);
 	f->broker_stopped = TRUE;
-	hog = start_hog(f, mib_to_leave(TARGET_PCT), NULL, NULL, NULL, FALSE);
+	hog = start_hog(f, vm_mib_to_leave(TARGET_PCT), NULL, NULL, NULL, FALSE);
 	wait_kill_line(f, hog, &from, &k);
 	/* nobody could answer: the whole deadline, then the kill */
 	g_assert_cmpuint(k.sigterm_ns, >=, k.event_ns + DEADLINE_S * NS);
-	assert_died_of(wait_child(f, hog), SIGTERM);
+	assert_died_of(vm_children_wait(&f->children, hog), SIGTERM);
 	/* all of that happened while the broker was stopped */
 	g_assert_cmpuint(count_signals(f, "Killed"), ==, 0);
 	g_assert_cmpuint(count_signals(f, "KillAnnounced"), ==, 0);

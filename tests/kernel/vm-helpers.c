@@ -148,6 +148,101 @@ gboolean vm_wait_child(GPid pid, guint timeout_ms, int *status)
 	}
 }
 
+void vm_kmsg_assert_no_oom(int fd)
+{
+	g_autofree char *oom = vm_kmsg_find(fd, "invoked oom-killer");
+
+	if (oom)
+		g_error("the kernel's OOM killer ran: %s", oom);
+	close(fd);
+}
+
+void vm_children_init(VmChildren *c, const char *log, guint timeout_ms)
+{
+	c->pids = g_array_new(FALSE, FALSE, sizeof(GPid));
+	c->fds = g_array_new(FALSE, FALSE, sizeof(int));
+	c->log = log;
+	c->timeout_ms = timeout_ms;
+}
+
+GPid vm_children_spawn(VmChildren *c, char **argv, const char *procs, int *ret_in, int *ret_out)
+{
+	GPid pid = vm_spawn(argv, procs, c->log, ret_in, ret_out);
+
+	g_array_append_val(c->pids, pid);
+	/* kept open while it runs: a closed pipe would kill it (SIGPIPE) */
+	if (ret_in)
+		g_array_append_val(c->fds, *ret_in);
+	if (ret_out)
+		g_array_append_val(c->fds, *ret_out);
+	return pid;
+}
+
+int vm_children_wait(VmChildren *c, GPid pid)
+{
+	int status = 0;
+
+	g_assert_true(vm_wait_child(pid, c->timeout_ms, &status));
+	for (guint i = 0; i < c->pids->len; i++) {
+		if (g_array_index(c->pids, GPid, i) == pid) {
+			g_array_remove_index(c->pids, i);
+			break;
+		}
+	}
+	return status;
+}
+
+void vm_children_reap(VmChildren *c)
+{
+	for (guint i = 0; i < c->pids->len; i++) {
+		GPid pid = g_array_index(c->pids, GPid, i);
+		int status;
+
+		(void)kill(pid, SIGKILL);
+		g_assert_true(vm_wait_child(pid, c->timeout_ms, &status));
+	}
+	g_array_set_size(c->pids, 0);
+	for (guint i = 0; i < c->fds->len; i++)
+		close(g_array_index(c->fds, int, i));
+	g_array_set_size(c->fds, 0);
+}
+
+void vm_children_clear(VmChildren *c)
+{
+	if (!c->pids)
+		return;
+	vm_children_reap(c);
+	g_clear_pointer(&c->pids, g_array_unref);
+	g_clear_pointer(&c->fds, g_array_unref);
+}
+
+void vm_assert_available_pct(guint pct)
+{
+	guint64 total, avail;
+
+	vm_meminfo_mib(&total, &avail);
+	g_assert_cmpuint(avail * 100, >, total * pct);
+}
+
+guint64 vm_mib_to_leave(guint pct)
+{
+	guint64 total, avail;
+
+	vm_meminfo_mib(&total, &avail);
+	g_assert_cmpuint(avail, >, total * pct / 100 + 16);
+	return avail - total * pct / 100;
+}
+
+void vm_stop_daemon(GPid pid, const char *what, guint timeout_ms)
+{
+	int status;
+
+	g_assert_cmpint(kill(pid, SIGTERM), ==, 0);
+	g_assert_true(vm_wait_child(pid, timeout_ms, &status));
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		g_error("%s ended with wait status 0x%x", what, status);
+}
+
 gboolean vm_child_alive(GPid pid)
 {
 	siginfo_t si = { 0 };

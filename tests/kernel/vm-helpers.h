@@ -43,6 +43,41 @@ GPid vm_spawn(char **argv, const char *procs, const char *log, int *ret_in, int 
  */
 gboolean vm_wait_child(GPid pid, guint timeout_ms, int *status);
 
+/* What a case started besides the daemons: each dies with the test and with the case. */
+typedef struct {
+	GArray *pids; /* GPid, not reaped yet */
+	GArray *fds;  /* int: their stdin/stdout pipes, kept open while they run (SIGPIPE) */
+	const char *log;
+	guint timeout_ms;
+} VmChildren;
+
+/* Children whose stderr is appended to @log; each must end within @timeout_ms when waited for. */
+void vm_children_init(VmChildren *c, const char *log, guint timeout_ms);
+
+/* vm_spawn() of @argv, remembered: reaped and its pipes closed by vm_children_reap(). */
+GPid vm_children_spawn(VmChildren *c, char **argv, const char *procs, int *ret_in, int *ret_out);
+
+/* Waits for child @pid to end and forgets it (it is then the case's to judge); its wait status. */
+int vm_children_wait(VmChildren *c, GPid pid);
+
+/* Kills (SIGKILL) and reaps the children not reaped yet, closes their pipes. */
+void vm_children_reap(VmChildren *c);
+
+/* vm_children_reap(), then frees @c's arrays. */
+void vm_children_clear(VmChildren *c);
+
+/* At least @pct % of MemTotal is available: what a previous case took is back. */
+void vm_assert_available_pct(guint pct);
+
+/* MiB to take so that MemAvailable is left at about @pct % of MemTotal. */
+guint64 vm_mib_to_leave(guint pct);
+
+/*
+ * SIGTERMs daemon @pid and waits up to @timeout_ms for it: it must have
+ * been still there and exit 0 (nothing crashed it); @what names it in the error.
+ */
+void vm_stop_daemon(GPid pid, const char *what, guint timeout_ms);
+
 /* TRUE while child @pid runs (it is not reaped). */
 gboolean vm_child_alive(GPid pid);
 
@@ -51,6 +86,9 @@ gboolean vm_child_alive(GPid pid);
  * main context meanwhile; NULL at EOF or timeout. The newline is stripped.
  */
 char *vm_read_line(int fd, guint timeout_ms);
+
+/* The kernel's own OOM killer has not run since @fd was opened (g_error if it has); closes @fd. */
+void vm_kmsg_assert_no_oom(int fd);
 
 /* /dev/kmsg opened at its end: vm_kmsg_find() sees what the kernel logs later. */
 int vm_kmsg_open(void);
