@@ -285,6 +285,23 @@ const char *oomn_source_kind_to_string(enum oomn_source_kind kind)
 	return "unknown";
 }
 
+int oomn_source_kind_from_string(const char *s, enum oomn_source_kind *ret)
+{
+	static const enum oomn_source_kind kinds[] = { OOMN_SOURCE_KERNEL, OOMN_SOURCE_PSI,
+						       OOMN_SOURCE_MEMINFO };
+
+	if (strcmp(s, "auto") == 0) {
+		*ret = OOMN_SOURCE_NONE;
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strcmp(s, oomn_source_kind_to_string(kinds[i])) == 0) {
+			*ret = kinds[i];
+			return 0;
+		}
+	return -EINVAL;
+}
+
 const struct oomn_pressure *oomn_source_current(const OomnSource *s)
 {
 	return &s->current;

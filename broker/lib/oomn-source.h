@@ -86,6 +86,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(OomnSource *, oomn_source_free);
 
 enum oomn_source_kind oomn_source_kind(const OomnSource *s);
 const char *oomn_source_kind_to_string(enum oomn_source_kind kind);
+/* The options' spelling: "auto" (OOMN_SOURCE_NONE: the best there is),
+ * "kernel", "psi", "meminfo"; -EINVAL otherwise. */
+int oomn_source_kind_from_string(const char *s, enum oomn_source_kind *ret);
 /* The latest state (filled in before oomn_source_new() returns). */
 const struct oomn_pressure *oomn_source_current(const OomnSource *s);
 /* Re-read now (e.g. after a bus client asked); -errno. */

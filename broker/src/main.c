@@ -57,21 +57,6 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *ret)
 	return 0;
 }
 
-static int parse_source(const char *s, enum oomn_source_kind *ret)
-{
-	if (strcmp(s, "auto") == 0)
-		*ret = OOMN_SOURCE_NONE;
-	else if (strcmp(s, "kernel") == 0)
-		*ret = OOMN_SOURCE_KERNEL;
-	else if (strcmp(s, "psi") == 0)
-		*ret = OOMN_SOURCE_PSI;
-	else if (strcmp(s, "meminfo") == 0)
-		*ret = OOMN_SOURCE_MEMINFO;
-	else
-		return -EINVAL;
-	return 0;
-}
-
 int main(int argc, char *argv[])
 {
 	enum {
@@ -136,7 +121,7 @@ int main(int argc, char *argv[])
 			cfg.source.cgroup_root = optarg;
 			break;
 		case ARG_SOURCE:
-			if (parse_source(optarg, &cfg.source.force) < 0) {
+			if (oomn_source_kind_from_string(optarg, &cfg.source.force) < 0) {
 				log_error("Unknown source \"%s\": auto, kernel, psi or meminfo", optarg);
 				return EXIT_USAGE;
 			}

@@ -64,21 +64,6 @@ int config_parse_percent(const char *s, int *ret_permille)
 	return 0;
 }
 
-static int config_parse_source(const char *s, enum oomn_source_kind *ret)
-{
-	if (strcmp(s, "auto") == 0)
-		*ret = OOMN_SOURCE_NONE;
-	else if (strcmp(s, "kernel") == 0)
-		*ret = OOMN_SOURCE_KERNEL;
-	else if (strcmp(s, "psi") == 0)
-		*ret = OOMN_SOURCE_PSI;
-	else if (strcmp(s, "meminfo") == 0)
-		*ret = OOMN_SOURCE_MEMINFO;
-	else
-		return -EINVAL;
-	return 0;
-}
-
 static int config_usage(const char *fmt, const char *arg)
 {
 	fprintf(stderr, "oom-killerd: ");
@@ -176,7 +161,7 @@ int config_parse(int argc, char *argv[], KillerConfig *cfg)
 			cfg->cgroup_root = optarg;
 			break;
 		case ARG_SOURCE:
-			if (config_parse_source(optarg, &cfg->source) < 0)
+			if (oomn_source_kind_from_string(optarg, &cfg->source) < 0)
 				return config_usage(
 					"Unknown source \"%s\": auto, kernel, psi or meminfo",
 					optarg);
