@@ -338,25 +338,18 @@ int cli_broker_watch(const struct cli_opts *o)
 	_cleanup_(sd_bus_error_free) sd_bus_error err = SD_BUS_ERROR_NULL;
 	struct bwatch w = { .o = o };
 	struct format_bus_event st;
-	sigset_t mask;
 	int r, code;
 
 	r = connect_bus(o, &w.bus);
 	if (r < 0)
 		return connect_exit_code(r);
 
-	r = sd_event_default(&e);
+	r = cli_event_new(&e);
 	if (r < 0)
 		goto fail;
 	w.event = e;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	/* NULL handler: the loop exits with 0 on the signal */
-	if ((r = sd_event_add_signal(e, NULL, SIGINT, NULL, NULL)) < 0 ||
-	    (r = sd_event_add_signal(e, NULL, SIGTERM, NULL, NULL)) < 0 ||
-	    (r = sd_bus_attach_event(w.bus, e, SD_EVENT_PRIORITY_NORMAL)) < 0)
+	r = sd_bus_attach_event(w.bus, e, SD_EVENT_PRIORITY_NORMAL);
+	if (r < 0)
 		goto fail;
 
 	/* Subscribed first, then the state: nothing can fall in between. */

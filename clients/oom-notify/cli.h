@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <systemd/sd-event.h>
 
 #include "format.h"
 
@@ -33,6 +34,9 @@ static inline bool cli_level_shown(const struct cli_opts *o, int level, int prev
 {
 	return level >= o->min_level || prev_level >= o->min_level;
 }
+
+/* sd_event_default() with SIGINT and SIGTERM ending the loop; -errno. */
+int cli_event_new(sd_event **ret);
 
 int cli_kernel_status(const struct cli_opts *o);
 int cli_kernel_watch(const struct cli_opts *o);

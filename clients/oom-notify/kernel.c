@@ -159,7 +159,6 @@ int cli_kernel_watch(const struct cli_opts *o)
 	_cleanup_(sd_event_unrefp) sd_event *e = NULL;
 	struct watch w = { .o = o, .fmt = o->fmt };
 	unsigned groups = 0;
-	sigset_t mask;
 	int r, code;
 
 	r = open_kernel(&w.genl, 0);
@@ -184,17 +183,11 @@ int cli_kernel_watch(const struct cli_opts *o)
 		goto out;
 	}
 
-	r = sd_event_default(&e);
+	r = cli_event_new(&e);
 	if (r < 0)
 		goto fail;
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	/* NULL handler: the loop exits cleanly on the signal */
-	if ((r = sd_event_add_signal(e, NULL, SIGINT, NULL, NULL)) < 0 ||
-	    (r = sd_event_add_signal(e, NULL, SIGTERM, NULL, NULL)) < 0 ||
-	    (r = sd_event_add_io(e, NULL, oomn_genl_event_fd(w.genl), EPOLLIN, on_io, &w)) < 0)
+	r = sd_event_add_io(e, NULL, oomn_genl_event_fd(w.genl), EPOLLIN, on_io, &w);
+	if (r < 0)
 		goto fail;
 
 	/* Subscribed first, then the state: nothing can fall in between. */
