@@ -18,6 +18,7 @@ parallel=0
 contenders=
 scenarios=
 idle=10
+cap=180
 
 usage() {
 	cat <<EOF
@@ -40,6 +41,8 @@ report (tests/peers/peers-report.py) to OUT.
   --contenders "..."  subset (default: all)
   --scenarios "..."   subset (default: all)
   --idle SECONDS      idle measurement per contender (default $idle)
+  --cap SECONDS       a run not over after this long is stopped (its processes
+                      SIGKILLed) and recorded as a stall (default $cap)
   --build-dir DIR     meson build directory (default $build)
   --no-build          do not run deps.sh, meson and ninja first
   --parallel          boot the configurations at the same time (one VM each)
@@ -63,6 +66,7 @@ while [ $# -gt 0 ]; do
 	--contenders) contenders=$2; shift ;;
 	--scenarios) scenarios=$2; shift ;;
 	--idle) idle=$2; shift ;;
+	--cap) cap=$2; shift ;;
 	--build-dir) build=$(realpath -m "$2"); shift ;;
 	--no-build) do_build=0 ;;
 	--parallel) parallel=1 ;;
@@ -125,7 +129,7 @@ run_config() {
 		--env "PEERS_BUILD=$build" --env "PEERS_SRC=$here")
 	[ -n "$s" ] && args+=(--swap "$s")
 	local guest=("$here/tests/peers/peers-guest.sh" --out /run/oomn-vm/peers --reps "$reps"
-		--idle "$idle")
+		--idle "$idle" --cap "$cap")
 	[ -n "$contenders" ] && guest+=(--contenders "$contenders")
 	[ -n "$scenarios" ] && guest+=(--scenarios "$scenarios")
 	mkdir -p "$work/jobs-$tag"
@@ -173,6 +177,7 @@ report=(/usr/bin/python3 "$here/tests/peers/peers-report.py" --raw "$raw" --out 
 cmd="tools/peers.sh"
 [ "$quick" = 1 ] && cmd+=" --quick"
 [ "$quick" = 0 ] && cmd+=" --reps $reps --kernels \"$kernels\" --swap-kernel \"$swap_kernel\" --swap $swap --mem $mem"
+[ "$cap" != 180 ] && cmd+=" --cap $cap"
 [ -n "$contenders" ] && cmd+=" --contenders \"$contenders\""
 [ -n "$scenarios" ] && [ "$quick" = 0 ] && cmd+=" --scenarios \"$scenarios\""
 report+=(--command "$cmd")

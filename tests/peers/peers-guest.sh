@@ -7,6 +7,8 @@
 #   procs        ROLE PID NAME STATUS  of every process the scenario started
 #                (STATUS: alive, exit N, signal N)
 #   samples      peers-sampler lines (memory over time)
+#   cap          only when the run hit its wall-clock cap (--cap): REALTIME_NS
+#                and the pids the sampler SIGKILLed then
 #   notify       LEVEL REALTIME_NS  notifications at a client
 #   deaths       PID REALTIME_NS  when each of them was first seen dead
 #   dmesg        the kernel log lines of the run
@@ -14,7 +16,7 @@
 # and OUT/<contender>/idle.txt (the daemons at rest).
 #
 # usage: peers-guest.sh --out DIR [--reps N] [--contenders "A B"] [--scenarios "X Y"]
-#                       [--idle SECONDS]
+#                       [--idle SECONDS] [--cap SECONDS]
 # env:   PEERS_BUILD (meson build dir), PEERS_SRC (source dir)
 #
 # It judges nothing: every figure and verdict is computed by peers-report.py.
@@ -24,12 +26,14 @@
 set -u
 
 ALL_CONTENDERS="oom-notify earlyoom nohang low-memory-monitor kernel"
-ALL_SCENARIOS="fast slow graduated ignore-term redeem protected cgroup rise-fall"
+ALL_SCENARIOS="fast slow graduated ignore-term redeem protected cgroup rise-fall stress-ng"
 out=
 reps=1
 contenders=$ALL_CONTENDERS
 scenarios=$ALL_SCENARIOS
 idle_s=10
+# a run that has not ended after this long is stopped and recorded as a stall
+cap_s=180
 
 usage() {
 	sed -n '2,20{/^# shellcheck/d;s/^# \{0,1\}//p}' "$0"
@@ -43,6 +47,7 @@ while [ $# -gt 0 ]; do
 	--contenders) contenders=$2; shift ;;
 	--scenarios) scenarios=$2; shift ;;
 	--idle) idle_s=$2; shift ;;
+	--cap) cap_s=$2; shift ;;
 	-h | --help) usage; exit 0 ;;
 	--version) echo "peers-guest 1"; exit 0 ;;
 	*) usage >&2; exit 2 ;;
@@ -136,6 +141,18 @@ daemon_stats() {
 	echo "$_cpu $_vol $_inv $_rss"
 }
 
+# daemon_cpu_each PID...: "CPU_NS..." of each process (all threads), in order
+daemon_cpu_each() {
+	for _p in "$@"; do
+		_cpu=0
+		for _t in /proc/"$_p"/task/*; do
+			_c=$(cut -d' ' -f1 "$_t/schedstat" 2>/dev/null)
+			_cpu=$((_cpu + ${_c:-0}))
+		done
+		printf '%s ' "$_cpu"
+	done
+}
+
 # --- contenders -----------------------------------------------------------------------------
 # start_<contender> sets DAEMONS (pids whose figures count) and LOGS (their log files);
 # NOTIFY_SRC says where a client hears warnings: gmm, nohang or none.
@@ -184,6 +201,7 @@ start_oom_notify() {
 	wait_for 60 has_line "$W/killer.log" 'oom-killerd ready' ||
 		{ say "oom-killerd did not start"; return 1; }
 	DAEMONS="$BROKER_PID $KILLER_PID"
+	DAEMON_NAMES="oom-notifyd oom-killerd"
 	LOGS="$W/broker.log $W/killer.log"
 	NOTIFY_SRC=gmm
 }
@@ -248,7 +266,7 @@ start_kernel() {
 }
 
 start_contender() {
-	DAEMONS='' LOGS='' BUS='' BUS_PID='' NOTIFY_SRC=none
+	DAEMONS='' DAEMON_NAMES='' LOGS='' BUS='' BUS_PID='' NOTIFY_SRC=none
 	unset DBUS_SYSTEM_BUS_ADDRESS
 	case $1 in
 	oom-notify) start_oom_notify ;;
@@ -437,6 +455,19 @@ sc_rise_fall() {
 }
 wave_step() { dead "$_wave" || [ "$(grep -c '^ok' "$W/run/oomn-wave.out")" -ge "$1" ]; }
 
+# stress-ng's memory stressor, as people run it: two workers that together
+# want 120 % of what there is, each restarted by stress-ng when it is killed,
+# for 30 s. The workers (oom_score_adj 1000, set by stress-ng) are the ones
+# to go, as often as it takes; stress-ng itself and the bystander must stay.
+sc_stress_ng() {
+	# (stress-ng shares --vm-bytes out among the workers)
+	spawn stress stress-ng stress-ng --vm 2 --vm-bytes "$(((A + SW) * 12 / 10))M" --vm-keep \
+		--timeout 30s --verbose
+	wait_for 150 role_gone stress
+	# its workers are its children, not ours: none may outlive the run
+	pkill -KILL '^stress-ng' 2>/dev/null
+}
+
 # --- one run ---------------------------------------------------------------------------------
 run_one() { # run_one SCENARIO REP
 	_dir=$out/$CONTENDER/$1-$2
@@ -465,10 +496,12 @@ run_one() { # run_one SCENARIO REP
 	SW=$(($(mem_kb SwapFree) / 1024))
 	A=$(avail_mib)
 	ALL=$((T + SW + 256))
-	"$SAMPLER" --interval-ms 20 >"$W/run/samples" &
+	"$SAMPLER" --interval-ms 20 --cap-s "$cap_s" --procs "$W/run/procs.started" \
+		--cap-out "$W/run/cap" >"$W/run/samples" &
 	_sampler=$!
 	_up0=$(uptime_s)
 	_t0=$(now_ns)
+	_each0=$(daemon_cpu_each $DAEMONS)
 	set -- "$1" "$2" $(daemon_stats $DAEMONS)
 	_s0_cpu=$3 _s0_vol=$4 _s0_inv=$5
 
@@ -481,11 +514,13 @@ run_one() { # run_one SCENARIO REP
 	protected) sc_protected ;;
 	cgroup) sc_cgroup ;;
 	rise-fall) sc_rise_fall ;;
+	stress-ng) sc_stress_ng ;;
 	esac
 	# after the scenario's end: time for a second (wrong) kill to show
 	wait_for 3 false
 
 	_t1=$(now_ns)
+	_each1=$(daemon_cpu_each $DAEMONS)
 	set -- "$1" "$2" $(daemon_stats $DAEMONS)
 	_alive=1
 	daemons_alive || _alive=0
@@ -504,6 +539,10 @@ run_one() { # run_one SCENARIO REP
 		grep -h '^warning' "$W/nohang-warn" 2>/dev/null
 	} | cut -d' ' -f2- >"$_dir/notify"
 	cp "$W/run/samples" "$W/run/procs" "$W/run/deaths" "$_dir/"
+	if [ -f "$W/run/cap" ]; then
+		cp "$W/run/cap" "$_dir/"
+		say "$CONTENDER $1 rep $2: stopped at the ${cap_s} s cap"
+	fi
 	for _f in "$W"/run/*.out; do
 		[ -s "$_f" ] && cp "$_f" "$_dir/"
 	done
@@ -523,7 +562,10 @@ run_one() { # run_one SCENARIO REP
 	daemon_vol_switches=$(($4 - _s0_vol))
 	daemon_invol_switches=$(($5 - _s0_inv))
 	daemon_rss_kb=$6
+	daemon_names=$DAEMON_NAMES
+	daemon_cpu_ns_each=$(echo $_each0 $_each1 | awk '{ n = NF / 2; for (i = 1; i <= n; i++) printf "%s%d", (i > 1 ? " " : ""), $(i + n) - $i }')
 	daemon_alive=$_alive
+	cap_s=$cap_s
 	restarts=$RESTARTS
 	EOF
 	say "$CONTENDER $1 rep $2: $(tr '\n' ' ' <"$W/run/procs")"
@@ -540,42 +582,48 @@ say "kernel $(uname -r), $(($(mem_kb MemTotal) / 1024)) MiB RAM, $(($(mem_kb Swa
 	echo "swap_total_mib=$(($(mem_kb SwapTotal) / 1024))"
 	echo "module=$(test -d /sys/module/oom_notify && echo yes || echo no)"
 } >"$out/vm.txt"
+# Repetitions outermost: a run stopped early still has every contender on
+# every scenario of its first repetitions.
 failed=0
-for CONTENDER in $contenders; do
-	RESTARTS=0
-	mkdir -p "$out/$CONTENDER"
-	if ! start_contender "$CONTENDER"; then
-		echo "start=failed" >"$out/$CONTENDER/idle.txt"
-		for _l in $LOGS; do cp "$_l" "$out/$CONTENDER/" 2>/dev/null; done
-		stop_contender
-		failed=1
-		continue
-	fi
-	# at rest: the daemons alone for idle_s seconds
-	sleep 2
-	set -- $(daemon_stats $DAEMONS)
-	_i0=$(now_ns)
-	sleep "$idle_s"
-	set -- "$@" $(daemon_stats $DAEMONS)
-	cat >"$out/$CONTENDER/idle.txt" <<-EOF
-	start=ok
-	idle_ns=$(($(now_ns) - _i0))
-	daemon_cpu_ns=$(($5 - $1))
-	daemon_vol_switches=$(($6 - $2))
-	daemon_invol_switches=$(($7 - $3))
-	daemon_rss_kb=$8
-	daemons=$(echo $DAEMONS | wc -w)
-	EOF
-	for _sc in $scenarios; do
-		_rep=1
-		while [ "$_rep" -le "$reps" ]; do
-			run_one "$_sc" "$_rep" || failed=1
-			_rep=$((_rep + 1))
+rep=1
+while [ "$rep" -le "$reps" ]; do
+	for CONTENDER in $contenders; do
+		RESTARTS=0
+		mkdir -p "$out/$CONTENDER"
+		if ! start_contender "$CONTENDER"; then
+			echo "start=failed" >"$out/$CONTENDER/idle.txt"
+			for _l in $LOGS; do cp "$_l" "$out/$CONTENDER/" 2>/dev/null; done
+			stop_contender
+			failed=1
+			continue
+		fi
+		# at rest (once, in the first repetition): the daemons alone for idle_s seconds
+		if [ "$rep" = 1 ]; then
+			sleep 2
+			set -- $(daemon_stats $DAEMONS)
+			_i0=$(now_ns)
+			sleep "$idle_s"
+			set -- "$@" $(daemon_stats $DAEMONS)
+			cat >"$out/$CONTENDER/idle.txt" <<-EOF
+			start=ok
+			idle_ns=$(($(now_ns) - _i0))
+			daemon_cpu_ns=$(($5 - $1))
+			daemon_vol_switches=$(($6 - $2))
+			daemon_invol_switches=$(($7 - $3))
+			daemon_rss_kb=$8
+			daemons=$(echo $DAEMONS | wc -w)
+			EOF
+		fi
+		for _sc in $scenarios; do
+			run_one "$_sc" "$rep" || failed=1
 		done
+		stop_contender
+		for _l in $LOGS; do
+			cp "$_l" "$out/$CONTENDER/$(basename "$_l" .log)-$rep.log" 2>/dev/null
+		done
+		rm -f "$W"/*.log "$W"/*.mark
 	done
-	stop_contender
-	for _l in $LOGS; do cp "$_l" "$out/$CONTENDER/" 2>/dev/null; done
-	rm -f "$W"/*.log "$W"/*.mark
+	rep=$((rep + 1))
 done
 say "done"
 exit $failed

@@ -28,11 +28,13 @@ import sys
 
 CONTENDERS = ["oom-notify", "earlyoom", "nohang", "low-memory-monitor", "kernel"]
 SCENARIOS = ["fast", "slow", "graduated", "ignore-term", "redeem", "protected", "cgroup",
-             "rise-fall"]
+             "rise-fall", "stress-ng"]
 KILL_LINE = 0.10
 BACK_LINE = 0.20
 KILLED_RE = re.compile(r"Killed process (\d+) \(([^)]*)\)")
 STAMP_RE = re.compile(r"^\[\s*(\d+\.\d+)\]")
+# a worker SIGKILLed (stress-ng restarts it), or ended by SIGTERM (it stops)
+STRESS_KILLED_RE = re.compile(r"vm: child died: signal|finished prematurely")
 
 
 def read_kv(path):
@@ -92,6 +94,11 @@ def analyse_run(d):
             manual_oom += 1
     kernel_pids = {k["pid"] for k in kernel_kills}
 
+    # the run's wall-clock cap: "REALTIME_NS PID..." of what the harness killed
+    cap = read_lines(os.path.join(d, "cap"))
+    capped = bool(cap)
+    cap_pids = {int(x) for x in cap[0].split()[1:]} if cap else set()
+
     samples = []
     for l in read_lines(os.path.join(d, "samples")):
         f = l.split()
@@ -121,7 +128,8 @@ def analyse_run(d):
                       None)
     min_avail = min((s[2] / s[1] for s in samples if s[1]), default=None)
 
-    killed = [p for p in procs if p["status"].startswith("signal")]
+    # what the harness killed at the cap is not a contender's kill
+    killed = [p for p in procs if p["status"].startswith("signal") and p["pid"] not in cap_pids]
     for p in killed:
         p["by"] = "kernel" if p["pid"] in kernel_pids else "daemon"
         p["t_ns"] = deaths.get(p["pid"])
@@ -137,9 +145,18 @@ def analyse_run(d):
         coop_freed = any(l.startswith(("relieved", "freed", "pending")) for l in lines)
     redeemed = bool(coop) and coop_freed and all(p["status"] == "alive" for p in coop) \
         and not killed
-    innocents = [p for p in spared if p["status"].startswith("signal")]
-    if victims:
-        right = all(p["status"].startswith("signal") for p in victims) and not innocents
+    innocents = [p for p in spared if p in killed]
+    # stress-ng: its workers (its children) are the victims, as often as it
+    # takes; stress-ng itself must stay. Each worker killed is restarted.
+    stress = [p for p in procs if p["role"] == "stress"]
+    worker_kills = None
+    for p in stress:
+        lines = read_lines(os.path.join(d, p["name"] + ".out"))
+        worker_kills = sum(1 for l in lines if STRESS_KILLED_RE.search(l))
+    if capped:
+        right = False
+    elif victims:
+        right = all(p in killed for p in victims) and not innocents
     elif coop:
         right = redeemed
     else:
@@ -163,6 +180,9 @@ def analyse_run(d):
                    for p in killed],
         "victim_expected": [p["name"] for p in victims],
         "right": right,
+        "capped": capped,
+        "cap_s": int(run.get("cap_s", "0") or 0),
+        "worker_kills": worker_kills,
         "innocents_killed": len(innocents),
         "redeemed": redeemed,
         "notify_src": run.get("notify_src", "none"),
@@ -179,6 +199,10 @@ def analyse_run(d):
         "daemon_wakeups_per_s": round(switches / dur_s, 2)
         if dur_s > 0 and switches >= 0 else None,
         "daemon_rss_kb": int(run["daemon_rss_kb"]),
+        # per daemon (oom-notify: the broker and the killer apart)
+        "daemon_cpu_ms_each": dict(zip(run.get("daemon_names", "").split(),
+                                       (round(int(x) / 1e6, 1) for x in
+                                        run.get("daemon_cpu_ns_each", "").split()))),
         "daemon_alive": run.get("daemon_alive") == "1",
         # for the plots only
         "_t0": t0, "_samples": samples, "_notify": notify, "_t_cross": t_cross,
@@ -246,6 +270,8 @@ def summarise(runs):
         "daemon_wakeups_per_s": median(r["daemon_wakeups_per_s"] for r in runs),
         "daemon_rss_kb": max((r["daemon_rss_kb"] for r in runs), default=0),
         "daemon_died": sum(not r["daemon_alive"] for r in runs),
+        "capped": sum(r["capped"] for r in runs),
+        "worker_kills": median(r["worker_kills"] for r in runs),
     }
 
 
@@ -257,6 +283,10 @@ def notes(runs):
             out.append(f"{k['name']} ({k['role']}) {k['status']} by {k['by']}")
         if not r["daemon_alive"]:
             out.append("a daemon died")
+        if r["worker_kills"]:
+            out.append(f"{r['worker_kills']} stress-ng workers killed")
+        if r["capped"]:
+            out.append(f"stalled: still running at the {r['cap_s']} s cap, stopped by the harness")
         if not r["crossed"] and r["scenario"] not in ("cgroup", "rise-fall"):
             out.append("kill line never crossed")
     return "; ".join(out)
@@ -347,7 +377,7 @@ def check(configs):
                 if r["kernel_oom_kills"] and r["scenario"] != "cgroup":
                     fails.append(f"{who}: the kernel's OOM killer ran")
                 if r["scenario"] in ("fast", "slow", "ignore-term", "protected",
-                                     "graduated") and not r["right"]:
+                                     "graduated", "stress-ng") and not r["right"]:
                     fails.append(f"{who}: not the right victim alone ({r['killed']})")
                 if r["scenario"] == "redeem" and not r["redeemed"]:
                     fails.append(f"{who}: the cooperating process was not redeemed")
@@ -394,7 +424,7 @@ def main():
                "### Overview", "",
                "Right outcomes of all runs; K: the kernel's OOM killer ran (k: in the "
                "cgroup only), I: innocent processes killed, R: redeemed, D: a daemon of the "
-               "contender died; unfinished: the run had started when the VM was stopped "
+               "contender died; S: stalled (the run was still going at its wall-clock cap and was stopped: a machine frozen in reclaim); unfinished: the run had started when the VM was stopped "
                "(docs/peers.md says why), not run: it had not started.", "",
                "| contender | " + " | ".join(cols) + " |",
                "|---|" + "---|" * len(cols)]
@@ -410,7 +440,7 @@ def main():
                 if sm["kernel_oom_kills"]:
                     mark += "k" if s == "cgroup" and not sm["manual_oom"] else "K"
                 mark += "I" * bool(sm["innocents_killed"]) + "R" * bool(sm["redeemed"])
-                mark += "D" * bool(sm["daemon_died"])
+                mark += "D" * bool(sm["daemon_died"]) + "S" * bool(sm["capped"])
                 ok = "✓" if sm["right"] == sm["runs"] else "✗"
                 cells.append(f"{ok} {sm['right']}/{sm['runs']} {mark}".strip())
             md.append(f"| {c} | " + " | ".join(cells) + " |")
@@ -442,6 +472,19 @@ def main():
                     f"{notes(runs)} |")
         out_cfg["runs"] = [{k: v for k, v in r.items() if not k.startswith("_")}
                            for r in cfg["runs"]]
+        each = {}
+        for r in cfg["runs"]:
+            if r["contender"] == "oom-notify" and r["daemon_cpu_ms_each"]:
+                each.setdefault(r["scenario"], []).append(r["daemon_cpu_ms_each"])
+        if each:
+            md += ["", "### oom-notify's CPU by daemon", "",
+                   "Median CPU ms during the run of each daemon: the broker relays (and "
+                   "serves the bus), the killer chooses, notices and kills.", "",
+                   "| scenario | oom-notifyd ms | oom-killerd ms |", "|---|---|---|"]
+            for s_ in SCENARIOS:
+                if s_ in each:
+                    md.append(f"| {s_} | {fmt(median(e.get('oom-notifyd') for e in each[s_]))} | "
+                              f"{fmt(median(e.get('oom-killerd') for e in each[s_]))} |")
         md += ["", "### Daemons at rest", "",
                "| contender | processes | CPU ms/min | wake-ups/min | RSS KiB |",
                "|---|---|---|---|---|"]
