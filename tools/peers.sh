@@ -12,6 +12,8 @@ kernels="6.1 6.12"
 swap_kernel=6.12
 swap=256M
 mem=512M
+# one vCPU per VM: with --parallel the three VMs stay within two host cores
+cpus=1
 quick=0
 do_build=1
 parallel=0
@@ -38,6 +40,9 @@ report (tests/peers/peers-report.py) to OUT.
   --swap-kernel K     the kernel booted once more with swap ("" for none; default $swap_kernel)
   --swap SIZE         swap size for that run (default $swap)
   --mem SIZE          guest RAM (default $mem)
+  --cpus N            guest vCPUs (default $cpus: TCG guests that share the
+                      host's cores with more vCPUs than cores starve, and
+                      their soft lockups would be measured instead)
   --contenders "..."  subset (default: all)
   --scenarios "..."   subset (default: all)
   --idle SECONDS      idle measurement per contender (default $idle)
@@ -63,6 +68,7 @@ while [ $# -gt 0 ]; do
 	--swap-kernel) swap_kernel=$2; shift ;;
 	--swap) swap=$2; shift ;;
 	--mem) mem=$2; shift ;;
+	--cpus) cpus=$2; shift ;;
 	--contenders) contenders=$2; shift ;;
 	--scenarios) scenarios=$2; shift ;;
 	--idle) idle=$2; shift ;;
@@ -119,11 +125,11 @@ run_config() {
 	s=${c#*:}
 	kver=$(kver_of "$k") || return 1
 	tag=$kver${s:+-swap$s}
-	echo "peers: $tag: booting ($mem RAM${s:+, $s swap})" >&2
+	echo "peers: $tag: booting ($mem RAM, $cpus vCPU${s:+, $s swap})" >&2
 	# A guest vCPU starved by a loaded host shows as a soft lockup (in page
 	# clearing, compaction) under TCG: the emulation's speed, not a fault of
 	# what is measured. Everything else in the guest log still fails the run.
-	local args=(--kernel "$kver" --mem "$mem" --overlay --keep --timeout 14400
+	local args=(--kernel "$kver" --mem "$mem" --cpus "$cpus" --overlay --keep --timeout 14400
 		--allow-dmesg 'watchdog: BUG: soft lockup'
 		--module "$build/kernel/oom_notify-$kver.ko"
 		--env "PEERS_BUILD=$build" --env "PEERS_SRC=$here")
@@ -176,8 +182,9 @@ report=(/usr/bin/python3 "$here/tests/peers/peers-report.py" --raw "$raw" --out 
 [ "$quick" = 1 ] && report+=(--check)
 cmd="tools/peers.sh"
 [ "$quick" = 1 ] && cmd+=" --quick"
-[ "$quick" = 0 ] && cmd+=" --reps $reps --kernels \"$kernels\" --swap-kernel \"$swap_kernel\" --swap $swap --mem $mem"
+[ "$quick" = 0 ] && cmd+=" --reps $reps --kernels \"$kernels\" --swap-kernel \"$swap_kernel\" --swap $swap --mem $mem --cpus $cpus"
 [ "$cap" != 180 ] && cmd+=" --cap $cap"
+[ "$parallel" = 1 ] && cmd+=" --parallel"
 [ -n "$contenders" ] && cmd+=" --contenders \"$contenders\""
 [ -n "$scenarios" ] && [ "$quick" = 0 ] && cmd+=" --scenarios \"$scenarios\""
 report+=(--command "$cmd")
