@@ -8,6 +8,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 build=$here/build
 out=$here/docs/peers
 reps=3
+first_rep=1
 kernels="6.1 6.12"
 swap_kernel=6.12
 swap=256M
@@ -36,6 +37,8 @@ report (tests/peers/peers-report.py) to OUT.
                       swap, no host benchmarks; checks the behaviour (exit 1 if
                       a check fails) -- what the meson test peers-quick runs
   --reps N            repetitions (default $reps)
+  --first-rep N       start at repetition N (to add repetitions to a run's
+                      raw records; default $first_rep)
   --kernels "K..."    kernels without swap (default "$kernels")
   --swap-kernel K     the kernel booted once more with swap ("" for none; default $swap_kernel)
   --swap SIZE         swap size for that run (default $swap)
@@ -64,6 +67,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
 	--reps) reps=$2; shift ;;
+	--first-rep) first_rep=$2; shift ;;
 	--kernels) kernels=$2; shift ;;
 	--swap-kernel) swap_kernel=$2; shift ;;
 	--swap) swap=$2; shift ;;
@@ -135,6 +139,7 @@ run_config() {
 		--env "PEERS_BUILD=$build" --env "PEERS_SRC=$here")
 	[ -n "$s" ] && args+=(--swap "$s")
 	local guest=("$here/tests/peers/peers-guest.sh" --out /run/oomn-vm/peers --reps "$reps"
+		--first-rep "$first_rep"
 		--idle "$idle" --cap "$cap")
 	[ -n "$contenders" ] && guest+=(--contenders "$contenders")
 	[ -n "$scenarios" ] && guest+=(--scenarios "$scenarios")
@@ -185,6 +190,7 @@ cmd="tools/peers.sh"
 [ "$quick" = 0 ] && cmd+=" --reps $reps --kernels \"$kernels\" --swap-kernel \"$swap_kernel\" --swap $swap --mem $mem --cpus $cpus"
 [ "$cap" != 180 ] && cmd+=" --cap $cap"
 [ "$parallel" = 1 ] && cmd+=" --parallel"
+[ "$first_rep" != 1 ] && cmd+=" --first-rep $first_rep"
 [ -n "$contenders" ] && cmd+=" --contenders \"$contenders\""
 [ -n "$scenarios" ] && [ "$quick" = 0 ] && cmd+=" --scenarios \"$scenarios\""
 report+=(--command "$cmd")

@@ -16,7 +16,7 @@
 # and OUT/<contender>/idle.txt (the daemons at rest).
 #
 # usage: peers-guest.sh --out DIR [--reps N] [--contenders "A B"] [--scenarios "X Y"]
-#                       [--idle SECONDS] [--cap SECONDS]
+#                       [--idle SECONDS] [--cap SECONDS] [--first-rep N]
 # env:   PEERS_BUILD (meson build dir), PEERS_SRC (source dir)
 #
 # It judges nothing: every figure and verdict is computed by peers-report.py.
@@ -29,6 +29,7 @@ ALL_CONTENDERS="oom-notify earlyoom nohang low-memory-monitor kernel"
 ALL_SCENARIOS="fast slow graduated ignore-term redeem protected cgroup rise-fall stress-ng"
 out=
 reps=1
+first_rep=1
 contenders=$ALL_CONTENDERS
 scenarios=$ALL_SCENARIOS
 idle_s=10
@@ -44,6 +45,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--out) out=$2; shift ;;
 	--reps) reps=$2; shift ;;
+	--first-rep) first_rep=$2; shift ;; # resume a comparison a broken boot cut short
 	--contenders) contenders=$2; shift ;;
 	--scenarios) scenarios=$2; shift ;;
 	--idle) idle_s=$2; shift ;;
@@ -585,7 +587,7 @@ say "kernel $(uname -r), $(($(mem_kb MemTotal) / 1024)) MiB RAM, $(($(mem_kb Swa
 # Repetitions outermost: a run stopped early still has every contender on
 # every scenario of its first repetitions.
 failed=0
-rep=1
+rep=$first_rep
 while [ "$rep" -le "$reps" ]; do
 	for CONTENDER in $contenders; do
 		RESTARTS=0
@@ -597,8 +599,8 @@ while [ "$rep" -le "$reps" ]; do
 			failed=1
 			continue
 		fi
-		# at rest (once, in the first repetition): the daemons alone for idle_s seconds
-		if [ "$rep" = 1 ]; then
+		# at rest (once, in the first repetition of the boot): the daemons alone for idle_s seconds
+		if [ "$rep" = "$first_rep" ]; then
 			sleep 2
 			set -- $(daemon_stats $DAEMONS)
 			_i0=$(now_ns)

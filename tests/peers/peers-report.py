@@ -33,6 +33,10 @@ KILL_LINE = 0.10
 BACK_LINE = 0.20
 KILLED_RE = re.compile(r"Killed process (\d+) \(([^)]*)\)")
 STAMP_RE = re.compile(r"^\[\s*(\d+\.\d+)\]")
+# the guest's clocksource watchdog saw wall time pass between two reads of
+# one clock: the host did not run the VM's vCPU for that long
+HOST_STALL_RE = re.compile(r"clocksource: Long readout interval.* cs_nsec: (\d+)")
+HOST_STALL_VOID_S = 5
 # a worker SIGKILLed (stress-ng restarts it), or ended by SIGTERM (it stops)
 STRESS_KILLED_RE = re.compile(r"vm: child died: signal|finished prematurely")
 
@@ -82,8 +86,11 @@ def analyse_run(d):
         if len(f) == 2:
             deaths[int(f[0])] = int(f[1])
 
-    kernel_kills, manual_oom = [], 0
+    kernel_kills, manual_oom, host_stall_ns = [], 0, 0
     for l in read_lines(os.path.join(d, "dmesg")):
+        h = HOST_STALL_RE.search(l)
+        if h:
+            host_stall_ns = max(host_stall_ns, int(h.group(1)))
         m = KILLED_RE.search(l)
         s = STAMP_RE.match(l)
         t = t0 + int((float(s.group(1)) - up0) * 1e9) if s else None
@@ -153,6 +160,9 @@ def analyse_run(d):
     for p in stress:
         lines = read_lines(os.path.join(d, p["name"] + ".out"))
         worker_kills = sum(1 for l in lines if STRESS_KILLED_RE.search(l))
+    # A run that hit its cap while the host had stopped the VM for seconds
+    # measured the emulator, not the contender: it counts for nobody.
+    void = capped and host_stall_ns >= HOST_STALL_VOID_S * 1e9
     if capped:
         right = False
     elif victims:
@@ -181,6 +191,8 @@ def analyse_run(d):
         "victim_expected": [p["name"] for p in victims],
         "right": right,
         "capped": capped,
+        "void": void,
+        "host_stall_s": round(host_stall_ns / 1e9, 1),
         "cap_s": int(run.get("cap_s", "0") or 0),
         "worker_kills": worker_kills,
         "innocents_killed": len(innocents),
@@ -252,9 +264,12 @@ def load(raw):
 
 
 def summarise(runs):
+    void = [r for r in runs if r["void"]]
+    runs = [r for r in runs if not r["void"]]
     n = len(runs)
     return {
         "runs": n,
+        "void": len(void),
         "kernel_oom_kills": sum(r["kernel_oom_kills"] for r in runs),
         "manual_oom": sum(r["manual_oom"] for r in runs),
         "right": sum(r["right"] for r in runs),
@@ -271,6 +286,7 @@ def summarise(runs):
         "daemon_rss_kb": max((r["daemon_rss_kb"] for r in runs), default=0),
         "daemon_died": sum(not r["daemon_alive"] for r in runs),
         "capped": sum(r["capped"] for r in runs),
+        "host_stall_s": max((r["host_stall_s"] for r in runs + void), default=0),
         "worker_kills": median(r["worker_kills"] for r in runs),
     }
 
@@ -285,7 +301,10 @@ def notes(runs):
             out.append("a daemon died")
         if r["worker_kills"]:
             out.append(f"{r['worker_kills']} stress-ng workers killed")
-        if r["capped"]:
+        if r["void"]:
+            out.append(f"rep {r['rep']} void: at the {r['cap_s']} s cap, and the host had not "
+                       f"run the VM for {r['host_stall_s']} s")
+        elif r["capped"]:
             out.append(f"stalled: still running at the {r['cap_s']} s cap, stopped by the harness")
         if not r["crossed"] and r["scenario"] not in ("cgroup", "rise-fall"):
             out.append("kill line never crossed")
@@ -373,6 +392,8 @@ def check(configs):
                     fails.append(f"{tag}: no row for {c} / {s}")
         for r in cfg["runs"]:
             who = f"{tag}: {r['contender']} / {r['scenario']} rep {r['rep']}"
+            if r["void"]:
+                continue
             if r["contender"] == "oom-notify":
                 if r["kernel_oom_kills"] and r["scenario"] != "cgroup":
                     fails.append(f"{who}: the kernel's OOM killer ran")
@@ -424,7 +445,7 @@ def main():
                "### Overview", "",
                "Right outcomes of all runs; K: the kernel's OOM killer ran (k: in the "
                "cgroup only), I: innocent processes killed, R: redeemed, D: a daemon of the "
-               "contender died; S: stalled (the run was still going at its wall-clock cap and was stopped: a machine frozen in reclaim); unfinished: the run had started when the VM was stopped "
+               "contender died; S: stalled (the run was still going at its wall-clock cap and was stopped: a machine frozen in reclaim); void: runs that hit the cap while the host had not run the VM for 5 s or more (the guest's clocksource watchdog says so), counted for nobody; unfinished: the run had started when the VM was stopped "
                "(docs/peers.md says why), not run: it had not started.", "",
                "| contender | " + " | ".join(cols) + " |",
                "|---|" + "---|" * len(cols)]
@@ -441,6 +462,10 @@ def main():
                     mark += "k" if s == "cgroup" and not sm["manual_oom"] else "K"
                 mark += "I" * bool(sm["innocents_killed"]) + "R" * bool(sm["redeemed"])
                 mark += "D" * bool(sm["daemon_died"]) + "S" * bool(sm["capped"])
+                mark += f" ({sm['void']} void)" if sm["void"] else ""
+                if not sm["runs"]:
+                    cells.append(f"void ({sm['void']})")
+                    continue
                 ok = "✓" if sm["right"] == sm["runs"] else "✗"
                 cells.append(f"{ok} {sm['right']}/{sm['runs']} {mark}".strip())
             md.append(f"| {c} | " + " | ".join(cells) + " |")
