@@ -18,6 +18,9 @@ Definitions (docs/peers.md says why):
                  (negative: the client was warned before the crossing)
   critical ms    the same for the first warning of the highest level
   back ms        from the crossing to MemAvailable back above 20 %
+  stalled        the run was still going at its wall-clock cap (peers-guest.sh
+                 --cap); void when the guest's kernel also logged that the host
+                 had not run it for 5 s or more: such a run counts for nobody
 """
 import argparse
 import json
@@ -445,7 +448,11 @@ def main():
                "### Overview", "",
                "Right outcomes of all runs; K: the kernel's OOM killer ran (k: in the "
                "cgroup only), I: innocent processes killed, R: redeemed, D: a daemon of the "
-               "contender died; S: stalled (the run was still going at its wall-clock cap and was stopped: a machine frozen in reclaim); void: runs that hit the cap while the host had not run the VM for 5 s or more (the guest's clocksource watchdog says so), counted for nobody; unfinished: the run had started when the VM was stopped "
+               "contender died; S: stalled (the run was still going at its wall-clock cap "
+               "and was stopped: a machine frozen in reclaim); void: runs that hit the cap "
+               "while the host had not run the VM for 5 s or more (the guest's clocksource "
+               "watchdog says so), counted for nobody; unfinished: the run had started when "
+               "the VM was stopped "
                "(docs/peers.md says why), not run: it had not started.", "",
                "| contender | " + " | ".join(cols) + " |",
                "|---|" + "---|" * len(cols)]
@@ -462,12 +469,12 @@ def main():
                     mark += "k" if s == "cgroup" and not sm["manual_oom"] else "K"
                 mark += "I" * bool(sm["innocents_killed"]) + "R" * bool(sm["redeemed"])
                 mark += "D" * bool(sm["daemon_died"]) + "S" * bool(sm["capped"])
-                mark += f" ({sm['void']} void)" if sm["void"] else ""
+                void = f" ({sm['void']} void)" if sm["void"] else ""
                 if not sm["runs"]:
                     cells.append(f"void ({sm['void']})")
                     continue
                 ok = "✓" if sm["right"] == sm["runs"] else "✗"
-                cells.append(f"{ok} {sm['right']}/{sm['runs']} {mark}".strip())
+                cells.append(f"{ok} {sm['right']}/{sm['runs']} {mark}".strip() + void)
             md.append(f"| {c} | " + " | ".join(cells) + " |")
         md += ["", "### Scenarios", "",
                "| scenario | contender | right | kernel OOM kills | innocents killed | "
