@@ -36,9 +36,13 @@ KILL_LINE = 0.10
 BACK_LINE = 0.20
 KILLED_RE = re.compile(r"Killed process (\d+) \(([^)]*)\)")
 STAMP_RE = re.compile(r"^\[\s*(\d+\.\d+)\]")
-# the guest's clocksource watchdog saw wall time pass between two reads of
-# one clock: the host did not run the VM's vCPU for that long
+# Signs that the host did not run the VM's vCPU for a while: the guest's
+# clocksource watchdog saw wall time pass between two reads of one clock, or
+# RCU's kthread (runnable) was starved, or the memory trace stopped while
+# memory was plentiful (nothing in the guest to wait for).
 HOST_STALL_RE = re.compile(r"clocksource: Long readout interval.* cs_nsec: (\d+)")
+RCU_STARVED_RE = re.compile(r"rcu_\w+ kthread starved for (\d+) jiffies")
+GUEST_HZ = 250  # Debian's kernels
 HOST_STALL_VOID_S = 5
 # a worker SIGKILLed (stress-ng restarts it), or ended by SIGTERM (it stops)
 STRESS_KILLED_RE = re.compile(r"vm: child died: signal|finished prematurely")
@@ -94,6 +98,9 @@ def analyse_run(d):
         h = HOST_STALL_RE.search(l)
         if h:
             host_stall_ns = max(host_stall_ns, int(h.group(1)))
+        h = RCU_STARVED_RE.search(l)
+        if h:
+            host_stall_ns = max(host_stall_ns, int(h.group(1)) * 1000000000 // GUEST_HZ)
         m = KILLED_RE.search(l)
         s = STAMP_RE.match(l)
         t = t0 + int((float(s.group(1)) - up0) * 1e9) if s else None
@@ -137,6 +144,9 @@ def analyse_run(d):
         t_back = next((s[0] for s in samples if s[0] > t_cross and s[2] >= BACK_LINE * s[1]),
                       None)
     min_avail = min((s[2] / s[1] for s in samples if s[1]), default=None)
+    for a, b in zip(samples, samples[1:]):
+        if a[1] and a[2] >= BACK_LINE * a[1]:
+            host_stall_ns = max(host_stall_ns, b[0] - a[0])
 
     # what the harness killed at the cap is not a contender's kill
     killed = [p for p in procs if p["status"].startswith("signal") and p["pid"] not in cap_pids]
@@ -195,6 +205,8 @@ def analyse_run(d):
         "right": right,
         "capped": capped,
         "void": void,
+        # the longest time the host is seen not to have run the VM
+
         "host_stall_s": round(host_stall_ns / 1e9, 1),
         "cap_s": int(run.get("cap_s", "0") or 0),
         "worker_kills": worker_kills,
