@@ -187,7 +187,8 @@ report=(/usr/bin/python3 "$here/tests/peers/peers-report.py" --raw "$raw" --out 
 [ "$quick" = 1 ] && report+=(--check)
 cmd="tools/peers.sh"
 [ "$quick" = 1 ] && cmd+=" --quick"
-[ "$quick" = 0 ] && cmd+=" --reps $reps --kernels \"$kernels\" --swap-kernel \"$swap_kernel\" --swap $swap --mem $mem --cpus $cpus"
+[ "$quick" = 0 ] && cmd+=" --reps $reps --kernels \"$kernels\" --swap-kernel \"$swap_kernel\""
+[ "$quick" = 0 ] && cmd+=" --swap $swap --mem $mem --cpus $cpus"
 [ "$cap" != 180 ] && cmd+=" --cap $cap"
 [ "$parallel" = 1 ] && cmd+=" --parallel"
 [ "$first_rep" != 1 ] && cmd+=" --first-rep $first_rep"

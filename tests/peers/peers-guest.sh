@@ -548,6 +548,9 @@ run_one() { # run_one SCENARIO REP
 	for _f in "$W"/run/*.out; do
 		[ -s "$_f" ] && cp "$_f" "$_dir/"
 	done
+	# each daemon's CPU during the run: the second half of the list minus the first
+	_cpu_each=$(echo $_each0 $_each1 | awk '{ n = NF / 2
+		for (i = 1; i <= n; i++) printf "%s%d", (i > 1 ? " " : ""), $(i + n) - $i }')
 	cat >"$_dir/run.txt" <<-EOF
 	contender=$CONTENDER
 	scenario=$1
@@ -565,7 +568,7 @@ run_one() { # run_one SCENARIO REP
 	daemon_invol_switches=$(($5 - _s0_inv))
 	daemon_rss_kb=$6
 	daemon_names=$DAEMON_NAMES
-	daemon_cpu_ns_each=$(echo $_each0 $_each1 | awk '{ n = NF / 2; for (i = 1; i <= n; i++) printf "%s%d", (i > 1 ? " " : ""), $(i + n) - $i }')
+	daemon_cpu_ns_each=$_cpu_each
 	daemon_alive=$_alive
 	cap_s=$cap_s
 	restarts=$RESTARTS

@@ -19,8 +19,8 @@ Definitions (docs/peers.md says why):
   critical ms    the same for the first warning of the highest level
   back ms        from the crossing to MemAvailable back above 20 %
   stalled        the run was still going at its wall-clock cap (peers-guest.sh
-                 --cap); void when the guest's kernel also logged that the host
-                 had not run it for 5 s or more: such a run counts for nobody
+                 --cap); void when the run also shows that the host had not
+                 run the VM for 5 s or more: such a run counts for nobody
 """
 import argparse
 import json
@@ -462,9 +462,9 @@ def main():
                "cgroup only), I: innocent processes killed, R: redeemed, D: a daemon of the "
                "contender died; S: stalled (the run was still going at its wall-clock cap "
                "and was stopped: a machine frozen in reclaim); void: runs that hit the cap "
-               "while the host had not run the VM for 5 s or more (the guest's clocksource "
-               "watchdog says so), counted for nobody; unfinished: the run had started when "
-               "the VM was stopped "
+               "while the host had not run the VM for 5 s or more (the guest's kernel log or "
+               "its memory trace says so), counted for nobody; unfinished: the run had "
+               "started when the VM was stopped "
                "(docs/peers.md says why), not run: it had not started.", "",
                "| contender | " + " | ".join(cols) + " |",
                "|---|" + "---|" * len(cols)]
