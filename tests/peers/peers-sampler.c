@@ -197,16 +197,13 @@ int main(int argc, char **argv)
 	cap_at.tv_sec += (time_t)cap_s;
 	while (!stop) {
 		unsigned long long v[4];
-		struct timespec now;
 		int r = sample(path, v);
 
 		if (r < 0) {
 			fprintf(stderr, "peers-sampler: %s: %s\n", path, strerror(-r));
 			return 1;
 		}
-		clock_gettime(CLOCK_REALTIME, &now);
-		printf("%lld %llu %llu %llu %llu\n",
-		       (long long)now.tv_sec * 1000000000LL + now.tv_nsec, v[0], v[1], v[2], v[3]);
+		printf("%lld %llu %llu %llu %llu\n", realtime_ns(), v[0], v[1], v[2], v[3]);
 		if (cap_s && reached(&cap_at)) {
 			cap_s = 0;
 			r = cap(procs, cap_out);
