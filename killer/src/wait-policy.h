@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * How long the killer waits before a kill, and for whom. Pure: no I/O, no
+ * event loop; episode.c and the daemon call it, the unit tests feed it traces.
+ *
+ * Who can redeem: the candidate registered with the broker (it can free
+ * memory or checkpoint) gets the full deadline; if it did not, but others
+ * registered that can free memory, they get the helper deadline; if nobody
+ * can free anything, nobody is waited for. A rule that sets a deadline keeps
+ * the last word.
+ *
+ * The time left: whatever the deadline or the SIGTERM grace, no wait lasts
+ * past the moment the headroom (MemAvailable plus free swap) would reach the
+ * floor at the rate it is falling, less the time a kill takes to give memory
+ * back (measured from the killer's own kills).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* The Register() flags of org.oomnotify.Broker1 (broker/src/registry.h). */
+#define WAIT_CLIENT_CAN_FREE_MEMORY (1u << 0)
+#define WAIT_CLIENT_CAN_CHECKPOINT  (1u << 1)
+
+/* One registered client, as the broker's ListClients reported it. */
+typedef struct WaitClient {
+	pid_t pid;
+	uint32_t flags;
+} WaitClient;
+
+/* Why a candidate gets the deadline it gets. */
+typedef enum WaitReason {
+	WAIT_REGISTERED, /* it registered and can free memory or checkpoint: the full deadline */
+	WAIT_HELPERS,	 /* it did not; others that can free memory did: the helper deadline */
+	WAIT_NOBODY,	 /* nobody registered can free anything: no wait */
+	WAIT_RULE,	 /* the rule that chose it set the deadline */
+	_WAIT_REASON_MAX,
+} WaitReason;
+
+typedef struct WaitDeadlines {
+	uint64_t full_usec;   /* the rules' defaults or --deadline */
+	uint64_t helper_usec; /* the helper deadline (--helper-deadline, defaults) */
+	uint64_t rule_usec;   /* the deciding rule's own deadline; WAIT_USEC_UNSET: none */
+} WaitDeadlines;
+
+#define WAIT_USEC_UNSET	   UINT64_MAX
+#define WAIT_USEC_INFINITY UINT64_MAX
+
+/*
+ * The deadline for @candidate, from the killer's copy of the registry; the
+ * reason in *ret_reason (may be NULL).
+ */
+uint64_t wait_policy_deadline(const WaitClient *clients, size_t n_clients, pid_t candidate,
+			      const WaitDeadlines *d, WaitReason *ret_reason);
+const char *wait_reason_to_string(WaitReason r);
+
+/*
+ * The headroom's recent samples. The rate is the fastest average fall from
+ * any sample of the last WAIT_TREND_WINDOW_USEC to the newest one: a burst
+ * still counts during the pause after it, and a recovery lowers the rate as
+ * memory comes back. A fall is never counted as faster than over
+ * WAIT_TREND_MIN_SPAN_USEC, so that one step of a stepped leak, or the
+ * kernel's per-CPU counter drift, is not taken for a hog.
+ */
+#define WAIT_TREND_SAMPLES	 64
+#define WAIT_TREND_WINDOW_USEC	 (3000 * UINT64_C(1000))
+#define WAIT_TREND_MIN_SPAN_USEC (200 * UINT64_C(1000))
+
+typedef struct WaitTrend {
+	uint64_t usec[WAIT_TREND_SAMPLES];
+	uint64_t bytes[WAIT_TREND_SAMPLES];
+	size_t newest, n;
+} WaitTrend;
+
+void wait_trend_init(WaitTrend *t);
+/* A headroom sample at @now_usec (CLOCK_BOOTTIME); an older time than the newest is ignored. */
+void wait_trend_add(WaitTrend *t, uint64_t now_usec, uint64_t headroom);
+/* Bytes per second the headroom is falling; 0 if it is not, or with fewer than two samples. */
+uint64_t wait_trend_rate(const WaitTrend *t);
+
+/*
+ * How long a kill takes to give memory back: SIGKILL (or cgroup.kill) to
+ * the victim's exit, process_mrelease included. Until the first kill is
+ * measured, WAIT_KILL_USEC_START: above the median of both kernels in
+ * tests/bench/bench-kill (403 and 467 ms in the TCG guest, where kills are
+ * slowest). A slower kill raises it at once; a faster one lowers it by a
+ * quarter of the difference.
+ */
+#define WAIT_KILL_USEC_START (500 * UINT64_C(1000))
+#define WAIT_KILL_USEC_MAX   (10 * 1000 * UINT64_C(1000))
+
+typedef struct WaitKillTime {
+	uint64_t usec;
+	unsigned n_measured;
+} WaitKillTime;
+
+void wait_kill_time_init(WaitKillTime *k);
+void wait_kill_time_add(WaitKillTime *k, uint64_t measured_usec);
+
+/*
+ * How long the killer may still wait at the newest sample: the time until
+ * the headroom reaches @floor_bytes at the trend's rate, less the kill time.
+ * WAIT_USEC_INFINITY when memory is not falling (or there is no floor); 0
+ * when the kill must start now.
+ */
+uint64_t wait_time_left(const WaitTrend *t, uint64_t floor_bytes, const WaitKillTime *k);
+
+/* @wait_usec cut to what is left: min(wait, left). */
+static inline uint64_t wait_cut(uint64_t wait_usec, uint64_t left_usec)
+{
+	return wait_usec < left_usec ? wait_usec : left_usec;
+}
