@@ -29,7 +29,7 @@ typedef struct Loader {
 	yaml_document_t *doc;
 	Rules *rules;
 	/* defaults are applied once every file has been read */
-	uint64_t deadline_usec, grace_usec;
+	uint64_t deadline_usec, grace_usec, helper_deadline_usec;
 	unsigned floor_permille;
 	bool has_deadline, has_grace, has_floor;
 } Loader;
@@ -526,8 +526,8 @@ static void load_defaults(Loader *l, yaml_node_t *node)
 
 		if (!k || !v || !(key = node_scalar(l, k, "defaults key")))
 			continue;
-		if (strcmp(key, "deadline") == 0 || strcmp(key, "grace") == 0) {
-			bool dl = key[0] == 'd';
+		if (strcmp(key, "deadline") == 0 || strcmp(key, "grace") == 0 ||
+		    strcmp(key, "helper-deadline") == 0) {
 			uint64_t usec;
 
 			if (!(val = node_scalar(l, v, key)))
@@ -538,7 +538,9 @@ static void load_defaults(Loader *l, yaml_node_t *node)
 					   val);
 				continue;
 			}
-			*(dl ? &l->deadline_usec : &l->grace_usec) = usec;
+			*(key[0] == 'd'	  ? &l->deadline_usec
+			  : key[0] == 'g' ? &l->grace_usec
+					  : &l->helper_deadline_usec) = usec;
 		} else if (strcmp(key, "floor") == 0) {
 			if (!(val = node_scalar(l, v, key)))
 				continue;
@@ -549,7 +551,8 @@ static void load_defaults(Loader *l, yaml_node_t *node)
 					   val);
 		} else
 			node_error(l, k,
-				   "unknown key '%s' in defaults (expected deadline, grace, floor)",
+				   "unknown key '%s' in defaults (expected deadline, grace, "
+				   "helper-deadline, floor)",
 				   key);
 	}
 }
@@ -731,6 +734,7 @@ int rules_load(const char *path, const char *dropin_dir, const RulesLoadOptions 
 		.floor_permille = RULES_DEFAULT_FLOOR_PERMILLE,
 		.deadline_usec = RULES_DEFAULT_DEADLINE_USEC,
 		.grace_usec = RULES_DEFAULT_GRACE_USEC,
+		.helper_deadline_usec = RULES_DEFAULT_HELPER_DEADLINE_USEC,
 	};
 	int r;
 
@@ -760,6 +764,7 @@ int rules_load(const char *path, const char *dropin_dir, const RulesLoadOptions 
 
 	rules->deadline_usec = l.deadline_usec;
 	rules->grace_usec = l.grace_usec;
+	rules->helper_deadline_usec = l.helper_deadline_usec;
 	rules->floor_permille = l.floor_permille;
 	rules->generation = __atomic_add_fetch(&generation, 1, __ATOMIC_RELAXED);
 	*ret = TAKE_PTR(rules);

@@ -63,6 +63,8 @@ typedef struct Rules {
 	size_t n_rules;
 	uint64_t deadline_usec;	 /* defaults: 10 s */
 	uint64_t grace_usec;	 /* defaults: 3 s */
+	/* defaults: 1 s; the candidate did not register, others that can free memory did */
+	uint64_t helper_deadline_usec;
 	unsigned floor_permille; /* defaults: 3 % of MemTotal */
 	uint64_t generation;	 /* unique per loaded set, for match caches */
 } Rules;
@@ -70,6 +72,7 @@ typedef struct Rules {
 #define RULES_USEC_UNSET	     UINT64_MAX
 #define RULES_DEFAULT_DEADLINE_USEC  (10 * UINT64_C(1000000))
 #define RULES_DEFAULT_GRACE_USEC     (3 * UINT64_C(1000000))
+#define RULES_DEFAULT_HELPER_DEADLINE_USEC (1 * UINT64_C(1000000))
 #define RULES_DEFAULT_FLOOR_PERMILLE 30
 
 typedef struct RulesError {

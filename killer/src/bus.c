@@ -43,6 +43,8 @@ static void killer_bus_drop(KillerBus *b)
 	free(b->broker_owner);
 	b->broker_owner = NULL;
 	killer_set_protected_pid(b->k, KILLER_PROTECTED_BROKER, 0);
+	/* Without the bus nobody can be told, so nobody can redeem. */
+	killer_set_clients(b->k, NULL, 0);
 }
 
 static int killer_bus_on_broker_pid(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
@@ -112,6 +114,7 @@ static int killer_bus_on_name_owner_changed(sd_bus_message *m, void *userdata,
 	free(b->broker_owner);
 	b->broker_owner = NULL;
 	killer_set_protected_pid(b->k, KILLER_PROTECTED_BROKER, 0);
+	killer_set_clients(b->k, NULL, 0); /* registrations end with the broker */
 	if (new_owner[0]) {
 		b->broker_owner = strdup(new_owner);
 		killer_bus_lookup_broker(b);
@@ -348,6 +351,8 @@ void killer_bus_report_outcome(KillerBus *b, const char *kind, pid_t pid, const 
 static int killer_bus_on_clients(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
 	KillerBus *b = userdata;
+	_cleanup_free_ WaitClient *clients = NULL;
+	size_t n = 0, size = 0;
 	uint64_t id;
 	uint32_t pid, uid, band, flags;
 	const char *name, *comm;
@@ -355,16 +360,29 @@ static int killer_bus_on_clients(sd_bus_message *m, void *userdata, sd_bus_error
 
 	b->clients_slot = sd_bus_slot_unref(b->clients_slot);
 	if (sd_bus_message_is_method_error(m, NULL))
-		return 0; /* no broker: nobody registered */
+		return 0; /* no answer (a stopped broker): the last copy stands */
 	r = sd_bus_message_enter_container(m, 'a', "(tuussuu)");
 	if (r < 0)
 		goto bad;
 	while ((r = sd_bus_message_read(m, "(tuussuu)", &id, &pid, &uid, &name, &comm, &band,
-					&flags)) > 0)
+					&flags)) > 0) {
 		if (band <= 100)
 			(void)candidates_set_band(b->k->candidates, (pid_t)pid, (int)band);
+		if (n == size) {
+			WaitClient *more = reallocarray(clients, size ? size * 2 : 16, sizeof(*more));
+
+			if (!more) {
+				log_warning_errno(-ENOMEM, "Failed to copy the clients: %m");
+				return 0;
+			}
+			clients = more;
+			size = size ? size * 2 : 16;
+		}
+		clients[n++] = (WaitClient){ .pid = (pid_t)pid, .flags = flags };
+	}
 	if (r < 0)
 		goto bad;
+	killer_set_clients(b->k, TAKE_PTR(clients), n);
 	return 0;
 bad:
 	log_warning_errno(r, "Malformed ListClients reply: %m");

@@ -27,6 +27,8 @@ void config_help(void)
 	       "  --source KIND         auto, kernel, psi or meminfo (default auto)\n"
 	       "  --deadline DUR        override the rules' deadline (e.g. 500ms, 10s)\n"
 	       "  --grace DUR           override the rules' grace between SIGTERM and SIGKILL\n"
+	       "  --helper-deadline DUR override the rules' wait for other registered clients\n"
+	       "                        when the candidate did not register (default 1s)\n"
 	       "  --floor PCT%%          override the rules' floor (MemAvailable, %% of MemTotal)\n"
 	       "  --no-mrelease         do not call process_mrelease after SIGKILL\n"
 	       "  --hook CMD            run CMD with /bin/sh -c after each kill (OOMN_* env)\n"
@@ -86,6 +88,7 @@ int config_parse(int argc, char *argv[], KillerConfig *cfg)
 		ARG_SOURCE,
 		ARG_DEADLINE,
 		ARG_GRACE,
+		ARG_HELPER_DEADLINE,
 		ARG_FLOOR,
 		ARG_NO_MRELEASE,
 		ARG_HOOK,
@@ -105,6 +108,7 @@ int config_parse(int argc, char *argv[], KillerConfig *cfg)
 		{ "source", required_argument, NULL, ARG_SOURCE },
 		{ "deadline", required_argument, NULL, ARG_DEADLINE },
 		{ "grace", required_argument, NULL, ARG_GRACE },
+		{ "helper-deadline", required_argument, NULL, ARG_HELPER_DEADLINE },
 		{ "floor", required_argument, NULL, ARG_FLOOR },
 		{ "no-mrelease", no_argument, NULL, ARG_NO_MRELEASE },
 		{ "hook", required_argument, NULL, ARG_HOOK },
@@ -123,6 +127,7 @@ int config_parse(int argc, char *argv[], KillerConfig *cfg)
 		.rules_dir = KILLER_RULES_DIR_DEFAULT,
 		.deadline_usec = KILLER_USEC_UNSET,
 		.grace_usec = KILLER_USEC_UNSET,
+		.helper_deadline_usec = KILLER_USEC_UNSET,
 		.floor_permille = -1,
 		.mrelease = true,
 		.mlock = true,
@@ -167,7 +172,8 @@ int config_parse(int argc, char *argv[], KillerConfig *cfg)
 					optarg);
 			break;
 		case ARG_DEADLINE:
-		case ARG_GRACE: {
+		case ARG_GRACE:
+		case ARG_HELPER_DEADLINE: {
 			uint64_t usec;
 
 			/* 0 is allowed: no deadline (act at once), no grace (SIGKILL at once). */
@@ -176,8 +182,10 @@ int config_parse(int argc, char *argv[], KillerConfig *cfg)
 					"Invalid duration \"%s\": e.g. 500ms, 10s, 2min", optarg);
 			if (c == ARG_DEADLINE)
 				cfg->deadline_usec = usec;
-			else
+			else if (c == ARG_GRACE)
 				cfg->grace_usec = usec;
+			else
+				cfg->helper_deadline_usec = usec;
 			break;
 		}
 		case ARG_FLOOR:

@@ -29,7 +29,8 @@ typedef struct KillerConfig {
 	const char *proc_root;	 /* NULL: /proc */
 	const char *cgroup_root; /* NULL: /sys/fs/cgroup */
 	enum oomn_source_kind source; /* NONE: the best available */
-	uint64_t deadline_usec, grace_usec; /* KILLER_USEC_UNSET: the rules' */
+	/* KILLER_USEC_UNSET: the rules' */
+	uint64_t deadline_usec, grace_usec, helper_deadline_usec;
 	int floor_permille;		    /* -1: the rules' */
 	bool mrelease;
 	const char *hook;

@@ -27,6 +27,8 @@ static void episode_forget_victim(Episode *ep)
 	ep->cause = EPISODE_CAUSE_NONE;
 	ep->exited = false;
 	ep->emergency = false;
+	ep->cut = false;
+	ep->chosen_usec = ep->sigterm_usec = ep->sigkill_usec = 0;
 }
 
 void episode_init(Episode *ep, bool dry_run)
@@ -35,6 +37,8 @@ void episode_init(Episode *ep, bool dry_run)
 	ep->state = EPISODE_IDLE;
 	ep->level = OOM_NOTIFY_LEVEL_NORMAL;
 	ep->dry_run = dry_run;
+	wait_trend_init(&ep->trend);
+	wait_kill_time_init(&ep->kill_time);
 	episode_forget_victim(ep);
 }
 
@@ -48,25 +52,63 @@ static EpisodeActions episode_next(Episode *ep, unsigned flags)
 	return episode_out(ep, flags);
 }
 
+/* What may still be waited at the newest reading (wait-policy.h). */
+static uint64_t episode_time_left(const Episode *ep)
+{
+	return wait_time_left(&ep->trend, ep->floor_bytes, &ep->kill_time);
+}
+
+/* SIGKILL (or cgroup.kill) goes out now: the kill time is measured from here. */
+static EpisodeActions episode_sigkill(Episode *ep, unsigned flag, uint64_t timer_usec,
+				      uint64_t now_usec)
+{
+	ep->sigkill_usec = now_usec;
+	episode_enter(ep, EPISODE_KILLED, timer_usec);
+	return episode_out(ep, flag);
+}
+
 static EpisodeActions episode_kill(Episode *ep, EpisodeKillCause cause, uint64_t now_usec)
 {
+	uint64_t grace;
+
 	ep->cause = cause;
 	if (ep->dry_run) {
 		/* Nothing will change by itself: wait for the level to fall, decide once. */
 		episode_enter(ep, EPISODE_HOLD, 0);
 		return episode_out(ep, EPISODE_ACT_DRY_RUN | EPISODE_ACT_RELEASE);
 	}
-	if (ep->kill_group) {
-		episode_enter(ep, EPISODE_KILLED, now_usec + ep->grace_usec + EPISODE_SETTLE_USEC);
-		return episode_out(ep, EPISODE_ACT_KILL_GROUP);
-	}
-	if (ep->grace_usec == 0) {
+	if (ep->kill_group)
+		return episode_sigkill(ep, EPISODE_ACT_KILL_GROUP,
+				       now_usec + ep->grace_usec + EPISODE_SETTLE_USEC, now_usec);
+	grace = wait_cut(ep->grace_usec, episode_time_left(ep));
+	ep->cut = grace < ep->grace_usec;
+	if (grace == 0)
 		/* No grace: nothing to wait for after a SIGTERM, so none is sent. */
-		episode_enter(ep, EPISODE_KILLED, now_usec + EPISODE_SETTLE_USEC);
-		return episode_out(ep, EPISODE_ACT_SIGKILL);
-	}
-	episode_enter(ep, EPISODE_TERM, now_usec + ep->grace_usec);
+		return episode_sigkill(ep, EPISODE_ACT_SIGKILL, now_usec + EPISODE_SETTLE_USEC,
+				       now_usec);
+	ep->sigterm_usec = now_usec;
+	episode_enter(ep, EPISODE_TERM, now_usec + grace);
 	return episode_out(ep, EPISODE_ACT_SIGTERM);
+}
+
+/*
+ * The running wait (deadline or grace, from @start_usec) re-cut at the newest
+ * reading: a faster fall brings its end closer, a slower one gives back what
+ * the configured wait allows. True if nothing is left.
+ */
+static bool episode_recut(Episode *ep, uint64_t start_usec, uint64_t wait_usec, uint64_t now_usec)
+{
+	uint64_t end = start_usec + wait_usec, left = episode_time_left(ep);
+
+	if (left == 0)
+		return true;
+	if (left != WAIT_USEC_INFINITY && now_usec + left < end) {
+		end = now_usec + left;
+		ep->cut = true;
+	} else
+		ep->cut = false;
+	episode_enter(ep, ep->state, end);
+	return false;
 }
 
 static bool episode_all_answered(const Episode *ep)
@@ -107,14 +149,24 @@ EpisodeActions episode_mem_available(Episode *ep, uint64_t mem_available, uint64
 {
 	ep->mem_available = mem_available;
 	ep->floor_bytes = floor_bytes;
-	if (ep->state == EPISODE_NOTICE && floor_bytes > 0 && mem_available < floor_bytes)
-		return episode_kill(ep, EPISODE_CAUSE_FLOOR, now_usec);
-	/* A victim that goes on allocating through its grace would bring the kernel's
-	 * OOM killer first: at half the floor the grace is over. */
-	if (ep->state == EPISODE_TERM && floor_bytes > 0 && mem_available < floor_bytes / 2) {
-		ep->emergency = true;
-		episode_enter(ep, EPISODE_KILLED, now_usec + ep->grace_usec + EPISODE_SETTLE_USEC);
-		return episode_out(ep, EPISODE_ACT_SIGKILL);
+	wait_trend_add(&ep->trend, now_usec, mem_available);
+	if (ep->state == EPISODE_NOTICE) {
+		if (floor_bytes > 0 && mem_available < floor_bytes)
+			return episode_kill(ep, EPISODE_CAUSE_FLOOR, now_usec);
+		if (episode_recut(ep, ep->chosen_usec, ep->deadline_usec, now_usec))
+			return episode_kill(ep, EPISODE_CAUSE_TIME_LEFT, now_usec);
+	}
+	if (ep->state == EPISODE_TERM) {
+		/* A victim that goes on allocating through its grace would bring the kernel's
+		 * OOM killer first: at half the floor the grace is over. */
+		ep->emergency = floor_bytes > 0 && mem_available < floor_bytes / 2;
+		if (ep->emergency ||
+		    episode_recut(ep, ep->sigterm_usec, ep->grace_usec, now_usec)) {
+			ep->cut = !ep->emergency;
+			return episode_sigkill(ep, EPISODE_ACT_SIGKILL,
+					       now_usec + ep->grace_usec + EPISODE_SETTLE_USEC,
+					       now_usec);
+		}
 	}
 	return episode_out(ep, 0);
 }
@@ -126,12 +178,15 @@ EpisodeActions episode_chosen(Episode *ep, uint64_t deadline_usec, uint64_t grac
 	ep->deadline_usec = deadline_usec;
 	ep->grace_usec = grace_usec;
 	ep->kill_group = kill_group;
+	ep->chosen_usec = now_usec;
 	episode_enter(ep, EPISODE_NOTICE, now_usec + deadline_usec);
 	/* Already below the floor: no time to give. */
 	if (ep->floor_bytes > 0 && ep->mem_available > 0 && ep->mem_available < ep->floor_bytes)
 		return episode_kill(ep, EPISODE_CAUSE_FLOOR, now_usec);
 	if (deadline_usec == 0)
-		return episode_kill(ep, EPISODE_CAUSE_DEADLINE, now_usec);
+		return episode_kill(ep, EPISODE_CAUSE_NO_DEADLINE, now_usec);
+	if (episode_recut(ep, now_usec, deadline_usec, now_usec))
+		return episode_kill(ep, EPISODE_CAUSE_TIME_LEFT, now_usec);
 	return episode_out(ep, 0);
 }
 
@@ -170,8 +225,12 @@ EpisodeActions episode_victim_exited(Episode *ep, uint64_t now_usec)
 		episode_forget_victim(ep);
 		episode_enter(ep, EPISODE_SETTLE, now_usec + EPISODE_SETTLE_USEC);
 		return episode_out(ep, EPISODE_ACT_REPORT_REDEEMED | EPISODE_ACT_RELEASE);
-	case EPISODE_TERM:
 	case EPISODE_KILLED:
+		if (!ep->kill_group)
+			/* cgroup.kill's exit is one member's: the group may still be going */
+			wait_kill_time_add(&ep->kill_time, now_usec - ep->sigkill_usec);
+		/* fall through */
+	case EPISODE_TERM:
 		ep->exited = true;
 		episode_enter(ep, EPISODE_SETTLE, now_usec + EPISODE_SETTLE_USEC);
 		return episode_out(ep, EPISODE_ACT_REPORT_KILLED | EPISODE_ACT_RELEASE);
@@ -187,10 +246,11 @@ EpisodeActions episode_timer(Episode *ep, uint64_t now_usec)
 
 	switch (ep->state) {
 	case EPISODE_NOTICE:
-		return episode_kill(ep, EPISODE_CAUSE_DEADLINE, now_usec);
+		return episode_kill(ep, ep->cut ? EPISODE_CAUSE_TIME_LEFT : EPISODE_CAUSE_DEADLINE,
+				    now_usec);
 	case EPISODE_TERM:
-		episode_enter(ep, EPISODE_KILLED, now_usec + ep->grace_usec + EPISODE_SETTLE_USEC);
-		return episode_out(ep, EPISODE_ACT_SIGKILL);
+		return episode_sigkill(ep, EPISODE_ACT_SIGKILL,
+				       now_usec + ep->grace_usec + EPISODE_SETTLE_USEC, now_usec);
 	case EPISODE_KILLED:
 		/* Not gone grace + 1 s after SIGKILL (stuck in D state?): report and go on. */
 		return episode_next(ep, EPISODE_ACT_REPORT_KILLED | EPISODE_ACT_RELEASE);
@@ -220,6 +280,9 @@ const char *episode_cause_to_string(EpisodeKillCause c)
 		[EPISODE_CAUSE_DEADLINE] = "deadline passed",
 		[EPISODE_CAUSE_FLOOR] = "MemAvailable below the floor",
 		[EPISODE_CAUSE_ANSWERED] = "every notified client answered, still critical",
+		[EPISODE_CAUSE_NO_DEADLINE] = "no deadline: nobody to wait for",
+		[EPISODE_CAUSE_TIME_LEFT] = "MemAvailable would reach the floor before the "
+					    "deadline at the rate it falls",
 	};
 
 	return c < _EPISODE_CAUSE_MAX ? names[c] : "?";

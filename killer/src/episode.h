@@ -14,6 +14,10 @@
  *   SETTLE: 1 s after the victim went; still critical -> the next victim
  *   HOLD:   dry run or nobody to choose; waits for the level to fall (a dry
  *           run) or retries the choice after 1 s (nobody to choose)
+ *
+ * Every headroom reading also goes to the trend (wait-policy.h): the deadline
+ * and the grace end no later than the time left before the floor, less the
+ * kill time, which the episode measures itself (SIGKILL to the victim's exit).
  */
 #pragma once
 
@@ -21,6 +25,7 @@
 #include <stdint.h>
 
 #include "oom_notify_level.h"
+#include "wait-policy.h"
 
 typedef enum EpisodeState {
 	EPISODE_IDLE,
@@ -49,6 +54,8 @@ typedef enum EpisodeKillCause {
 	EPISODE_CAUSE_DEADLINE,
 	EPISODE_CAUSE_FLOOR,
 	EPISODE_CAUSE_ANSWERED,
+	EPISODE_CAUSE_NO_DEADLINE, /* a deadline of 0: nobody to wait for */
+	EPISODE_CAUSE_TIME_LEFT,   /* the floor would be reached before the deadline */
 	_EPISODE_CAUSE_MAX,
 } EpisodeKillCause;
 
@@ -62,8 +69,10 @@ typedef struct Episode {
 	EpisodeState state;
 	enum oom_notify_level level;
 	bool dry_run;
-	uint64_t floor_bytes; /* 0: no floor */
-	uint64_t mem_available;
+	uint64_t floor_bytes;	/* 0: no floor */
+	uint64_t mem_available; /* the headroom: MemAvailable plus free swap */
+	WaitTrend trend;
+	WaitKillTime kill_time;
 
 	/* the current victim */
 	uint64_t deadline_usec, grace_usec;
@@ -73,6 +82,8 @@ typedef struct Episode {
 	EpisodeKillCause cause;
 	bool exited;
 	bool emergency; /* SIGKILL before the grace ended: below half the floor */
+	bool cut;	/* the running deadline or grace ends early: the time left */
+	uint64_t chosen_usec, sigterm_usec, sigkill_usec;
 	uint64_t timer_usec;
 } Episode;
 
@@ -80,7 +91,7 @@ void episode_init(Episode *ep, bool dry_run);
 
 /* The system-wide level changed (or was read first). */
 EpisodeActions episode_level(Episode *ep, enum oom_notify_level level, uint64_t now_usec);
-/* A MemAvailable reading (from the source or the 100 ms poll), with the floor in bytes. */
+/* A headroom reading (from the source, the 100 ms poll or the choice), with the floor in bytes. */
 EpisodeActions episode_mem_available(Episode *ep, uint64_t mem_available, uint64_t floor_bytes,
 				     uint64_t now_usec);
 /* After EPISODE_ACT_CHOOSE: a victim was chosen, its pidfd is held and it was notified. */

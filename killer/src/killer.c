@@ -174,9 +174,67 @@ static uint64_t killer_effective(uint64_t chosen, uint64_t override, const Rule 
 	return chosen;
 }
 
+static void killer_read_meminfo(Killer *k)
+{
+	struct oomn_meminfo mi;
+	int r;
+
+	r = oomn_meminfo_read(k->cfg.proc_root, &mi);
+	if (r < 0) {
+		log_warning_errno(r, "Failed to read meminfo: %m");
+		return;
+	}
+	k->mem_total = mi.mem_total;
+	k->mem_available = mi.mem_available;
+	k->swap_free = mi.swap_free;
+	k->floor_bytes = k->mem_total / 1000 * (uint64_t)k->cfg.floor_permille;
+}
+
+/* What the floor is held against: memory the kernel can still hand out before
+ * its own OOM killer must act. Free swap counts, as it does for the levels:
+ * with swap, MemAvailable alone falls low long before anything is at risk. */
+static uint64_t killer_headroom(const Killer *k)
+{
+	return k->mem_available + k->swap_free;
+}
+
+/* Who can redeem decides how long the candidate is waited for (wait-policy.h). */
+static uint64_t killer_deadline(const Killer *k, WaitReason *ret_why)
+{
+	const Rule *rule = k->choice.rule;
+	WaitDeadlines d = {
+		.full_usec = killer_effective(k->choice.deadline_usec, k->cfg.deadline_usec, rule,
+					      rule ? rule->deadline_usec : 0),
+		.helper_usec = k->cfg.helper_deadline_usec != KILLER_USEC_UNSET
+				       ? k->cfg.helper_deadline_usec
+				       : k->rules->helper_deadline_usec,
+		.rule_usec = rule && rule->deadline_usec != RULES_USEC_UNSET ? rule->deadline_usec
+									     : WAIT_USEC_UNSET,
+	};
+
+	return wait_policy_deadline(k->clients, k->n_clients, k->choice.pid, &d, ret_why);
+}
+
+static const char *killer_wait_why(WaitReason why)
+{
+	switch (why) {
+	case WAIT_REGISTERED:
+		return "registered to redeem itself";
+	case WAIT_HELPERS:
+		return "not registered; registered clients can free memory";
+	case WAIT_NOBODY:
+		return "nobody registered can free memory: no wait";
+	case WAIT_RULE:
+		return "the rule's";
+	default:
+		return "?";
+	}
+}
+
 static void killer_choose(Killer *k)
 {
 	uint64_t deadline, grace, event_ns = k->critical_event_ns ?: boottime_ns();
+	WaitReason why;
 	int pidfd = -EBADF, r;
 
 	k->critical_event_ns = 0; /* the next victim of this episode is timed from its choice */
@@ -223,46 +281,28 @@ static void killer_choose(Killer *k)
 	} else
 		log_warning_errno(pidfd, "Dry run: no pidfd for pid %d: %m", (int)k->choice.pid);
 
-	deadline = killer_effective(k->choice.deadline_usec, k->cfg.deadline_usec, k->choice.rule,
-				    k->choice.rule ? k->choice.rule->deadline_usec : 0);
+	deadline = killer_deadline(k, &why);
 	grace = killer_effective(k->choice.grace_usec, k->cfg.grace_usec, k->choice.rule,
 				 k->choice.rule ? k->choice.rule->grace_usec : 0);
 	k->times = (KillTimes){ .event_ns = event_ns };
 	k->signal_name = "none";
 	k->mrelease = k->cfg.mrelease ? "none" : "off";
 
-	/* The notice is sent, never waited for: the deadline starts now, on our clock. */
+	/* The notice is sent, never waited for: the deadline starts now, on our clock.
+	 * Even with no deadline it goes out: the bus and the CLI show the decision. */
 	killer_bus_notify_candidate(k->bus, k->choice.pid, deadline, k->choice.reason);
 	k->times.notify_ns = boottime_ns();
-	log_info("Notice to pid %d (%s): deadline %" PRIu64 " ms, grace %" PRIu64 " ms%s",
-		 (int)k->choice.pid, k->choice.comm, deadline / 1000, grace / 1000,
-		 k->choice.kill_group ? ", whole cgroup" : "");
+	/* A fresh reading for the trend: the time left is judged on it. */
+	killer_read_meminfo(k);
+	killer_apply(k, episode_mem_available(&k->episode, killer_headroom(k), k->floor_bytes,
+					      now_usec(CLOCK_BOOTTIME)));
+	log_info("Notice to pid %d (%s): deadline %" PRIu64 " ms (%s), grace %" PRIu64
+		 " ms%s; headroom falling %" PRIu64 " kB/s, kill time %" PRIu64 " ms",
+		 (int)k->choice.pid, k->choice.comm, deadline / 1000, killer_wait_why(why),
+		 grace / 1000, k->choice.kill_group ? ", whole cgroup" : "",
+		 wait_trend_rate(&k->episode.trend) / 1024, k->episode.kill_time.usec / 1000);
 	killer_apply(k, episode_chosen(&k->episode, deadline, grace, k->choice.kill_group,
 				       now_usec(CLOCK_BOOTTIME)));
-}
-
-static void killer_read_meminfo(Killer *k)
-{
-	struct oomn_meminfo mi;
-	int r;
-
-	r = oomn_meminfo_read(k->cfg.proc_root, &mi);
-	if (r < 0) {
-		log_warning_errno(r, "Failed to read meminfo: %m");
-		return;
-	}
-	k->mem_total = mi.mem_total;
-	k->mem_available = mi.mem_available;
-	k->swap_free = mi.swap_free;
-	k->floor_bytes = k->mem_total / 1000 * (uint64_t)k->cfg.floor_permille;
-}
-
-/* What the floor is held against: memory the kernel can still hand out before
- * its own OOM killer must act. Free swap counts, as it does for the levels:
- * with swap, MemAvailable alone falls low long before anything is at risk. */
-static uint64_t killer_headroom(const Killer *k)
-{
-	return k->mem_available + k->swap_free;
 }
 
 static const char *killer_errno_name(int r)
@@ -433,6 +473,12 @@ static void killer_apply(Killer *k, EpisodeActions a)
 				log_info("pid %d (%s): MemAvailable %" PRIu64
 					 " kB, below half the floor during the grace: SIGKILL",
 					 (int)k->choice.pid, k->choice.comm, k->mem_available / 1024);
+			else if (k->episode.cut)
+				log_info("pid %d (%s): no time left for a grace (headroom falling "
+					 "%" PRIu64 " kB/s, floor %" PRIu64 " kB): SIGKILL",
+					 (int)k->choice.pid, k->choice.comm,
+					 wait_trend_rate(&k->episode.trend) / 1024,
+					 k->floor_bytes / 1024);
 			else
 				log_info("pid %d (%s) still there after the grace: SIGKILL",
 					 (int)k->choice.pid, k->choice.comm);
@@ -554,6 +600,13 @@ void killer_on_answered(Killer *k, pid_t pid, uint64_t freed_bytes, bool checkpo
 	log_info("Candidate pid %d answered: freed %" PRIu64 " bytes%s", (int)pid, freed_bytes,
 		 checkpointed ? ", checkpointed" : "");
 	killer_apply(k, episode_answered(&k->episode, now_usec(CLOCK_BOOTTIME)));
+}
+
+void killer_set_clients(Killer *k, WaitClient *clients, size_t n)
+{
+	free(k->clients);
+	k->clients = clients;
+	k->n_clients = n;
 }
 
 void killer_set_protected_pid(Killer *k, unsigned slot, pid_t pid)
@@ -687,6 +740,7 @@ Killer *killer_free(Killer *k)
 	k->poll_timer = sd_event_source_disable_unref(k->poll_timer);
 	k->refresh_timer = sd_event_source_disable_unref(k->refresh_timer);
 	k->bus = killer_bus_free(k->bus);
+	free(k->clients);
 	k->source = oomn_source_free(k->source);
 	k->candidates = candidates_free(k->candidates);
 	k->rules = rules_free(k->rules);

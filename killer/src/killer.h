@@ -16,6 +16,7 @@
 #include "episode.h"
 #include "oomn-source.h"
 #include "rules.h"
+#include "wait-policy.h"
 
 typedef struct KillerBus KillerBus;
 
@@ -55,6 +56,11 @@ typedef struct Killer {
 	const char *mrelease;
 	uint64_t critical_event_ns; /* when the current critical level was heard */
 
+	/* The killer's copy of the broker's registry (ListClients, refreshed with the
+	 * candidates, never at decision time): who can redeem. Empty without a broker. */
+	WaitClient *clients;
+	size_t n_clients;
+
 	pid_t protected[2]; /* the bus daemon's and the broker's pid, 0 if unknown */
 	bool ready;
 } Killer;
@@ -68,6 +74,8 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Killer *, killer_free);
 void killer_on_notified(Killer *k, pid_t pid, unsigned n);
 void killer_on_answered(Killer *k, pid_t pid, uint64_t freed_bytes, bool checkpointed);
 void killer_set_protected_pid(Killer *k, unsigned slot, pid_t pid);
+/* Replaces the registry copy; takes @clients (malloc'ed, may be NULL with n 0). */
+void killer_set_clients(Killer *k, WaitClient *clients, size_t n);
 
 /* bus.c */
 #define KILLER_PROTECTED_BUS	0
@@ -81,5 +89,6 @@ void killer_bus_notify_candidate(KillerBus *b, pid_t pid, uint64_t deadline_usec
 void killer_bus_report_outcome(KillerBus *b, const char *kind, pid_t pid, const char *name,
 			       uid_t uid, const char *cgroup, const char *rule, uint64_t freed,
 			       const char *reason);
-/* Asks the broker for its registered clients; their bands go to the candidates. */
+/* Asks the broker for its registered clients; their bands go to the candidates, their
+ * pids and flags to the registry copy (killer_set_clients). */
 void killer_bus_refresh_bands(KillerBus *b);

@@ -36,6 +36,7 @@ static void test_defaults(void)
 	g_assert_cmpint(cfg.source, ==, OOMN_SOURCE_NONE);
 	g_assert_cmpuint(cfg.deadline_usec, ==, KILLER_USEC_UNSET);
 	g_assert_cmpuint(cfg.grace_usec, ==, KILLER_USEC_UNSET);
+	g_assert_cmpuint(cfg.helper_deadline_usec, ==, KILLER_USEC_UNSET);
 	g_assert_cmpint(cfg.floor_permille, ==, -1);
 	g_assert_true(cfg.mrelease);
 	g_assert_true(cfg.mlock);
@@ -50,7 +51,7 @@ static void test_all(void)
 	g_assert_cmpint(parse(&cfg, "--rules", "/r.yaml", "--rules-dir", "/d", "--dry-run",
 			      "--bus-address", "unix:path=/b", "--proc-root", "/p", "--cgroup-root",
 			      "/c", "--source", "meminfo", "--deadline", "500ms", "--grace", "2s",
-			      "--floor", "2.5%", "--no-mrelease", "--hook", "logger x", "--realtime",
+			      "--helper-deadline", "250ms", "--floor", "2.5%", "--no-mrelease", "--hook", "logger x", "--realtime",
 			      "--no-mlock", NULL),
 			==, 0);
 	g_assert_cmpint(cfg.mode, ==, KILLER_MODE_RUN);
@@ -64,6 +65,7 @@ static void test_all(void)
 	g_assert_cmpint(cfg.source, ==, OOMN_SOURCE_MEMINFO);
 	g_assert_cmpuint(cfg.deadline_usec, ==, 500000);
 	g_assert_cmpuint(cfg.grace_usec, ==, 2000000);
+	g_assert_cmpuint(cfg.helper_deadline_usec, ==, 250000);
 	g_assert_cmpint(cfg.floor_permille, ==, 25);
 	g_assert_false(cfg.mrelease);
 	g_assert_cmpstr(cfg.hook, ==, "logger x");
@@ -76,6 +78,9 @@ static void test_all(void)
 	g_assert_cmpint(parse(&cfg, "--deadline", "0s", "--grace", "0ms", NULL), ==, 0);
 	g_assert_cmpuint(cfg.deadline_usec, ==, 0);
 	g_assert_cmpuint(cfg.grace_usec, ==, 0);
+	/* no wait for helpers: the kill follows the notice at once */
+	g_assert_cmpint(parse(&cfg, "--helper-deadline", "0s", NULL), ==, 0);
+	g_assert_cmpuint(cfg.helper_deadline_usec, ==, 0);
 	g_assert_cmpint(parse(&cfg, "--source", "psi", NULL), ==, 0);
 	g_assert_cmpint(cfg.source, ==, OOMN_SOURCE_PSI);
 }
@@ -107,6 +112,9 @@ static void test_bad(void)
 		{ "--deadline", "10" },
 		{ "--deadline", "-1s" },
 		{ "--grace", "fast" },
+		{ "--helper-deadline", "1" },
+		{ "--helper-deadline", "soon" },
+		{ "--helper-deadline" },
 		{ "--floor", "3" },
 		{ "--floor", "51%" },
 		{ "--floor", "2.55%" },

@@ -110,13 +110,25 @@ static void test_victim_never_exits(Fixture *f, gconstpointer data)
 static void test_floor(Fixture *f, gconstpointer data)
 {
 	to_notice(f, false);
-	/* Above the floor: the deadline runs on. */
-	f->a = episode_mem_available(&f->ep, 11 * 1024 * 1024, 10 * 1024 * 1024, 101 * S);
+	/* Above the floor, falling slowly: the deadline runs on. */
+	f->a = episode_mem_available(&f->ep, 49 * 1024 * 1024, 10 * 1024 * 1024, 101 * S);
 	g_assert_cmpuint(f->a.flags, ==, 0);
-	f->a = episode_mem_available(&f->ep, 9 * 1024 * 1024, 10 * 1024 * 1024, 101 * S);
+	g_assert_cmpuint(f->a.timer_usec, ==, 110 * S);
+	/* Below the floor, no fall in the last 3 s to judge by: the whole grace. */
+	f->a = episode_mem_available(&f->ep, 9 * 1024 * 1024, 10 * 1024 * 1024, 105 * S);
 	g_assert_cmpuint(f->a.flags, ==, EPISODE_ACT_SIGTERM);
 	g_assert_cmpint(f->ep.cause, ==, EPISODE_CAUSE_FLOOR);
-	g_assert_cmpuint(f->a.timer_usec, ==, 104 * S);
+	g_assert_cmpuint(f->a.timer_usec, ==, 108 * S);
+}
+
+static void test_floor_falling(Fixture *f, gconstpointer data)
+{
+	to_notice(f, false);
+	/* Below the floor and still falling: no time for a grace either. */
+	f->a = episode_mem_available(&f->ep, 9 * 1024 * 1024, 10 * 1024 * 1024, 101 * S);
+	g_assert_cmpuint(f->a.flags, ==, EPISODE_ACT_SIGKILL);
+	g_assert_cmpint(f->ep.cause, ==, EPISODE_CAUSE_FLOOR);
+	g_assert_true(f->ep.cut);
 }
 
 static void test_emergency_sigkill(Fixture *f, gconstpointer data)
@@ -142,10 +154,10 @@ static void test_no_deadline_no_grace(Fixture *f, gconstpointer data)
 	(void)episode_mem_available(&f->ep, 50 * 1024 * 1024, 10 * 1024 * 1024, 100 * S);
 	f->a = episode_level(&f->ep, CRIT, 100 * S);
 	g_assert_cmpuint(f->a.flags, ==, EPISODE_ACT_CHOOSE);
-	/* deadline 0: the kill at once; grace 0: SIGKILL without SIGTERM. */
+	/* deadline 0 (nobody to wait for): the kill at once; grace 0: SIGKILL without SIGTERM. */
 	f->a = episode_chosen(&f->ep, 0, 0, false, 100 * S);
 	g_assert_cmpuint(f->a.flags, ==, EPISODE_ACT_SIGKILL);
-	g_assert_cmpint(f->ep.cause, ==, EPISODE_CAUSE_DEADLINE);
+	g_assert_cmpint(f->ep.cause, ==, EPISODE_CAUSE_NO_DEADLINE);
 	g_assert_cmpint(f->ep.state, ==, EPISODE_KILLED);
 	g_assert_cmpuint(f->a.timer_usec, ==, 101 * S);
 }
@@ -243,6 +255,95 @@ static void test_repeated_critical(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(f->a.timer_usec, ==, 110 * S);
 }
 
+#define MIB (1024 * 1024)
+
+/* Nobody to wait for, memory steady: the notice, then SIGTERM at once with the whole grace. */
+static void test_no_deadline_full_grace(Fixture *f, gconstpointer data)
+{
+	(void)episode_mem_available(&f->ep, 50 * MIB, 10 * MIB, 99 * S);
+	(void)episode_mem_available(&f->ep, 50 * MIB, 10 * MIB, 100 * S);
+	(void)episode_level(&f->ep, CRIT, 100 * S);
+	f->a = episode_chosen(&f->ep, 0, 3 * S, false, 100 * S);
+	g_assert_cmpuint(f->a.flags, ==, EPISODE_ACT_SIGTERM);
+	g_assert_cmpint(f->ep.cause, ==, EPISODE_CAUSE_NO_DEADLINE);
+	g_assert_cmpuint(f->a.timer_usec, ==, 103 * S);
+	g_assert_false(f->ep.cut);
+}
+
+/* Falling at 40 MiB/s with 40 MiB above the floor: no deadline, no grace. */
+static void test_time_left_at_choice(Fixture *f, gconstpointer data)
+{
+	(void)episode_mem_available(&f->ep, 90 * MIB, 10 * MIB, 99 * S);
+	(void)episode_mem_available(&f->ep, 50 * MIB, 10 * MIB, 100 * S);
+	(void)episode_level(&f->ep, CRIT, 100 * S);
+	/* 1 s left, less the 500 ms kill time: the deadline is cut to 500 ms */
+	f->a = episode_chosen(&f->ep, 10 * S, 3 * S, false, 100 * S);
+	g_assert_cmpuint(f->a.flags, ==, 0);
+	g_assert_true(f->ep.cut);
+	g_assert_cmpuint(f->a.timer_usec, ==, 100 * S + 500 * MS);
+	/* it kept falling: at the cut's end, killed for the time left, no grace left */
+	(void)episode_mem_available(&f->ep, 30 * MIB, 10 * MIB, 100 * S + 500 * MS);
+	g_assert_cmpint(f->ep.state, ==, EPISODE_KILLED);
+	g_assert_cmpint(f->ep.cause, ==, EPISODE_CAUSE_TIME_LEFT);
+	g_assert_cmpuint(f->ep.sigkill_usec, ==, 100 * S + 500 * MS);
+	/* the kill time is measured: the exit 200 ms after the SIGKILL */
+	f->a = episode_victim_exited(&f->ep, 100 * S + 700 * MS);
+	g_assert_cmpuint(f->a.flags, ==, EPISODE_ACT_REPORT_KILLED | EPISODE_ACT_RELEASE);
+	g_assert_cmpuint(f->ep.kill_time.usec, ==, 200 * MS);
+	g_assert_cmpuint(f->ep.kill_time.n_measured, ==, 1);
+}
+
+/* A cut deadline runs out on its timer: the cause says why. */
+static void test_time_left_timer(Fixture *f, gconstpointer data)
+{
+	(void)episode_mem_available(&f->ep, 90 * MIB, 10 * MIB, 99 * S);
+	(void)episode_mem_available(&f->ep, 50 * MIB, 10 * MIB, 100 * S);
+	(void)episode_level(&f->ep, CRIT, 100 * S);
+	f->a = episode_chosen(&f->ep, 10 * S, 0, false, 100 * S);
+	g_assert_cmpuint(f->a.timer_usec, ==, 100 * S + 500 * MS);
+	f->a = episode_timer(&f->ep, 100 * S + 500 * MS);
+	g_assert_cmpuint(f->a.flags, ==, EPISODE_ACT_SIGKILL);
+	g_assert_cmpint(f->ep.cause, ==, EPISODE_CAUSE_TIME_LEFT);
+}
+
+/* The fall stops: the cut is given back, up to the configured deadline. */
+static void test_time_left_eases(Fixture *f, gconstpointer data)
+{
+	(void)episode_mem_available(&f->ep, 60 * MIB, 10 * MIB, 99 * S);
+	(void)episode_mem_available(&f->ep, 50 * MIB, 10 * MIB, 100 * S);
+	(void)episode_level(&f->ep, CRIT, 100 * S);
+	/* 10 MiB/s: 4 s left, less 500 ms */
+	f->a = episode_chosen(&f->ep, 10 * S, 3 * S, false, 100 * S);
+	g_assert_cmpuint(f->a.timer_usec, ==, 103 * S + 500 * MS);
+	g_assert_true(f->ep.cut);
+	/* steady for the whole window: nothing falls, the whole deadline again */
+	for (guint i = 1; i <= 40; i++)
+		f->a = episode_mem_available(&f->ep, 50 * MIB, 10 * MIB, 100 * S + i * 100 * MS);
+	g_assert_cmpint(f->ep.state, ==, EPISODE_NOTICE);
+	g_assert_false(f->ep.cut);
+	g_assert_cmpuint(f->a.timer_usec, ==, 110 * S);
+}
+
+/* The grace is cut too: a victim that goes on allocating after SIGTERM. */
+static void test_time_left_grace(Fixture *f, gconstpointer data)
+{
+	to_notice(f, false);
+	f->a = episode_timer(&f->ep, 110 * S);
+	g_assert_cmpuint(f->a.flags, ==, EPISODE_ACT_SIGTERM);
+	g_assert_cmpuint(f->a.timer_usec, ==, 113 * S);
+	/* 10 MiB/s with 40 MiB above the floor: the grace ends at 3.5 s, as configured */
+	f->a = episode_mem_available(&f->ep, 50 * MIB, 10 * MIB, 110 * S + 500 * MS);
+	f->a = episode_mem_available(&f->ep, 45 * MIB, 10 * MIB, 111 * S);
+	g_assert_cmpuint(f->a.flags, ==, 0);
+	g_assert_cmpuint(f->a.timer_usec, ==, 113 * S);
+	/* 100 MiB/s: 250 ms left at 25 MiB, less the kill time: SIGKILL now */
+	f->a = episode_mem_available(&f->ep, 25 * MIB, 10 * MIB, 111 * S + 200 * MS);
+	g_assert_cmpuint(f->a.flags, ==, EPISODE_ACT_SIGKILL);
+	g_assert_true(f->ep.cut);
+	g_assert_false(f->ep.emergency);
+	g_assert_cmpint(f->ep.state, ==, EPISODE_KILLED);
+}
+
 static void test_names(void)
 {
 	for (int s = 0; s < _EPISODE_STATE_MAX; s++)
@@ -250,6 +351,8 @@ static void test_names(void)
 	g_assert_cmpstr(episode_state_to_string(_EPISODE_STATE_MAX), ==, "?");
 	g_assert_cmpstr(episode_cause_to_string(EPISODE_CAUSE_FLOOR), ==,
 			"MemAvailable below the floor");
+	for (int c = 0; c < _EPISODE_CAUSE_MAX; c++)
+		g_assert_cmpstr(episode_cause_to_string((EpisodeKillCause)c), !=, "?");
 }
 
 int main(int argc, char *argv[])
@@ -262,6 +365,7 @@ int main(int argc, char *argv[])
 	ADD("/killer/episode/sigkill-then-next", test_sigkill_then_next, 0);
 	ADD("/killer/episode/victim-never-exits", test_victim_never_exits, 0);
 	ADD("/killer/episode/floor", test_floor, 0);
+	ADD("/killer/episode/floor-falling", test_floor_falling, 0);
 	ADD("/killer/episode/emergency-sigkill", test_emergency_sigkill, 0);
 	ADD("/killer/episode/no-deadline-no-grace", test_no_deadline_no_grace, 0);
 	ADD("/killer/episode/floor-at-choice", test_floor_at_choice, 0);
@@ -272,6 +376,11 @@ int main(int argc, char *argv[])
 	ADD("/killer/episode/choose-failed", test_choose_failed, 0);
 	ADD("/killer/episode/dry-run", test_dry_run, 1);
 	ADD("/killer/episode/repeated-critical", test_repeated_critical, 0);
+	ADD("/killer/episode/no-deadline-full-grace", test_no_deadline_full_grace, 0);
+	ADD("/killer/episode/time-left-at-choice", test_time_left_at_choice, 0);
+	ADD("/killer/episode/time-left-timer", test_time_left_timer, 0);
+	ADD("/killer/episode/time-left-eases", test_time_left_eases, 0);
+	ADD("/killer/episode/time-left-grace", test_time_left_grace, 0);
 	g_test_add_func("/killer/episode/names", test_names);
 	return g_test_run();
 }

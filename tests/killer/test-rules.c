@@ -118,6 +118,7 @@ static void test_empty(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(f->rules->n_rules, ==, 0);
 	g_assert_cmpuint(f->rules->deadline_usec, ==, RULES_DEFAULT_DEADLINE_USEC);
 	g_assert_cmpuint(f->rules->grace_usec, ==, RULES_DEFAULT_GRACE_USEC);
+	g_assert_cmpuint(f->rules->helper_deadline_usec, ==, RULES_DEFAULT_HELPER_DEADLINE_USEC);
 	g_assert_cmpuint(f->rules->floor_permille, ==, RULES_DEFAULT_FLOOR_PERMILLE);
 
 	g_assert_cmpint(load_text(f, "empty2.yaml", "rules:\n", NULL), ==, 0);
@@ -203,7 +204,7 @@ static void test_errors(Fixture *f, gconstpointer data)
 		"D/bad.yaml:32:34: invalid floor '80%%' (expected a percentage of MemTotal between "
 		"0%% and 50%%, e.g. 3%%)\n"
 		"D/bad.yaml:32:39: unknown key 'hurry' in defaults (expected deadline, grace, "
-		"floor)\n"
+		"helper-deadline, floor)\n"
 		"D/bad.yaml:33:1: unknown key 'extra' (expected rules, defaults)\n",
 		re_msg);
 	g_assert_cmpstr(text, ==, expected);
@@ -272,7 +273,7 @@ static void test_dropin(Fixture *f, gconstpointer data)
 	fake_write(dir, "20-b.yaml", "rules:\n  - { name: b, action: avoid }\n", -1);
 	fake_write(dir, "10-a.yaml",
 		   "rules:\n  - { name: a, action: avoid }\n  - { name: a2, action: avoid }\n"
-		   "defaults: { grace: 500ms }\n",
+		   "defaults: { grace: 500ms, helper-deadline: 250ms }\n",
 		   -1);
 	fake_write(dir, "30-c.yml", "rules:\n  - { name: ignored1, action: avoid }\n", -1);
 	fake_write(dir, ".40-d.yaml", "rules:\n  - { name: ignored2, action: avoid }\n", -1);
@@ -292,6 +293,7 @@ static void test_dropin(Fixture *f, gconstpointer data)
 	/* a drop-in's defaults override the main file's, key by key */
 	g_assert_cmpuint(f->rules->grace_usec, ==, 500000);
 	g_assert_cmpuint(f->rules->deadline_usec, ==, 7000000);
+	g_assert_cmpuint(f->rules->helper_deadline_usec, ==, 250000);
 
 	/* a missing drop-in directory is no error */
 	g_assert_cmpint(
