@@ -10,6 +10,11 @@
  * on its stderr, and the wait status of the processes it started. After each
  * case the kernel's own OOM killer must not have run.
  *
+ * Who is waited for follows the broker's registry: a hog nobody can redeem
+ * gets no deadline, and its grace only as long as the time left before the
+ * floor allows; the registered cases make their pressure a slow leak, which
+ * leaves the whole deadline.
+ *
  * $OOMN_KILLERD, $OOMN_BROKER, $OOMN_BUS_POLICY name the daemons and the bus policy.
  */
 #include <errno.h>
@@ -32,11 +37,14 @@
 #define GRACE_S	   1
 /* MemAvailable the pressure leaves, in % of MemTotal: critical (< 10 %), above the floor (3 %) */
 #define TARGET_PCT 6
+/* where a slow leak starts: medium (< 15 %), not yet critical */
+#define LEAK_FROM_PCT 12
 /* how long anything may take under TCG before a case gives up */
 #define WAIT_MS 90000
 
 typedef struct {
 	const char *rules; /* the rules: list, YAML; NULL for none */
+	int deadline_s;	   /* the defaults' deadline; 0: DEADLINE_S */
 } Options;
 
 typedef struct {
@@ -135,7 +143,8 @@ static void start_killer(Fixture *f, const Options *o)
 
 	text = g_strdup_printf("rules:\n%s"
 			       "defaults: { deadline: %ds, grace: %ds, floor: 3%% }\n",
-			       o && o->rules ? o->rules : "", DEADLINE_S, GRACE_S);
+			       o && o->rules ? o->rules : "",
+			       o && o->deadline_s ? o->deadline_s : DEADLINE_S, GRACE_S);
 	f->killer_pid = bus_killer_spawn(f->tmpdir, f->address, text, &f->killer_log);
 	g_assert_nonnull(wait_killer_line(f, "oom-killerd ready", &from, WAIT_MS));
 }
@@ -243,12 +252,25 @@ static GPid start_sleeper(Fixture *f)
 	return vm_children_spawn(&f->children, argv, NULL, NULL, NULL);
 }
 
-/* oomn-redeemer holding @mib; its stdin and stdout stay open in *in, *out. */
-static GPid start_redeemer(Fixture *f, guint64 mib, gboolean silent, int *in, int *out)
+/*
+ * oomn-redeemer taking what leaves LEAK_FROM_PCT at once, then leaking slowly
+ * (2 MiB/s) down to TARGET_PCT; its stdin and stdout stay open in *in, *out.
+ */
+static GPid start_redeemer(Fixture *f, gboolean silent, int *in, int *out)
 {
+	guint64 mib = vm_mib_to_leave(LEAK_FROM_PCT);
 	g_autofree char *m = g_strdup_printf("%" G_GUINT64_FORMAT, mib);
-	char *argv[] = { (char *)g_getenv("OOMN_REDEEMER"), "--bus-address", f->address, "--mib", m,
-			 silent ? "--silent" : NULL, NULL };
+	g_autofree char *slow =
+		g_strdup_printf("%" G_GUINT64_FORMAT, vm_mib_to_leave(TARGET_PCT) - mib);
+	char *argv[] = { (char *)g_getenv("OOMN_REDEEMER"),
+			 "--bus-address",
+			 f->address,
+			 "--mib",
+			 m,
+			 "--slow-mib",
+			 slow,
+			 silent ? "--silent" : NULL,
+			 NULL };
 	g_autofree char *line = NULL;
 	GPid pid;
 
@@ -289,6 +311,46 @@ static void assert_died_of(int status, int sig)
 		g_error("expected death by signal %d, got wait status 0x%x", sig, status);
 }
 
+/*
+ * The killer's log about @pid from *from on: the first line containing
+ * @needle, waiting up to @ms; NULL if none.
+ */
+static const char *wait_killer_about(Fixture *f, const char *needle, guint *from, guint ms)
+{
+	g_autofree char *prefix = g_strdup_printf("oom-killerd: info: %s", needle);
+
+	return wait_killer_line(f, prefix, from, ms);
+}
+
+/*
+ * A hog nobody can redeem: SIGTERM and the whole grace, or (memory falling
+ * too fast for it) a grace cut short or none, then SIGKILL, and the killer
+ * said so. With @ignores_term it survives SIGTERM, so SIGKILL always comes.
+ */
+static void assert_grace(Fixture *f, const VmKillLine *k, gboolean ignores_term)
+{
+	g_autofree char *cut =
+		g_strdup_printf("pid %d (%s): no time left for a grace", (int)k->pid, k->comm);
+	guint from = 0;
+	gboolean whole;
+
+	if (!k->sigkill_ns) {
+		/* SIGTERM did it, within the grace */
+		g_assert_false(ignores_term);
+		g_assert_cmpstr(k->signal, ==, "SIGTERM");
+		g_assert_cmpuint(k->sigterm_ns, >, 0);
+		g_assert_cmpuint(k->exit_ns, >=, k->sigterm_ns);
+		return;
+	}
+	g_assert_cmpstr(k->signal, ==, "SIGKILL");
+	/* Tearing down hundreds of MiB can outlast the grace under a loaded TCG:
+	 * then SIGKILL follows; before the grace is over only if the time left
+	 * said so. */
+	whole = k->sigterm_ns && k->sigkill_ns >= k->sigterm_ns + GRACE_S * NS;
+	if (!whole)
+		g_assert_nonnull(wait_killer_about(f, cut, &from, 0));
+}
+
 /* Cases */
 
 /* 1. A fast hog is killed; a small sleeper started before survives. */
@@ -303,22 +365,11 @@ static void test_fast_hog(Fixture *f, gconstpointer data)
 	wait_kill_line(f, hog, &from, &k);
 	g_assert_cmpstr(k.comm, ==, "oomn-hog");
 	g_assert_cmpstr(k.rule, ==, "");
-	/* SIGTERM first, and it does not ignore it: SIGTERM is what it dies of. */
-	g_assert_cmpuint(k.sigterm_ns, >, 0);
-	g_assert_cmpuint(k.exit_ns, >=, k.sigterm_ns);
-	/* Tearing down hundreds of MiB can outlast the grace under a loaded TCG:
-	 * then SIGKILL follows (and process_mrelease speeds the dying one up),
-	 * but never before the grace is over. */
-	if (g_strcmp0(k.signal, "SIGKILL") == 0)
-		g_assert_cmpuint(k.sigkill_ns, >=, k.sigterm_ns + GRACE_S * NS);
-	else {
-		g_assert_cmpstr(k.signal, ==, "SIGTERM");
-		g_assert_cmpuint(k.sigkill_ns, ==, 0);
-	}
+	assert_grace(f, &k, FALSE);
 	/* it held hundreds of MiB */
 	g_assert_cmpuint(k.freed_bytes, >, 0);
 	status = vm_children_wait(&f->children, hog);
-	assert_died_of(status, SIGTERM);
+	assert_died_of(status, k.sigkill_ns && k.exit_ns >= k.sigkill_ns ? SIGKILL : SIGTERM);
 	assert_killed_signal(f, hog, "oomn-hog", "");
 	g_assert_true(vm_child_alive(sleeper));
 	g_assert_cmpuint(count_signals(f, "Killed"), ==, 1);
@@ -333,8 +384,7 @@ static void test_ignore_term(Fixture *f, gconstpointer data)
 
 	wait_kill_line(f, hog, &from, &k);
 	g_assert_cmpstr(k.signal, ==, "SIGKILL");
-	g_assert_cmpuint(k.sigterm_ns, >, 0);
-	g_assert_cmpuint(k.sigkill_ns, >=, k.sigterm_ns + GRACE_S * NS);
+	assert_grace(f, &k, TRUE);
 	g_assert_cmpuint(k.exit_ns, >=, k.sigkill_ns);
 	/* process_mrelease was tried, after the SIGKILL */
 	g_assert_true(g_strv_contains((const char *const[]){ "ok", "esrch", "einval", NULL },
@@ -350,7 +400,7 @@ static void test_ignore_term(Fixture *f, gconstpointer data)
 static void test_redeemed(Fixture *f, gconstpointer data)
 {
 	int in, out, i;
-	GPid r = start_redeemer(f, vm_mib_to_leave(TARGET_PCT), FALSE, &in, &out);
+	GPid r = start_redeemer(f, FALSE, &in, &out);
 	g_autofree char *pending = NULL, *relieved = NULL;
 	const char *name, *reason;
 	guint32 p;
@@ -391,7 +441,7 @@ static void test_redeemed(Fixture *f, gconstpointer data)
 static void test_silent(Fixture *f, gconstpointer data)
 {
 	int in, out;
-	GPid r = start_redeemer(f, vm_mib_to_leave(TARGET_PCT), TRUE, &in, &out);
+	GPid r = start_redeemer(f, TRUE, &in, &out);
 	g_autofree char *pending = NULL;
 	g_auto(VmKillLine) k = { 0 };
 	guint from = 0;
@@ -401,7 +451,7 @@ static void test_silent(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(pending, ==, "pending " G_STRINGIFY(DEADLINE_S) "000");
 	wait_kill_line(f, r, &from, &k);
 	g_assert_cmpstr(k.comm, ==, "oomn-redeemer");
-	/* MemAvailable stayed above the floor and it never answered: the full deadline */
+	/* it registered, leaked slowly and never answered: the full deadline */
 	g_assert_cmpuint(k.sigterm_ns, >=, k.event_ns + DEADLINE_S * NS);
 	assert_died_of(vm_children_wait(&f->children, r), SIGTERM);
 	assert_killed_signal(f, r, "oomn-redeemer", "");
@@ -490,9 +540,16 @@ static void test_broker_stopped(Fixture *f, gconstpointer data)
 	f->broker_stopped = TRUE;
 	hog = start_hog(f, vm_mib_to_leave(TARGET_PCT), NULL, NULL, NULL, FALSE);
 	wait_kill_line(f, hog, &from, &k);
-	/* nobody could answer: the whole deadline, then the kill */
-	g_assert_cmpuint(k.sigterm_ns, >=, k.event_ns + DEADLINE_S * NS);
-	assert_died_of(vm_children_wait(&f->children, hog), SIGTERM);
+	/* nobody registered: no deadline, the kill right after the notice */
+	{
+		g_autofree char *notice = g_strdup_printf(
+			"Notice to pid %d (oomn-hog): deadline 0 ms (nobody registered", (int)hog);
+		guint at = 0;
+
+		g_assert_nonnull(wait_killer_about(f, notice, &at, 0));
+	}
+	assert_grace(f, &k, FALSE);
+	(void)vm_children_wait(&f->children, hog);
 	/* all of that happened while the broker was stopped */
 	g_assert_cmpuint(count_signals(f, "Killed"), ==, 0);
 	g_assert_cmpuint(count_signals(f, "KillAnnounced"), ==, 0);
@@ -503,7 +560,48 @@ static void test_broker_stopped(Fixture *f, gconstpointer data)
 	assert_killed_signal(f, hog, "oomn-hog", "");
 }
 
+/*
+ * 8. Nobody can redeem a plain hog (nobody registered at all): with a deadline
+ * of 30 s configured, the notice still goes out and the kill follows it at
+ * once, not when the deadline is over; the right victim, nobody else.
+ */
+static void test_no_wait(Fixture *f, gconstpointer data)
+{
+	GPid sleeper = start_sleeper(f);
+	GPid hog = start_hog(f, vm_mib_to_leave(TARGET_PCT), NULL, NULL, NULL, FALSE);
+	g_autofree char *notice = NULL, *killing = NULL;
+	g_auto(VmKillLine) k = { 0 };
+	guint from = 0, at = 0;
+	int announced, killed;
+
+	wait_kill_line(f, hog, &from, &k);
+	g_assert_cmpstr(k.comm, ==, "oomn-hog");
+	/* the killer's own account, in this order: no deadline, for that reason... */
+	notice = g_strdup_printf("Notice to pid %d (oomn-hog): deadline 0 ms (nobody registered "
+				 "can free memory: no wait)",
+				 (int)hog);
+	g_assert_nonnull(wait_killer_about(f, notice, &at, 0));
+	/* ...and the kill, with no deadline as the cause (not "deadline passed") */
+	killing = g_strdup_printf("Killing pid %d (oomn-hog): no deadline: nobody to wait for",
+				  (int)hog);
+	g_assert_nonnull(wait_killer_about(f, killing, &at, 0));
+	assert_grace(f, &k, FALSE);
+	(void)vm_children_wait(&f->children, hog);
+
+	/* on the bus: announced (with its 1 ms notice), then killed; nobody redeemed */
+	killed = bus_recorder_find(&f->rec, "Killed", hog, WAIT_MS);
+	announced = bus_recorder_find(&f->rec, "KillAnnounced", hog, 0);
+	g_assert_cmpint(announced, >=, 0);
+	g_assert_cmpint(announced, <, killed);
+	g_assert_cmpuint(count_signals(f, "Redeemed"), ==, 0);
+	assert_killed_signal(f, hog, "oomn-hog", "");
+	g_assert_true(vm_child_alive(sleeper));
+	g_assert_cmpuint(count_signals(f, "Killed"), ==, 1);
+	g_assert_cmpuint(count_signals(f, "KillAnnounced"), ==, 1);
+}
+
 static const Options opt_none = { NULL };
+static const Options opt_long = { NULL, 30 };
 static const Options opt_protect = {
 	"  - { name: keep-big, match: { name: oomn-keep }, action: protect }\n"
 };
@@ -535,5 +633,6 @@ int main(int argc, char **argv)
 	ADD("/killer/vm/protect", opt_protect, test_protect);
 	ADD("/killer/vm/kill-group", opt_group, test_kill_group);
 	ADD("/killer/vm/broker-stopped", opt_none, test_broker_stopped);
+	ADD("/killer/vm/no-wait", opt_long, test_no_wait);
 	return g_test_run();
 }

@@ -2,12 +2,13 @@
 /*
  * oomn-redeemer: a redemption client for the killer's VM tests. It registers
  * with the broker (Register(band, flags=1: can free memory)), then touches
- * --mib MiB of anonymous memory and waits for its KillPending notice. On the
- * notice it frees all of that memory and answers Relieved(freed, false); with
- * --silent it is told but never answers (the client that must be killed on
- * time).
+ * --mib MiB of anonymous memory and waits for its KillPending notice. With
+ * --slow-mib it then goes on growing by that much more at 2 MiB/s, a slow leak
+ * (the killer cuts no deadline short for it). On the notice it stops growing,
+ * frees all of its memory and answers Relieved(freed, false); with --silent
+ * it is told but never answers (the client that must be killed on time).
  *
- *   oomn-redeemer --bus-address ADDR --mib N [--band B] [--silent]
+ *   oomn-redeemer --bus-address ADDR --mib N [--slow-mib N] [--band B] [--silent]
  *
  * Lines on stdout, for the test to follow: "ready PID ID" once registered and
  * holding its memory, "pending DEADLINE_MSEC" on each notice, "relieved
@@ -23,10 +24,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define BROKER_NAME  "org.oomnotify.Broker1"
-#define BROKER_PATH  "/org/oomnotify/Broker1"
-#define BROKER_IFACE "org.oomnotify.Broker1"
-#define MIB	     ((gsize)1 << 20)
+#define BROKER_NAME   "org.oomnotify.Broker1"
+#define BROKER_PATH   "/org/oomnotify/Broker1"
+#define BROKER_IFACE  "org.oomnotify.Broker1"
+#define MIB	      ((gsize)1 << 20)
+#define SLOW_TICK_MS  100
+#define SLOW_PER_TICK (2 * MIB * SLOW_TICK_MS / 1000) /* 2 MiB/s */
 
 typedef struct {
 	GDBusConnection *conn;
@@ -34,12 +37,15 @@ typedef struct {
 	gboolean silent;
 	char *mem;
 	gsize len;
+	gsize touched; /* of len */
+	guint grow;    /* the slow growth's timeout, 0 once it is over */
 } Redeemer;
 
 static void on_relieved(GObject *source, GAsyncResult *res, gpointer data)
 {
 	g_autoptr(GError) error = NULL;
-	g_autoptr(GVariant) r = g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
+	g_autoptr(GVariant) r =
+		g_dbus_connection_call_finish(G_DBUS_CONNECTION(source), res, &error);
 
 	if (r)
 		printf("relieved %" G_GSIZE_FORMAT "\n", GPOINTER_TO_SIZE(data));
@@ -62,12 +68,16 @@ static void on_kill_pending(GDBusConnection *c, const char *sender, const char *
 	printf("pending %u\n", msec);
 	if (r->silent)
 		return;
+	if (r->grow) {
+		g_source_remove(r->grow);
+		r->grow = 0;
+	}
 	/* Free first, answer after: the answer says the memory is back. */
-	freed = r->len;
+	freed = r->touched;
 	if (r->mem) {
 		munmap(r->mem, r->len);
 		r->mem = NULL;
-		r->len = 0;
+		r->len = r->touched = 0;
 	}
 	g_dbus_connection_call(c, BROKER_NAME, BROKER_PATH, BROKER_IFACE, "Relieved",
 			       g_variant_new("(tb)", (guint64)freed, FALSE), NULL,
@@ -85,30 +95,51 @@ static gboolean on_stdin(gint fd, GIOCondition cond, gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
-static int touch(Redeemer *r, gsize mib)
+/* Touches the next @bytes of the mapping. */
+static void touch_more(Redeemer *r, gsize bytes)
 {
 	long page = sysconf(_SC_PAGESIZE);
+	gsize end = MIN(r->len, r->touched + bytes);
 
-	r->len = mib * MIB;
+	/* non-zero bytes: a page only read would map the zero page */
+	for (; r->touched < end; r->touched += page)
+		r->mem[r->touched] = 1;
+}
+
+/* Maps @mib + @slow_mib MiB and touches the first @mib of them. */
+static int touch(Redeemer *r, gsize mib, gsize slow_mib)
+{
+	r->len = (mib + slow_mib) * MIB;
 	r->mem = mmap(NULL, r->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (r->mem == MAP_FAILED) {
 		r->mem = NULL;
 		return -errno;
 	}
-	/* non-zero bytes: a page only read would map the zero page */
-	for (gsize off = 0; off < r->len; off += page)
-		r->mem[off] = 1;
+	touch_more(r, mib * MIB);
 	return 0;
+}
+
+static gboolean on_grow(gpointer data)
+{
+	Redeemer *r = data;
+
+	touch_more(r, SLOW_PER_TICK);
+	if (r->touched < r->len)
+		return G_SOURCE_CONTINUE;
+	r->grow = 0;
+	return G_SOURCE_REMOVE;
 }
 
 int main(int argc, char **argv)
 {
 	g_autofree char *address = NULL;
-	gint mib = 0, band = 50;
+	gint mib = 0, slow_mib = 0, band = 50;
 	gboolean silent = FALSE;
 	GOptionEntry entries[] = {
 		{ "bus-address", 0, 0, G_OPTION_ARG_STRING, &address, "the broker's bus", "ADDR" },
 		{ "mib", 0, 0, G_OPTION_ARG_INT, &mib, "memory to hold (MiB)", "N" },
+		{ "slow-mib", 0, 0, G_OPTION_ARG_INT, &slow_mib, "then this much more at 2 MiB/s",
+		  "N" },
 		{ "band", 0, 0, G_OPTION_ARG_INT, &band, "priority band, 0-100 (default 50)", "B" },
 		{ "silent", 0, 0, G_OPTION_ARG_NONE, &silent, "never answer a notice", NULL },
 		{ NULL }
@@ -122,7 +153,7 @@ int main(int argc, char **argv)
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error) || !address || mib <= 0 ||
-	    band < 0 || band > 100) {
+	    slow_mib < 0 || band < 0 || band > 100) {
 		fprintf(stderr, "oomn-redeemer: %s\n",
 			error ? error->message : "--bus-address and --mib N > 0 are needed");
 		return 2;
@@ -152,13 +183,15 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	g_variant_get(reply, "(t)", &id);
-	err = touch(&r, (gsize)mib);
+	err = touch(&r, (gsize)mib, (gsize)slow_mib);
 	if (err < 0) {
 		fprintf(stderr, "oomn-redeemer: %s\n", g_strerror(-err));
 		return 1;
 	}
 	printf("ready %d %" G_GUINT64_FORMAT "\n", (int)getpid(), id);
 	g_unix_fd_add(STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, &r);
+	if (r.touched < r.len)
+		r.grow = g_timeout_add(SLOW_TICK_MS, on_grow, &r);
 	g_main_loop_run(r.loop);
 	g_object_unref(r.conn);
 	g_main_loop_unref(r.loop);
