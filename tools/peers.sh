@@ -134,7 +134,7 @@ run_config() {
 	# clearing, compaction) under TCG: the emulation's speed, not a fault of
 	# what is measured. Everything else in the guest log still fails the run.
 	local args=(--kernel "$kver" --mem "$mem" --cpus "$cpus" --overlay --keep --timeout 14400
-		--allow-dmesg 'watchdog: BUG: soft lockup'
+		--hang report --allow-dmesg 'watchdog: BUG: soft lockup'
 		--module "$build/kernel/oom_notify-$kver.ko"
 		--env "PEERS_BUILD=$build" --env "PEERS_SRC=$here")
 	[ -n "$s" ] && args+=(--swap "$s")

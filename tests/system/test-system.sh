@@ -124,7 +124,7 @@ cd "$work"
 # seconds of guest time; that is the host's doing, not the kernel's (the
 # module's own suites keep the strict check).
 exec "$here/../vm/run-vm.sh" --systemd --kernel "$kver" --mem 384M --timeout 1200 \
-    --allow-dmesg 'watchdog: BUG: soft lockup' --allow-dmesg '[Rr][Cc][Uu].*stall' \
+    --hang report --allow-dmesg 'watchdog: BUG: soft lockup' --allow-dmesg '[Rr][Cc][Uu].*stall' \
     --env "OOMN_SYS_BUILD=$build" \
     --env "OOMN_SYS_INDEX=$index" \
     --env "OOMN_HOG=$work/bin/oomn-hog" \

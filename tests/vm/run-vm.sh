@@ -38,7 +38,17 @@ options:
                       (uses /boot/vmlinuz-VER and /lib/modules/VER); default 6.12
   --mem SIZE          guest RAM, qemu syntax (512M, 1G); default 512M (preallocated)
   --cpus N            virtual CPUs; default 2
-  --timeout SECONDS   kill the VM and fail after this long; default 900
+  --timeout SECONDS   kill the VM and fail after this long; default 900. Some
+                      seconds before, the bed records where every vCPU is
+                      (qemu's registers, symbolized with System.map) and
+                      makes the guest panic (sysrq-c), which prints every
+                      task's stack and replays the kernel log on the console
+  --hang MODE         what a soft lockup, hung task or RCU stall in the guest
+                      does: panic (default: the guest prints every CPU's and
+                      task's stack, replays its kernel log on the console and
+                      stops, so the run fails at once with the evidence) or
+                      report (only logged; for runs that allow them with
+                      --allow-dmesg)
   --swap SIZE         attach a sparse SIZE swap disk (virtio-blk) and swapon it
                       before COMMAND; default: no swap at all
   --module PATH.ko    insmod this module in the guest before COMMAND (repeatable,
@@ -76,11 +86,17 @@ exit status: COMMAND's status, or
   $EXIT_TIMEOUT  --timeout expired
   $EXIT_INFRA   the VM failed (no boot, insmod of a --module failed, no status)
   $EXIT_USAGE    bad options
+When the guest hangs or panics, the part of its console from the first sign
+of trouble (lockup, stall, hung task, panic, the timeout's sysrq) is printed
+on stderr, so the stacks land in the test log even when the job directory
+does not survive.
 The last line on stderr is always:
   vm: kernel <version> exit <status> dmesg <clean|N bad lines|unknown>
 
-environment: OOMN_VM_CACHE  initramfs/vmlinux cache (default /var/cache/oom-notify-vm)
+environment: OOMN_VM_CACHE  initramfs/vmlinux/kallsyms cache (default /var/cache/oom-notify-vm)
              OOMN_VM_BOOT   default for --boot
+             OOMN_VM_TCG_THREAD  single (default) or multi: qemu's TCG threading
+                            (multi breaks the guest's code patching, see the script)
              TMPDIR         where job directories are created (default /tmp)
 EOF
 }
@@ -98,6 +114,7 @@ overlay=0
 systemd=0
 keep=0
 boot=${OOMN_VM_BOOT:-bzimage}
+hang=panic
 modules=()
 envs=()
 allow_dmesg=()
@@ -109,7 +126,7 @@ while [ $# -gt 0 ]; do
     --*=*) val=${opt#*=}; opt=${opt%%=*}; shift; set -- "$opt" "$val" "$@" ;;
     esac
     case "$opt" in
-    --kernel | --mem | --cpus | --timeout | --swap | --module | --env | --allow-dmesg | --boot)
+    --kernel | --mem | --cpus | --timeout | --swap | --module | --env | --allow-dmesg | --boot | --hang)
         [ $# -ge 2 ] || usage_error "$opt needs a value"
         val=$2
         shift 2
@@ -125,6 +142,7 @@ while [ $# -gt 0 ]; do
     --env) envs+=("$val") ;;
     --allow-dmesg) allow_dmesg+=("$val") ;;
     --boot) boot=$val ;;
+    --hang) hang=$val ;;
     --overlay) overlay=1; shift ;;
     --systemd) systemd=1; overlay=1; shift ;;
     --keep) keep=1; shift ;;
@@ -144,6 +162,10 @@ fi
 case "$boot" in
 bzimage | pvh) ;;
 *) usage_error "bad --boot '$boot' (bzimage or pvh)" ;;
+esac
+case "$hang" in
+panic | report) ;;
+*) usage_error "bad --hang '$hang' (panic or report)" ;;
 esac
 for e in ${envs[@]+"${envs[@]}"}; do
     [[ $e =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || usage_error "bad --env '$e' (NAME=VALUE)"
@@ -183,6 +205,7 @@ q() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 job=$(mktemp -d "${TMPDIR:-/tmp}/oomn-vm.XXXXXX")
 chmod 0755 "$job"
 timeout_pid=
+watch_pid=
 tee_pid=
 keep_for_debug=0   # set when the bed (not COMMAND) failed: keep the evidence
 kept_said=0
@@ -194,6 +217,7 @@ cleanup() {
         wait "$timeout_pid" 2>/dev/null || true
     fi
     if [ -n "$tee_pid" ]; then kill "$tee_pid" 2>/dev/null || true; fi
+    if [ -n "$watch_pid" ]; then kill "$watch_pid" 2>/dev/null || true; fi
     if [ "$keep" = 1 ] || [ "$keep_for_debug" = 1 ]; then
         rm -f -- "$job/swap.img" "$job/output.fifo"
         [ "$kept_said" = 1 ] || say "job directory kept: $job"
@@ -214,6 +238,10 @@ if [ "$boot" = pvh ]; then
     kernel_image=$("$here/extract-vmlinux.sh" "$kver") ||
         { say "extracting vmlinux for --boot pvh failed"; exit "$EXIT_INFRA"; }
 fi
+
+# The kernel's text symbols, read once from a guest: with nokaslr they hold
+# for every boot of this kernel, and name the vCPUs' places at a timeout.
+ksyms=${OOMN_VM_CACHE:-/var/cache/oom-notify-vm}/kallsyms-$kver
 
 cwd=$(pwd -P)
 # the project tree (tests/vm/..), kept visible in the guest like the cwd
@@ -270,6 +298,11 @@ fail() {
     echo "$*" >/run/oomn-vm/error
     exit 0
 }
+EOF
+    if [ ! -s "$ksyms" ]; then
+        echo "grep ' [tT] ' /proc/kallsyms | grep -v '\\[' | sort >/run/oomn-vm/kallsyms 2>/dev/null || true"
+    fi
+    cat <<'EOF'
 # Keep this shell (which must write the status) out of the OOM killer's
 # reach; COMMAND gets the default score back below.
 echo -1000 >/proc/self/oom_score_adj
@@ -284,15 +317,40 @@ EOF
     echo "echo \$? >/run/oomn-vm/status"
 } >"$job/job.sh"
 
+# The kernel command line.
+# log_buf_len: OOM reports are long; keep early warnings in the buffer.
+# no_timer_check: on a loaded host TCG can miss the IO-APIC timer check
+# ("IO-APIC + timer doesn't work!" panic at boot).
+# loglevel=4 keeps OOM reports off the slow serial console; what a hang
+# needs reaches it anyway: a panic raises the console level, prints its
+# stack, every task's (panic_print bit 0) and replays the whole kernel log
+# (bit 5). nokaslr: qemu's register dump at a timeout is symbolized with
+# System.map. sysrq_always_enabled: the timeout's sysrq-c.
+cmdline="console=ttyS0 no_timer_check psi=1 panic=-1 loglevel=4 log_buf_len=4M"
+cmdline+=" nokaslr sysrq_always_enabled panic_print=0x21"
+if [ "$hang" = panic ]; then
+    cmdline+=" softlockup_panic=1 softlockup_all_cpu_backtrace=1"
+    cmdline+=" hung_task_panic=1 sysctl.kernel.hung_task_all_cpu_backtrace=1"
+    cmdline+=" sysctl.kernel.panic_on_rcu_stall=1"
+fi
+
+# One host thread runs every vCPU in turn. With a thread per vCPU (MTTCG),
+# qemu 7.2 lets a vCPU run code another vCPU has just rewritten through the
+# kernel's int3 protocol (text_poke_bp: static keys, tracepoints): flipping
+# the mm_page_alloc tracepoint through tracefs while a process allocates,
+# with no module loaded, oopses 6.12 on "int3" at the patched site in
+# __alloc_pages and soft-locks 6.1 there within seconds; with thread=single
+# 300 flips on each kernel are clean. docs/vm.md has the reproduction.
+tcg_thread=${OOMN_VM_TCG_THREAD:-single}
+
 # shellcheck disable=SC2054 # the commas belong to qemu option values
 qemu_args=(
-    -accel tcg -cpu max -smp "$cpus" -m "$mem" -mem-prealloc
+    -accel "tcg,thread=$tcg_thread" -cpu max -smp "$cpus" -m "$mem" -mem-prealloc
     -nodefaults -no-user-config -no-reboot -display none
     -kernel "$kernel_image" -initrd "$initramfs"
-    # log_buf_len: OOM reports are long; keep early warnings in the buffer.
-    # no_timer_check: on a loaded host TCG can miss the IO-APIC timer check
-    # ("IO-APIC + timer doesn't work!" panic at boot).
-    -append "console=ttyS0 no_timer_check psi=1 panic=-1 loglevel=4 log_buf_len=4M"
+    -append "$cmdline"
+    # the human monitor, for the timeout's register dump and sysrq
+    -monitor "unix:$job/monitor.sock,server=on,wait=off"
     -virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap
     -virtfs "local,path=$job,mount_tag=job,security_model=none,multidevs=remap"
     -chardev "file,id=console,path=$job/console.log" -serial chardev:console
@@ -303,6 +361,93 @@ if [ -n "$swap" ]; then
     # cache=unsafe: the swap contents die with the VM anyway.
     qemu_args+=(-drive "file=$job/swap.img,format=raw,if=virtio,cache=unsafe")
 fi
+
+# --- hang evidence ----------------------------------------------------------------------
+# One command to qemu's human monitor; its answer on stdout.
+monitor() {
+    python3 - "$job/monitor.sock" "$1" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(10)
+s.connect(sys.argv[1])
+buf = b""
+def until_prompt():
+    global buf
+    while not buf.endswith(b"(qemu) "):
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        buf += chunk
+until_prompt()
+buf = b""
+s.sendall(sys.argv[2].encode() + b"\n")
+until_prompt()
+sys.stdout.write(buf.decode(errors="replace").replace("\r", ""))
+PY
+}
+
+# RIP of every vCPU, twice a second apart, with the kernel symbol it falls in
+# (nokaslr: the addresses are System.map's).
+vcpu_places() {
+    local map=$ksyms round
+    [ -s "$map" ] || map=$job/kallsyms
+    for round in 1 2; do
+        echo "== qemu: vCPU registers ($round)"
+        monitor "info registers -a" | grep -E '^CPU#|^RIP=' | while read -r line; do
+            case "$line" in
+            RIP=*)
+                rip=${line#RIP=}
+                rip=${rip%% *}
+                sym=
+                if [[ $rip > ffffffffbfffffff ]]; then
+                    sym="(a module: see the guest's stacks)"
+                elif [ -s "$map" ]; then
+                    sym=$(awk -v a="$rip" '
+                        BEGIN { a = tolower(a) }
+                        { if ($1 <= a) { best = $3 } else { exit } }
+                        END { if (best != "") print best }' "$map")
+                fi
+                echo "  RIP=$rip ${sym:-?}"
+                ;;
+            *) echo "$line" ;;
+            esac
+        done
+        sleep 1
+    done
+}
+
+# Runs beside qemu: near the timeout, leave the evidence of a hang the
+# guest's own detectors did not catch, then stop the guest through a panic.
+hang_watch() {
+    local lead=$((timeout_s / 10))
+    [ "$lead" -le 30 ] || lead=30
+    [ "$lead" -ge 10 ] || lead=10
+    # too short a run to boot, wait and then dump: timeout(1) alone
+    [ "$timeout_s" -ge $((lead + 30)) ] || return 0
+    # killed when qemu ends first: take the sleep along
+    trap 'kill "$sleep_pid" 2>/dev/null; exit 0' TERM
+    sleep $((timeout_s - lead)) &
+    sleep_pid=$!
+    wait "$sleep_pid"
+    {
+        echo "timeout in ${lead}s: recording where the guest is"
+        vcpu_places
+        echo "== qemu: sysrq-c (the guest panics: every task's stack, the kernel log replayed)"
+        monitor "sendkey alt-sysrq-c" >/dev/null
+    } >"$job/hang-watch.log" 2>&1
+}
+
+# The console from the first sign of a hang or panic, bounded.
+show_hang_evidence() {
+    local first
+    [ -f "$job/hang-watch.log" ] && { say "before the timeout:"; sed 's/^/  | /' "$job/hang-watch.log" >&2; }
+    first=$(tr -d '\r' <"$job/console.log" 2>/dev/null |
+        grep -n -m1 -E 'soft lockup|blocked for more than|rcu.*[Ss]tall|Kernel panic|sysrq: Trigger a crash|BUG:|Oops' |
+        cut -d: -f1) || true
+    [ -n "$first" ] || return 0
+    say "the guest console from line $first (at most 1500 lines; all of it in $job/console.log):"
+    tr -d '\r' <"$job/console.log" | tail -n +"$first" | head -n 1500 | sed 's/^/  | /' >&2
+}
 
 # --- run ------------------------------------------------------------------------------
 # ttyS1 goes through a FIFO to tee, so the output streams live and also lands
@@ -323,9 +468,13 @@ run_qemu() {
     timeout -k 10 "$timeout_s" qemu-system-x86_64 "${qemu_args[@]}" \
         </dev/null >"$job/qemu.log" 2>&1 7>&- &
     timeout_pid=$!
+    hang_watch </dev/null >/dev/null 2>&1 7>&- &
+    watch_pid=$!
     qemu_rc=0
     wait "$timeout_pid" || qemu_rc=$?
     timeout_pid=
+    kill "$watch_pid" 2>/dev/null || true
+    wait "$watch_pid" 2>/dev/null || true
     exec 7>&-
     wait "$tee_pid" || true
     tee_pid=
@@ -342,6 +491,10 @@ if [ ! -e "$job/started" ] && [ ! -e "$job/error" ] &&
     tr -d '\r' <"$job/console.log" | grep -E 'RIP:|Kernel panic' | head -n 4 | sed 's/^/  | /' >&2 || true
     mv "$job/console.log" "$job/console-first-boot.log"
     run_qemu
+fi
+
+if [ ! -s "$ksyms" ] && [ -s "$job/kallsyms" ]; then
+    mkdir -p "${ksyms%/*}" && cp "$job/kallsyms" "$ksyms.$$" && mv "$ksyms.$$" "$ksyms" || true
 fi
 
 # --- verdict --------------------------------------------------------------------------
@@ -374,7 +527,7 @@ bad_lines=
 kernel_log=$job/dmesg
 [ -f "$kernel_log" ] || kernel_log=$job/console.log
 if [ -f "$kernel_log" ]; then
-    bad_re='BUG:|WARNING:|Oops|KASAN|UBSAN|general protection|Kernel panic|kernel BUG|RCU.*stall|soft lockup|hung_task|blocked for more than'
+    bad_re='BUG:|WARNING:|Oops|KASAN|UBSAN|general protection|Kernel panic|kernel BUG|RCU.*stall|soft lockup|blocked for more than'
     bad_lines=$(tr -d '\r' <"$kernel_log" | grep -E -e "$bad_re" || true)
     if [ -n "$bad_lines" ] && [ ${#allow_dmesg[@]} -gt 0 ]; then
         allow_args=()
@@ -388,8 +541,9 @@ if [ -f "$kernel_log" ]; then
     fi
 fi
 
-if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ]; then
-    say "TIMEOUT: the VM was still running after ${timeout_s}s and was killed"
+if [ "$qemu_rc" = 124 ] || [ "$qemu_rc" = 137 ] || [ -f "$job/hang-watch.log" ]; then
+    say "TIMEOUT: the VM was still running after ${timeout_s}s and was stopped"
+    show_hang_evidence
     show_console_tail
     final timeout "$dmesg_field" "$EXIT_TIMEOUT"
 fi
@@ -406,6 +560,7 @@ if [ ! -f "$job/status" ]; then
     fi
     if grep -q 'Kernel panic' "$job/console.log" 2>/dev/null; then
         say "the guest kernel panicked"
+        show_hang_evidence
     fi
     show_console_tail
     final none "$dmesg_field" "$EXIT_INFRA"

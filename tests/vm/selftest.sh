@@ -54,7 +54,7 @@ vm() {
 # field NAME KEY: value of a "KEY=value" line in NAME's output.
 field() { sed -n "s/^$2=//p" "$work/$1.out" | head -n1; }
 
-echo "1..21"
+echo "1..22"
 
 # --- 1 boot: most facts of a default guest -------------------------------------------
 # The current directory is a fresh directory under /tmp on purpose: /tmp is a
@@ -164,6 +164,16 @@ vm timeout --timeout 2 -- sleep 600
 [ "$RC" = 124 ] && grep -q TIMEOUT "$work/timeout.err"
 ok $? "--timeout kills the VM and fails with 124"
 
+# A hang nothing in the guest detects: before the timeout the bed records
+# each vCPU's place (symbolized) and makes the guest panic, whose console
+# (every task's stack, among them the sleeping job) reaches stderr.
+vm hang --timeout 60 -- sleep 600
+[ "$RC" = 124 ] && grep -q 'TIMEOUT' "$work/hang.err" &&
+    grep -qE '^  \|   RIP=ffffffff[0-9a-f]+ [a-z_]' "$work/hang.err" &&
+    grep -q 'sysrq: Trigger a crash' "$work/hang.err" &&
+    grep -qE 'task:sleep +state:S' "$work/hang.err"
+ok $? "a hang: vCPU places, sysrq-c, every task's stack in the run's stderr"
+
 # Two VMs at once: separate job directories, shared initramfs cache.
 (vm par1 -- sh -c 'echo one; exit 4'; echo "$RC" >"$work/par1.rc") &
 p1=$!
@@ -175,6 +185,6 @@ last=
     [ "$(cat "$work/par1.out")" = one ] && [ "$(cat "$work/par2.out")" = two ]
 ok $? "two runs in parallel keep their own output and status"
 
-[ "$n" = 21 ] || { echo "# planned 21 tests, ran $n"; failed=$((failed + 1)); }
+[ "$n" = 22 ] || { echo "# planned 22 tests, ran $n"; failed=$((failed + 1)); }
 [ "$failed" = 0 ] && echo "# all passed ($kernel)" || echo "# $failed failed ($kernel)"
 [ "$failed" = 0 ]
