@@ -47,14 +47,14 @@ struct oom_notify_victim {
 
 /* oom_notify_main.c */
 void oom_notify_kick(enum oom_notify_cause cause);
+void oom_notify_kick_later(enum oom_notify_cause cause);
 void oom_notify_kick_victims(void);
 void oom_notify_get_state(struct oom_notify_snapshot *snap);
-int oom_notify_set_thresholds(const struct oom_notify_thresholds *t,
-			      struct netlink_ext_ack *extack);
-void oom_notify_get_thresholds(struct oom_notify_thresholds *t);
+int oom_notify_update_thresholds(const struct oom_notify_thresholds *upd,
+				 u32 present, struct netlink_ext_ack *extack);
 
 /* oom_notify_genl.c */
-int oom_notify_genl_init(void);
+int __init oom_notify_genl_init(void);
 void oom_notify_genl_exit(void);
 void oom_notify_genl_send_pressure(const struct oom_notify_snapshot *snap);
 int oom_notify_genl_send_oom(const struct oom_notify_victim *v,

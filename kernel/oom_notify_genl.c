@@ -7,11 +7,35 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cgroup.h>
+#include <linux/capability.h>
 #include <linux/module.h>
+#include <linux/netlink.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
 
 #include "oom_notify.h"
+
+/*
+ * Both sit on the path from a level change or an OOM kill to the listeners:
+ * they must not wait in reclaim (the state lock is held and the workqueue is
+ * ordered) nor drain the reserves kept for atomic context. __GFP_HIGH lets
+ * these few hundred bytes dip below the min watermark; a failure shows as a
+ * sequence gap, which subscribers resync on.
+ */
+#define OOM_NOTIFY_GFP	(GFP_NOWAIT | __GFP_HIGH | __GFP_NOWARN)
+
+/*
+ * Thresholds steer every listener (the killer acts on "critical"), and the
+ * "oom" group names victims: CAP_SYS_ADMIN, not the CAP_NET_ADMIN that
+ * network daemons hold. The kernels built for have the flag; refuse to
+ * build a module whose group would be open to all.
+ */
+#ifndef GENL_MCAST_CAP_SYS_ADMIN
+#error "this kernel cannot restrict a genl multicast group (GENL_MCAST_CAP_SYS_ADMIN)"
+#endif
+
+/* One report is built at a time (the workqueue is ordered). */
+static char *oom_notify_path_buf;
 
 enum oom_notify_mcgrp_id {
 	OOM_NOTIFY_MCGRP_PRESSURE_ID,
@@ -44,9 +68,9 @@ static const struct genl_small_ops oom_notify_ops[] = {
 		.doit = oom_notify_cmd_get_state,
 	},
 	{
+		/* CAP_SYS_ADMIN, checked in the handler */
 		.cmd = OOM_NOTIFY_CMD_SET_THRESHOLDS,
 		.doit = oom_notify_cmd_set_thresholds,
-		.flags = GENL_ADMIN_PERM,
 	},
 };
 
@@ -55,9 +79,7 @@ static const struct genl_multicast_group oom_notify_mcgrps[] = {
 	/* Victims' names, users and cgroups are not for everyone. */
 	[OOM_NOTIFY_MCGRP_OOM_ID] = {
 		.name = OOM_NOTIFY_MCGRP_OOM,
-#ifdef GENL_MCAST_CAP_NET_ADMIN
-		.flags = GENL_MCAST_CAP_NET_ADMIN,
-#endif
+		.flags = GENL_MCAST_CAP_SYS_ADMIN,
 	},
 };
 
@@ -69,8 +91,11 @@ static struct genl_family oom_notify_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.small_ops = oom_notify_ops,
 	.n_small_ops = ARRAY_SIZE(oom_notify_ops),
-	/* strict validation for every command */
-	.resv_start_op = OOM_NOTIFY_CMD_SET_THRESHOLDS + 1,
+	/*
+	 * resv_start_op left at 0: every command is strict (reserved header
+	 * bytes must be 0, unknown attributes and nests without
+	 * NLA_F_NESTED are refused).
+	 */
 	.mcgrps = oom_notify_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(oom_notify_mcgrps),
 };
@@ -175,10 +200,15 @@ static int oom_notify_cmd_set_thresholds(struct sk_buff *skb,
 		{ OOM_NOTIFY_T_SWAP_CRITICAL, true, OOM_NOTIFY_LEVEL_CRITICAL },
 	};
 	struct nlattr *tb[OOM_NOTIFY_T_MAX + 1];
-	struct oom_notify_thresholds t;
-	bool any = false;
+	struct oom_notify_thresholds t = {};
+	u32 present = 0;
 	int i, ret;
 
+	/* the opener of the socket and the sender, in the initial user ns */
+	if (!netlink_capable(skb, CAP_SYS_ADMIN)) {
+		NL_SET_ERR_MSG(info->extack, "CAP_SYS_ADMIN needed");
+		return -EPERM;
+	}
 	if (GENL_REQ_ATTR_CHECK(info, OOM_NOTIFY_A_THRESHOLDS)) {
 		/* the missing-attribute TLV alone prints as nothing in most tools */
 		NL_SET_ERR_MSG(info->extack, "thresholds attribute missing");
@@ -191,27 +221,26 @@ static int oom_notify_cmd_set_thresholds(struct sk_buff *skb,
 		return ret;
 
 	/* Absent thresholds keep their values; the result is checked whole. */
-	oom_notify_get_thresholds(&t);
 	for (i = 0; i < ARRAY_SIZE(map); i++) {
 		u32 *slot = map[i].swap ? &t.swap[map[i].level] :
 					  &t.mem[map[i].level];
 
 		if (tb[map[i].attr]) {
 			*slot = nla_get_u32(tb[map[i].attr]);
-			any = true;
+			present |= BIT(map[i].attr);
 		}
 	}
 	if (tb[OOM_NOTIFY_T_HYSTERESIS]) {
 		t.hysteresis = nla_get_u32(tb[OOM_NOTIFY_T_HYSTERESIS]);
-		any = true;
+		present |= BIT(OOM_NOTIFY_T_HYSTERESIS);
 	}
-	if (!any) {
+	if (!present) {
 		NL_SET_ERR_MSG_ATTR(info->extack,
 				    info->attrs[OOM_NOTIFY_A_THRESHOLDS],
 				    "no threshold given");
 		return -EINVAL;
 	}
-	return oom_notify_set_thresholds(&t, info->extack);
+	return oom_notify_update_thresholds(&t, present, info->extack);
 }
 
 void oom_notify_genl_send_pressure(const struct oom_notify_snapshot *snap)
@@ -223,12 +252,7 @@ void oom_notify_genl_send_pressure(const struct oom_notify_snapshot *snap)
 				OOM_NOTIFY_MCGRP_PRESSURE_ID))
 		return;
 
-	/*
-	 * GFP_ATOMIC: this tiny message is what lets user space act before the
-	 * OOM killer has to, so it may dip into the reserves rather than wait
-	 * in reclaim. Its loss still shows as a sequence gap.
-	 */
-	msg = genlmsg_new(oom_notify_state_size(), GFP_ATOMIC | __GFP_NOWARN);
+	msg = genlmsg_new(oom_notify_state_size(), OOM_NOTIFY_GFP);
 	if (!msg)
 		goto lost;
 	hdr = genlmsg_put(msg, 0, 0, &oom_notify_family, 0,
@@ -239,22 +263,22 @@ void oom_notify_genl_send_pressure(const struct oom_notify_snapshot *snap)
 	}
 	genlmsg_end(msg, hdr);
 	genlmsg_multicast(&oom_notify_family, msg, 0,
-			  OOM_NOTIFY_MCGRP_PRESSURE_ID, GFP_ATOMIC | __GFP_NOWARN);
+			  OOM_NOTIFY_MCGRP_PRESSURE_ID, OOM_NOTIFY_GFP);
 	return;
 lost:
 	pr_warn_ratelimited("could not send pressure event %llu\n", snap->seq);
 }
 
-static size_t oom_notify_oom_size(void)
+static size_t oom_notify_oom_size(size_t path_len)
 {
 	return 6 * nla_total_size(sizeof(u32)) +
 	       9 * nla_total_size_64bit(sizeof(u64)) +
-	       nla_total_size(TASK_COMM_LEN) + nla_total_size(PATH_MAX);
+	       nla_total_size(TASK_COMM_LEN) + nla_total_size(path_len + 1);
 }
 
 static int oom_notify_put_victim(struct sk_buff *skb,
 				 const struct oom_notify_victim *v,
-				 enum oom_notify_level level, char *path)
+				 enum oom_notify_level level, const char *path)
 {
 	if (nla_put_u64_64bit(skb, OOM_NOTIFY_A_OOM_SEQ, v->oom_seq,
 			      OOM_NOTIFY_A_PAD) ||
@@ -279,23 +303,19 @@ static int oom_notify_put_victim(struct sk_buff *skb,
 	    nla_put_u32(skb, OOM_NOTIFY_A_OOM_LOST, v->lost))
 		return -EMSGSIZE;
 
-	if (v->cgrp) {
-		if (nla_put_u64_64bit(skb, OOM_NOTIFY_A_OOM_CGROUP_ID,
-				      v->cgroup_id, OOM_NOTIFY_A_PAD))
-			return -EMSGSIZE;
-		/* The path is best effort: the cgroup may be going away. */
-		if (path && cgroup_path(v->cgrp, path, PATH_MAX) > 0 &&
-		    nla_put_string(skb, OOM_NOTIFY_A_OOM_CGROUP, path))
-			return -EMSGSIZE;
-	}
+	if (v->cgrp && nla_put_u64_64bit(skb, OOM_NOTIFY_A_OOM_CGROUP_ID,
+					 v->cgroup_id, OOM_NOTIFY_A_PAD))
+		return -EMSGSIZE;
+	if (path && nla_put_string(skb, OOM_NOTIFY_A_OOM_CGROUP, path))
+		return -EMSGSIZE;
 	return 0;
 }
 
 int oom_notify_genl_send_oom(const struct oom_notify_victim *v,
 			     enum oom_notify_level level)
 {
+	const char *path = NULL;
 	struct sk_buff *msg;
-	char *path;
 	void *hdr;
 	int ret;
 
@@ -303,42 +323,54 @@ int oom_notify_genl_send_oom(const struct oom_notify_victim *v,
 				OOM_NOTIFY_MCGRP_OOM_ID))
 		return 0;
 
-	path = kmalloc(PATH_MAX, GFP_KERNEL | __GFP_NOWARN);
-	msg = genlmsg_new(oom_notify_oom_size(), GFP_KERNEL | __GFP_NOWARN);
-	if (!msg) {
-		ret = -ENOMEM;
-		goto out;
-	}
+	/*
+	 * Right after an OOM kill memory is at its scarcest: the path goes in
+	 * a buffer taken at load time, and the message is sized for it.
+	 * The path is best effort: the cgroup may be going away.
+	 */
+	if (v->cgrp && cgroup_path(v->cgrp, oom_notify_path_buf, PATH_MAX) > 0)
+		path = oom_notify_path_buf;
+	msg = genlmsg_new(oom_notify_oom_size(path ? strlen(path) : 0),
+			  OOM_NOTIFY_GFP);
+	if (!msg)
+		return -ENOMEM;
 	hdr = genlmsg_put(msg, 0, 0, &oom_notify_family, 0,
 			  OOM_NOTIFY_CMD_OOM_EVENT);
 	if (!hdr) {
-		nlmsg_free(msg);
 		ret = -EMSGSIZE;
-		goto out;
+		goto err;
 	}
 	ret = oom_notify_put_victim(msg, v, level, path);
-	if (ret) {
-		nlmsg_free(msg);
-		goto out;
-	}
+	if (ret)
+		goto err;
 	genlmsg_end(msg, hdr);
 	ret = genlmsg_multicast(&oom_notify_family, msg, 0,
-				OOM_NOTIFY_MCGRP_OOM_ID, GFP_KERNEL);
+				OOM_NOTIFY_MCGRP_OOM_ID, OOM_NOTIFY_GFP);
 	if (ret == -ESRCH)	/* the last listener just left */
 		ret = 0;
-out:
-	kfree(path);
+	return ret;
+err:
+	nlmsg_free(msg);
 	return ret;
 }
 
-int oom_notify_genl_init(void)
+int __init oom_notify_genl_init(void)
 {
-	return genl_register_family(&oom_notify_family);
+	int ret;
+
+	oom_notify_path_buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!oom_notify_path_buf)
+		return -ENOMEM;
+	ret = genl_register_family(&oom_notify_family);
+	if (ret)
+		kfree(oom_notify_path_buf);
+	return ret;
 }
 
 void oom_notify_genl_exit(void)
 {
 	genl_unregister_family(&oom_notify_family);
+	kfree(oom_notify_path_buf);
 }
 
 MODULE_ALIAS_GENL_FAMILY(OOM_NOTIFY_FAMILY_NAME);

@@ -2,10 +2,12 @@
 /*
  * oom_notify: where the kernel tells us memory moved.
  *
- * - kmem:mm_page_alloc / kmem:mm_page_free: every 1 MiB allocated or freed
- *   on a CPU, MemAvailable is compared with the two bounds the last
- *   evaluation left (oom_notify_level_bounds()). Anonymous memory can fall
- *   far below a threshold before reclaim starts, so reclaim alone is late.
+ * - kmem:mm_page_alloc / kmem:mm_page_free: MemAvailable is compared with
+ *   the two bounds the last evaluation left (oom_notify_level_bounds())
+ *   every 1 MiB allocated or freed on a CPU, and more often as it nears a
+ *   bound, so that the allocation that crosses it is the one that tells.
+ *   Anonymous memory can fall far below a threshold before reclaim starts,
+ *   so reclaim alone is late.
  * - a shrinker: its count callback runs in every global reclaim pass, the
  *   moment page cache or swap starts to be taken.
  * - oom:mark_victim: every kernel OOM kill, global or memcg.
@@ -27,54 +29,79 @@
 #include <linux/string.h>
 #include <linux/timekeeping.h>
 #include <linux/tracepoint.h>
+#include <trace/events/kmem.h>
+#include <trace/events/oom.h>
 
 #include "oom_notify.h"
 
 #define OOM_NOTIFY_BATCH_PAGES	(SZ_1M >> PAGE_SHIFT)
 #define OOM_NOTIFY_RING		16
 
-static DEFINE_PER_CPU(unsigned int, oom_notify_alloc_batch);
-static DEFINE_PER_CPU(unsigned int, oom_notify_free_batch);
+/* Pages this CPU may allocate (free) before it looks at MemAvailable again. */
+static DEFINE_PER_CPU(long, oom_notify_alloc_budget);
+static DEFINE_PER_CPU(long, oom_notify_free_budget);
 
 /* In pages; written under the state lock, read locklessly by the probes. */
-static unsigned long oom_notify_rise_below;
-static unsigned long oom_notify_fall_at = ULONG_MAX;
+static long oom_notify_rise_below;
+static long oom_notify_fall_at = LONG_MAX;	/* LONG_MAX: nowhere to fall */
 static unsigned long oom_notify_last_reclaim_kick;
 
 void oom_notify_hooks_set_bounds(u64 rise_below, u64 fall_at)
 {
-	WRITE_ONCE(oom_notify_rise_below, min_t(u64, rise_below, ULONG_MAX));
-	WRITE_ONCE(oom_notify_fall_at, min_t(u64, fall_at, ULONG_MAX));
+	WRITE_ONCE(oom_notify_rise_below, min_t(u64, rise_below, LONG_MAX));
+	WRITE_ONCE(oom_notify_fall_at, min_t(u64, fall_at, LONG_MAX));
+}
+
+/*
+ * The next look comes after at most half the distance to the bound, shared
+ * among the CPUs: allocations nobody has looked at never add up to the
+ * distance, so a crossing is seen by the allocation (or free) that makes it.
+ */
+static long oom_notify_budget(long distance)
+{
+	return clamp(distance / (2 * (long)num_online_cpus()), 1L,
+		     (long)OOM_NOTIFY_BATCH_PAGES);
 }
 
 static void oom_notify_probe_alloc(void *data, struct page *page,
 				   unsigned int order, gfp_t gfp_flags,
 				   int migratetype)
 {
-	unsigned int pages = 1U << order;
+	long rise_below = READ_ONCE(oom_notify_rise_below);
+	long avail;
 
-	if (this_cpu_add_return(oom_notify_alloc_batch, pages) <
-	    OOM_NOTIFY_BATCH_PAGES)
+	if (!rise_below)
 		return;
-	this_cpu_write(oom_notify_alloc_batch, 0);
-	if (si_mem_available() < (long)READ_ONCE(oom_notify_rise_below))
+	if (this_cpu_sub_return(oom_notify_alloc_budget, 1L << order) > 0)
+		return;
+	avail = si_mem_available();
+	if (avail < rise_below) {
+		this_cpu_write(oom_notify_alloc_budget, OOM_NOTIFY_BATCH_PAGES);
 		oom_notify_kick(OOM_NOTIFY_CAUSE_ALLOC);
+		return;
+	}
+	this_cpu_write(oom_notify_alloc_budget,
+		       oom_notify_budget(avail - rise_below));
 }
 
 static void oom_notify_probe_free(void *data, struct page *page,
 				  unsigned int order)
 {
-	unsigned long fall_at = READ_ONCE(oom_notify_fall_at);
-	unsigned int pages = 1U << order;
+	long fall_at = READ_ONCE(oom_notify_fall_at);
+	long avail;
 
-	if (fall_at == ULONG_MAX)
+	if (fall_at == LONG_MAX)
 		return;
-	if (this_cpu_add_return(oom_notify_free_batch, pages) <
-	    OOM_NOTIFY_BATCH_PAGES)
+	if (this_cpu_sub_return(oom_notify_free_budget, 1L << order) > 0)
 		return;
-	this_cpu_write(oom_notify_free_batch, 0);
-	if (si_mem_available() >= (long)fall_at)
+	avail = si_mem_available();
+	if (avail >= fall_at) {
+		this_cpu_write(oom_notify_free_budget, OOM_NOTIFY_BATCH_PAGES);
 		oom_notify_kick(OOM_NOTIFY_CAUSE_FREE);
+		return;
+	}
+	this_cpu_write(oom_notify_free_budget,
+		       oom_notify_budget(fall_at - avail));
 }
 
 /* --- kernel OOM victims ------------------------------------------------ */
@@ -168,10 +195,16 @@ static unsigned long oom_notify_shrink_count(struct shrinker *s,
 {
 	unsigned long now = jiffies;
 
-	/* Reclaim calls this per node and priority: one kick a tick is plenty. */
+	/*
+	 * Reclaim calls this per node and priority: one kick a tick is plenty,
+	 * but a kick held back must not be lost, or what reclaim did in the
+	 * rest of the tick (swap filling) is seen only by the timer.
+	 */
 	if (READ_ONCE(oom_notify_last_reclaim_kick) != now) {
 		WRITE_ONCE(oom_notify_last_reclaim_kick, now);
 		oom_notify_kick(OOM_NOTIFY_CAUSE_RECLAIM);
+	} else {
+		oom_notify_kick_later(OOM_NOTIFY_CAUSE_RECLAIM);
 	}
 	return 0;	/* we own nothing to free */
 }
@@ -225,7 +258,20 @@ static void oom_notify_shrinker_unregister(void)
 /*
  * These tracepoints are not exported to modules by name, but every kernel
  * tracepoint can be found and probed through for_each_kernel_tracepoint().
+ * Found by name, a probe never meets the tracepoint's prototype in the
+ * compiler, so compare them here against the headers of the kernel built
+ * for: a tracepoint of another shape (mark_victim was (int pid) before
+ * 6.2 upstream) fails the build instead of reading a pid as a task.
  */
+#define OOM_NOTIFY_CHECK_PROBE(tp, probe)				\
+	static_assert(__same_type(check_trace_callback_type_##tp,	\
+				  void (typeof(&(probe)))),		\
+		      "probe " #probe " does not match tracepoint " #tp)
+
+OOM_NOTIFY_CHECK_PROBE(mm_page_alloc, oom_notify_probe_alloc);
+OOM_NOTIFY_CHECK_PROBE(mm_page_free, oom_notify_probe_free);
+OOM_NOTIFY_CHECK_PROBE(mark_victim, oom_notify_probe_mark_victim);
+
 struct oom_notify_tp {
 	const char *name;
 	void *probe;

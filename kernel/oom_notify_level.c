@@ -30,6 +30,38 @@ void oom_notify_thresholds_default(struct oom_notify_thresholds *t)
 	t->hysteresis = 20;
 }
 
+void oom_notify_thresholds_merge(struct oom_notify_thresholds *t,
+				 const struct oom_notify_thresholds *upd,
+				 __u32 present)
+{
+	static const struct {
+		int attr;
+		int swap;
+		enum oom_notify_level level;
+	} map[] = {
+		{ OOM_NOTIFY_T_MEM_LOW, 0, OOM_NOTIFY_LEVEL_LOW },
+		{ OOM_NOTIFY_T_MEM_MEDIUM, 0, OOM_NOTIFY_LEVEL_MEDIUM },
+		{ OOM_NOTIFY_T_MEM_CRITICAL, 0, OOM_NOTIFY_LEVEL_CRITICAL },
+		{ OOM_NOTIFY_T_SWAP_LOW, 1, OOM_NOTIFY_LEVEL_LOW },
+		{ OOM_NOTIFY_T_SWAP_MEDIUM, 1, OOM_NOTIFY_LEVEL_MEDIUM },
+		{ OOM_NOTIFY_T_SWAP_CRITICAL, 1, OOM_NOTIFY_LEVEL_CRITICAL },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		enum oom_notify_level l = map[i].level;
+
+		if (!(present & (1U << map[i].attr)))
+			continue;
+		if (map[i].swap)
+			t->swap[l] = upd->swap[l];
+		else
+			t->mem[l] = upd->mem[l];
+	}
+	if (present & (1U << OOM_NOTIFY_T_HYSTERESIS))
+		t->hysteresis = upd->hysteresis;
+}
+
 int oom_notify_thresholds_check(const struct oom_notify_thresholds *t,
 				const char **why)
 {
@@ -52,6 +84,11 @@ int oom_notify_thresholds_check(const struct oom_notify_thresholds *t,
 	}
 	if (t->hysteresis > OOM_NOTIFY_HYSTERESIS_MAX) {
 		*why = "hysteresis above 200 per-mille";
+		return -EINVAL;
+	}
+	/* Without it a figure hovering at a threshold is an event storm. */
+	if (t->hysteresis < OOM_NOTIFY_HYSTERESIS_MIN) {
+		*why = "hysteresis below 5 per-mille";
 		return -EINVAL;
 	}
 	return 0;

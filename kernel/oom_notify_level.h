@@ -26,6 +26,14 @@ struct oom_notify_figures {
 
 void oom_notify_thresholds_default(struct oom_notify_thresholds *t);
 
+/*
+ * Copy onto @t the thresholds of @upd whose bit (1 << OOM_NOTIFY_T_*) is set
+ * in @present; the others keep their values.
+ */
+void oom_notify_thresholds_merge(struct oom_notify_thresholds *t,
+				 const struct oom_notify_thresholds *upd,
+				 __u32 present);
+
 /* Returns 0, or -EINVAL with *why set to a static explanation. */
 int oom_notify_thresholds_check(const struct oom_notify_thresholds *t,
 				const char **why);

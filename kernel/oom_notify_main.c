@@ -45,17 +45,23 @@ static u64 oom_notify_seq;
 static u64 oom_notify_oom_seq;
 static unsigned int oom_notify_idle_rounds;
 static bool oom_notify_stopping;
+/* What the last evaluation decided on, and when (jiffies). */
+static struct oom_notify_figures oom_notify_figures;
+static unsigned long oom_notify_eval_jiffies;
 
 /* Lock-free hand-over from the hooks to the workqueue. */
 static atomic_t oom_notify_kicks;
 static atomic_t oom_notify_kick_cause;
 
 static void oom_notify_eval_workfn(struct work_struct *work);
+static void oom_notify_followup_workfn(struct work_struct *work);
 static void oom_notify_poll_workfn(struct work_struct *work);
 static void oom_notify_victims_workfn(struct work_struct *work);
 static void oom_notify_kick_irq(struct irq_work *work);
 
 static DECLARE_WORK(oom_notify_eval_work, oom_notify_eval_workfn);
+static DECLARE_DELAYED_WORK(oom_notify_followup_work,
+			    oom_notify_followup_workfn);
 static DECLARE_DEFERRABLE_WORK(oom_notify_poll_work, oom_notify_poll_workfn);
 static DECLARE_WORK(oom_notify_victims_work, oom_notify_victims_workfn);
 static struct irq_work oom_notify_irq_work =
@@ -111,6 +117,8 @@ static void oom_notify_evaluate_locked(enum oom_notify_cause cause)
 	lockdep_assert_held(&oom_notify_lock);
 
 	oom_notify_read_figures(&f);
+	oom_notify_figures = f;
+	oom_notify_eval_jiffies = jiffies;
 	/*
 	 * Hysteresis smooths noisy figures; it must not keep a level that new
 	 * thresholds no longer reach, so those are applied from scratch.
@@ -154,12 +162,23 @@ static void oom_notify_eval_workfn(struct work_struct *work)
 	mutex_unlock(&oom_notify_lock);
 }
 
+static void oom_notify_followup_workfn(struct work_struct *work)
+{
+	oom_notify_eval_workfn(NULL);
+}
+
 static void oom_notify_poll_workfn(struct work_struct *work)
 {
+	/*
+	 * A hook that kicked before this ran saw the change first, even if
+	 * its own evaluation is still queued behind this one.
+	 */
+	enum oom_notify_cause cause = atomic_xchg(&oom_notify_kick_cause, 0);
+
 	mutex_lock(&oom_notify_lock);
 	if (!oom_notify_stopping) {
 		oom_notify_idle_rounds++;
-		oom_notify_evaluate_locked(OOM_NOTIFY_CAUSE_TIMER);
+		oom_notify_evaluate_locked(cause ?: OOM_NOTIFY_CAUSE_TIMER);
 		oom_notify_arm_poll_locked();
 	}
 	mutex_unlock(&oom_notify_lock);
@@ -219,58 +238,87 @@ void oom_notify_kick(enum oom_notify_cause cause)
 	irq_work_queue(&oom_notify_irq_work);
 }
 
+/*
+ * A kick that a rate limit held back: evaluate a tick from now, so that
+ * what happened after the last kick is not left to the timer. Any context
+ * but NMI; a follow-up already pending absorbs this one.
+ */
+void oom_notify_kick_later(enum oom_notify_cause cause)
+{
+	atomic_cmpxchg(&oom_notify_kick_cause, 0, cause);
+	queue_delayed_work(oom_notify_wq, &oom_notify_followup_work, 1);
+}
+
 void oom_notify_kick_victims(void)
 {
 	atomic_or(KICK_VICTIMS, &oom_notify_kicks);
 	irq_work_queue(&oom_notify_irq_work);
 }
 
+/*
+ * A query answers with a level its figures agree with: it evaluates (a
+ * change it finds is multicast like any other, in sequence), and reports
+ * the figures that evaluation decided on. Anyone may ask, so queries
+ * evaluate at most once a tick; in between they get the last evaluation.
+ */
 void oom_notify_get_state(struct oom_notify_snapshot *snap)
 {
-	struct oom_notify_figures f;
-
 	mutex_lock(&oom_notify_lock);
-	if (!oom_notify_stopping)
+	if (!oom_notify_stopping && oom_notify_eval_jiffies != jiffies)
 		oom_notify_evaluate_locked(OOM_NOTIFY_CAUSE_QUERY);
-	oom_notify_read_figures(&f);
-	oom_notify_fill_locked(snap, &f);
+	oom_notify_fill_locked(snap, &oom_notify_figures);
 	mutex_unlock(&oom_notify_lock);
 }
 
-void oom_notify_get_thresholds(struct oom_notify_thresholds *t)
+/*
+ * Apply the thresholds whose bit (1 << OOM_NOTIFY_T_*) is in @present onto
+ * the current ones and check the result whole. The merge happens under the
+ * lock: two updates of different thresholds never undo each other.
+ */
+int oom_notify_update_thresholds(const struct oom_notify_thresholds *upd,
+				 u32 present, struct netlink_ext_ack *extack)
 {
-	mutex_lock(&oom_notify_lock);
-	*t = oom_notify_thresholds;
-	mutex_unlock(&oom_notify_lock);
-}
-
-int oom_notify_set_thresholds(const struct oom_notify_thresholds *t,
-			      struct netlink_ext_ack *extack)
-{
+	struct oom_notify_thresholds t;
 	const char *why;
+	bool changed;
 	int ret;
 
-	ret = oom_notify_thresholds_check(t, &why);
+	mutex_lock(&oom_notify_lock);
+	t = oom_notify_thresholds;
+	oom_notify_thresholds_merge(&t, upd, present);
+	ret = oom_notify_thresholds_check(&t, &why);
 	if (ret) {
+		mutex_unlock(&oom_notify_lock);
 		/* what NL_SET_ERR_MSG() does, for a message chosen at run time */
 		if (extack)
 			extack->_msg = why;
 		return ret;
 	}
-
-	mutex_lock(&oom_notify_lock);
-	oom_notify_thresholds = *t;
+	changed = memcmp(&t, &oom_notify_thresholds, sizeof(t));
+	oom_notify_thresholds = t;
 	if (!oom_notify_stopping) {
 		oom_notify_evaluate_locked(OOM_NOTIFY_CAUSE_THRESHOLDS);
 		oom_notify_arm_poll_locked();
 	}
 	mutex_unlock(&oom_notify_lock);
-	pr_info("thresholds set: memory %u/%u/%u swap %u/%u/%u hysteresis %u per-mille\n",
-		t->mem[OOM_NOTIFY_LEVEL_LOW], t->mem[OOM_NOTIFY_LEVEL_MEDIUM],
-		t->mem[OOM_NOTIFY_LEVEL_CRITICAL], t->swap[OOM_NOTIFY_LEVEL_LOW],
-		t->swap[OOM_NOTIFY_LEVEL_MEDIUM],
-		t->swap[OOM_NOTIFY_LEVEL_CRITICAL], t->hysteresis);
+	if (changed)
+		pr_info_ratelimited("thresholds set: memory %u/%u/%u swap %u/%u/%u hysteresis %u per-mille\n",
+				    t.mem[OOM_NOTIFY_LEVEL_LOW],
+				    t.mem[OOM_NOTIFY_LEVEL_MEDIUM],
+				    t.mem[OOM_NOTIFY_LEVEL_CRITICAL],
+				    t.swap[OOM_NOTIFY_LEVEL_LOW],
+				    t.swap[OOM_NOTIFY_LEVEL_MEDIUM],
+				    t.swap[OOM_NOTIFY_LEVEL_CRITICAL],
+				    t.hysteresis);
 	return 0;
+}
+
+static void oom_notify_drain_victims(void)
+{
+	struct oom_notify_victim v;
+
+	while (oom_notify_victim_pop(&v))
+		oom_notify_victim_release(&v);
 }
 
 static void oom_notify_stop(void)
@@ -280,6 +328,7 @@ static void oom_notify_stop(void)
 	mutex_unlock(&oom_notify_lock);
 
 	irq_work_sync(&oom_notify_irq_work);
+	cancel_delayed_work_sync(&oom_notify_followup_work);
 	cancel_delayed_work_sync(&oom_notify_poll_work);
 	/* Flushes the last evaluation and sends the victims still queued. */
 	destroy_workqueue(oom_notify_wq);
@@ -321,7 +370,11 @@ static int __init oom_notify_init(void)
 	return 0;
 
 err_genl:
+	/* A probe may have kicked before the hooks failed: settle the work. */
+	oom_notify_stop();
+	oom_notify_drain_victims();
 	oom_notify_genl_exit();
+	return ret;
 err_wq:
 	destroy_workqueue(oom_notify_wq);
 	return ret;
@@ -329,13 +382,10 @@ err_wq:
 
 static void __exit oom_notify_exit(void)
 {
-	struct oom_notify_victim v;
-
 	/* No new kicks from the kernel, then no work, then no family. */
 	oom_notify_hooks_exit();
 	oom_notify_stop();
-	while (oom_notify_victim_pop(&v))
-		oom_notify_victim_release(&v);
+	oom_notify_drain_victims();
 	oom_notify_genl_exit();
 	pr_info("unloaded\n");
 }

@@ -96,7 +96,7 @@ struct oomn_thresholds_update {
 
 /* Groups for oomn_genl_subscribe(). */
 #define OOMN_GROUP_PRESSURE (1u << 0)
-#define OOMN_GROUP_OOM (1u << 1) /* needs CAP_NET_ADMIN */
+#define OOMN_GROUP_OOM (1u << 1) /* needs CAP_SYS_ADMIN */
 
 /*
  * Called from oomn_genl_dispatch(). Any may be NULL. The handlers may call
@@ -158,7 +158,7 @@ int oomn_genl_get_state(OomnGenl *g, struct oomn_state *ret);
 /*
  * SET_THRESHOLDS with the thresholds in u->mask; waits for the kernel's ack.
  * Returns 0; -EINVAL for an empty mask; the kernel's error, e.g. -EPERM
- * without CAP_NET_ADMIN or -EINVAL with *ret_errmsg set to the kernel's
+ * without CAP_SYS_ADMIN or -EINVAL with *ret_errmsg set to the kernel's
  * extended-ack text. *ret_errmsg (optional) is NULL when there is none;
  * the caller frees it.
  */
@@ -167,7 +167,7 @@ int oomn_genl_set_thresholds(OomnGenl *g, const struct oomn_thresholds_update *u
 
 /*
  * Joins the OOMN_GROUP_* in @groups (all or none: on error none of them is
- * joined by this call). Joining "oom" without CAP_NET_ADMIN returns the
+ * joined by this call). Joining "oom" without CAP_SYS_ADMIN returns the
  * kernel's -EPERM. Without the module the groups are remembered and joined
  * when it appears. The groups are re-joined automatically, in
  * oomn_genl_dispatch(), whenever the family re-appears (module reload), and

@@ -165,7 +165,7 @@ static const struct oomn_genl_handlers oomn_source_kernel_handlers = {
 static void oomn_source_kernel_oom_denied(OomnSource *s)
 {
 	oomn_source_warn(s, "not allowed to join the oom_notify \"oom\" group (needs "
-			    "CAP_NET_ADMIN); kernel OOM kills will not be reported");
+			    "CAP_SYS_ADMIN); kernel OOM kills will not be reported");
 	if (s->oom_subscribed)
 		(void)oomn_genl_unsubscribe(s->genl, OOMN_GROUP_OOM);
 	s->oom_subscribed = false;

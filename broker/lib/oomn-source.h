@@ -55,7 +55,7 @@ struct oomn_source_config {
 	char **cgroups;
 	enum oomn_source_kind force;	/* NONE: the best available; else only this one */
 	struct oom_notify_thresholds thresholds;	/* for psi and meminfo */
-	bool want_oom;			/* report kernel OOM kills (needs CAP_NET_ADMIN with the module) */
+	bool want_oom;			/* report kernel OOM kills (needs CAP_SYS_ADMIN with the module) */
 };
 
 /* Any handler may be NULL. None may free the OomnSource. A cgroup's

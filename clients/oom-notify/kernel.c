@@ -172,7 +172,7 @@ int cli_kernel_watch(const struct cli_opts *o)
 		groups |= OOMN_GROUP_OOM;
 	r = oomn_genl_subscribe(w.genl, groups);
 	if (r == -EPERM && (groups & OOMN_GROUP_OOM)) {
-		fprintf(stderr, "oom-notify: kernel OOM kills are for CAP_NET_ADMIN only; "
+		fprintf(stderr, "oom-notify: kernel OOM kills are for CAP_SYS_ADMIN only; "
 				"watching pressure levels only\n");
 		groups &= ~OOMN_GROUP_OOM;
 		r = groups ? oomn_genl_subscribe(w.genl, groups) : -EPERM;

@@ -30,7 +30,7 @@ static void usage(FILE *f)
 		"                    medium, critical) and the fall back below it\n"
 		"  -e, --events LIST pressure,oom,kill (default: all). kill: notices,\n"
 		"                    answers, kills and redemptions (broker only); with\n"
-		"                    --kernel, oom needs CAP_NET_ADMIN\n"
+		"                    --kernel, oom needs CAP_SYS_ADMIN\n"
 		"      --proc DIR    with --kernel: read meminfo from DIR instead of /proc\n"
 		"  -h, --help        show this help\n"
 		"  -V, --version     show the version\n"

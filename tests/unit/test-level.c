@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <glib.h>
 #include <stdbool.h>
+#include <string.h>
 
 #include "oom_notify_level.h"
 
@@ -130,6 +131,13 @@ static void test_check(void)
 	assert_check_passes(&t);
 	t.hysteresis = 201;
 	assert_check_fails(&t, hyst);
+	/* no hysteresis: a figure hovering at a threshold is an event storm */
+	t.hysteresis = OOM_NOTIFY_HYSTERESIS_MIN;
+	assert_check_passes(&t);
+	t.hysteresis = OOM_NOTIFY_HYSTERESIS_MIN - 1;
+	assert_check_fails(&t, "hysteresis below 5 per-mille");
+	t.hysteresis = 0;
+	assert_check_fails(&t, "hysteresis below 5 per-mille");
 
 	/* [NORMAL] is unused and not checked. */
 	t = defaults();
@@ -377,12 +385,52 @@ static void test_bounds_swap(void)
 	g_assert_cmpuint(fall_at, ==, 170);
 }
 
+/* A partial update touches what it names and nothing else. */
+static void test_merge(void)
+{
+	struct oom_notify_thresholds t = defaults(), upd, want;
+
+	memset(&upd, 0xff, sizeof(upd));
+	upd.mem[MEDIUM] = 120;
+	upd.swap[CRITICAL] = 7;
+	upd.hysteresis = 9;
+	oom_notify_thresholds_merge(&t, &upd, 0);
+	want = defaults();
+	g_assert_cmpmem(&t, sizeof(t), &want, sizeof(want));
+
+	oom_notify_thresholds_merge(&t, &upd,
+				    (1u << OOM_NOTIFY_T_MEM_MEDIUM) |
+				    (1u << OOM_NOTIFY_T_SWAP_CRITICAL) |
+				    (1u << OOM_NOTIFY_T_HYSTERESIS));
+	want.mem[MEDIUM] = 120;
+	want.swap[CRITICAL] = 7;
+	want.hysteresis = 9;
+	g_assert_cmpmem(&t, sizeof(t), &want, sizeof(want));
+
+	/* every bit maps to its own slot */
+	for (int a = OOM_NOTIFY_T_MEM_LOW; a <= OOM_NOTIFY_T_HYSTERESIS; a++) {
+		struct oom_notify_thresholds z, ones;
+
+		memset(&z, 0, sizeof(z));
+		memset(&ones, 0, sizeof(ones));
+		for (int l = LOW; l <= CRITICAL; l++)
+			ones.mem[l] = ones.swap[l] = 1;
+		ones.hysteresis = 1;
+		oom_notify_thresholds_merge(&z, &ones, 1u << a);
+		g_assert_cmpuint(z.mem[LOW] + z.mem[MEDIUM] + z.mem[CRITICAL] + z.swap[LOW] +
+					 z.swap[MEDIUM] + z.swap[CRITICAL] + z.hysteresis,
+				 ==, 1);
+		g_assert_cmpuint(z.mem[NORMAL] + z.swap[NORMAL], ==, 0);
+	}
+}
+
 int main(int argc, char *argv[])
 {
 	g_test_init(&argc, &argv, NULL);
 
 	g_test_add_func("/core/level/defaults", test_defaults);
 	g_test_add_func("/core/level/check", test_check);
+	g_test_add_func("/core/level/merge", test_merge);
 	g_test_add_func("/core/level/name", test_name);
 	g_test_add_func("/core/level/eval/rising", test_eval_rising);
 	g_test_add_func("/core/level/eval/hysteresis", test_eval_hysteresis);

@@ -15,7 +15,7 @@
 
 /* Multicast groups, resolved by name through the genl controller. */
 #define OOM_NOTIFY_MCGRP_PRESSURE	"pressure"	/* level changes */
-#define OOM_NOTIFY_MCGRP_OOM		"oom"	/* kernel OOM kills; CAP_NET_ADMIN */
+#define OOM_NOTIFY_MCGRP_OOM		"oom"	/* kernel OOM kills; CAP_SYS_ADMIN */
 
 /*
  * Pressure levels, the one scale used by kernel, bus and docs. A level is
@@ -51,7 +51,7 @@ enum oom_notify_cmd {
 	OOM_NOTIFY_CMD_UNSPEC,
 	/* request: none; reply: the state attributes, see below */
 	OOM_NOTIFY_CMD_GET_STATE,
-	/* request: OOM_NOTIFY_A_THRESHOLDS (any subset); CAP_NET_ADMIN */
+	/* request: OOM_NOTIFY_A_THRESHOLDS (any subset); CAP_SYS_ADMIN */
 	OOM_NOTIFY_CMD_SET_THRESHOLDS,
 	/* multicast on "pressure": a level change */
 	OOM_NOTIFY_CMD_PRESSURE_EVENT,
@@ -117,13 +117,14 @@ enum oom_notify_threshold {
 	OOM_NOTIFY_T_SWAP_LOW,		/* u32: per-mille */
 	OOM_NOTIFY_T_SWAP_MEDIUM,	/* u32: per-mille */
 	OOM_NOTIFY_T_SWAP_CRITICAL,	/* u32: per-mille */
-	OOM_NOTIFY_T_HYSTERESIS,	/* u32: per-mille */
+	OOM_NOTIFY_T_HYSTERESIS,	/* u32: per-mille, 5 to 200 */
 
 	__OOM_NOTIFY_T_MAX,
 	OOM_NOTIFY_T_MAX = __OOM_NOTIFY_T_MAX - 1,
 };
 
 #define OOM_NOTIFY_PERMILLE_MAX		1000
+#define OOM_NOTIFY_HYSTERESIS_MIN	5
 #define OOM_NOTIFY_HYSTERESIS_MAX	200
 
 #endif /* _UAPI_LINUX_OOM_NOTIFY_H */
