@@ -45,6 +45,17 @@ struct oom_notify_victim {
 	char comm[TASK_COMM_LEN];
 };
 
+/*
+ * Compare @probe with tracepoint @tp's prototype in the headers of the kernel
+ * built for (include <trace/events/...> first): a tracepoint of another shape
+ * (mark_victim was (int pid) before 6.2 upstream) fails the build instead of
+ * reading a pid as a task. tests/kernel/probe-check.sh shows it biting.
+ */
+#define OOM_NOTIFY_CHECK_PROBE(tp, probe)				\
+	static_assert(__same_type(check_trace_callback_type_##tp,	\
+				  void (typeof(&(probe)))),		\
+		      "probe " #probe " does not match tracepoint " #tp)
+
 /* oom_notify_main.c */
 void oom_notify_kick(enum oom_notify_cause cause);
 void oom_notify_kick_later(enum oom_notify_cause cause);

@@ -259,15 +259,8 @@ static void oom_notify_shrinker_unregister(void)
  * These tracepoints are not exported to modules by name, but every kernel
  * tracepoint can be found and probed through for_each_kernel_tracepoint().
  * Found by name, a probe never meets the tracepoint's prototype in the
- * compiler, so compare them here against the headers of the kernel built
- * for: a tracepoint of another shape (mark_victim was (int pid) before
- * 6.2 upstream) fails the build instead of reading a pid as a task.
+ * compiler: OOM_NOTIFY_CHECK_PROBE() compares them.
  */
-#define OOM_NOTIFY_CHECK_PROBE(tp, probe)				\
-	static_assert(__same_type(check_trace_callback_type_##tp,	\
-				  void (typeof(&(probe)))),		\
-		      "probe " #probe " does not match tracepoint " #tp)
-
 OOM_NOTIFY_CHECK_PROBE(mm_page_alloc, oom_notify_probe_alloc);
 OOM_NOTIFY_CHECK_PROBE(mm_page_free, oom_notify_probe_free);
 OOM_NOTIFY_CHECK_PROBE(mark_victim, oom_notify_probe_mark_victim);
