@@ -53,7 +53,7 @@ struct oom_notify_victim {
  */
 #define OOM_NOTIFY_CHECK_PROBE(tp, probe)				\
 	static_assert(__same_type(check_trace_callback_type_##tp,	\
-				  void (typeof(&(probe)))),		\
+				  void (typeof(probe) *)),		\
 		      "probe " #probe " does not match tracepoint " #tp)
 
 /* oom_notify_main.c */
@@ -75,7 +75,8 @@ int oom_notify_genl_send_oom(const struct oom_notify_victim *v,
 int oom_notify_hooks_init(void);
 void oom_notify_hooks_exit(void);
 bool oom_notify_hooks_active(void);
-void oom_notify_hooks_set_bounds(u64 rise_below, u64 fall_at);
+void oom_notify_hooks_set_bounds(u64 rise_below, u64 fall_at,
+				 u64 swap_rise_below, u64 swap_fall_at);
 bool oom_notify_victim_pop(struct oom_notify_victim *v);
 void oom_notify_victim_release(struct oom_notify_victim *v);
 

@@ -8,6 +8,8 @@
  *   bound, so that the allocation that crosses it is the one that tells.
  *   Anonymous memory can fall far below a threshold before reclaim starts,
  *   so reclaim alone is late.
+ *   Frees also compare free swap with its two bounds: swap-out frees the
+ *   pages it wrote, an exit frees its swap with its pages.
  * - a shrinker: its count callback runs in every global reclaim pass, the
  *   moment page cache or swap starts to be taken.
  * - oom:mark_victim: every kernel OOM kill, global or memcg.
@@ -27,6 +29,7 @@
 #include <linux/shrinker.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/swap.h>
 #include <linux/timekeeping.h>
 #include <linux/tracepoint.h>
 #include <trace/events/kmem.h>
@@ -44,12 +47,18 @@ static DEFINE_PER_CPU(long, oom_notify_free_budget);
 /* In pages; written under the state lock, read locklessly by the probes. */
 static long oom_notify_rise_below;
 static long oom_notify_fall_at = LONG_MAX;	/* LONG_MAX: nowhere to fall */
+static long oom_notify_swap_rise_below;
+static long oom_notify_swap_fall_at = LONG_MAX;
 static unsigned long oom_notify_last_reclaim_kick;
 
-void oom_notify_hooks_set_bounds(u64 rise_below, u64 fall_at)
+void oom_notify_hooks_set_bounds(u64 rise_below, u64 fall_at,
+				 u64 swap_rise_below, u64 swap_fall_at)
 {
 	WRITE_ONCE(oom_notify_rise_below, min_t(u64, rise_below, LONG_MAX));
 	WRITE_ONCE(oom_notify_fall_at, min_t(u64, fall_at, LONG_MAX));
+	WRITE_ONCE(oom_notify_swap_rise_below,
+		   min_t(u64, swap_rise_below, LONG_MAX));
+	WRITE_ONCE(oom_notify_swap_fall_at, min_t(u64, swap_fall_at, LONG_MAX));
 }
 
 /*
@@ -88,19 +97,29 @@ static void oom_notify_probe_free(void *data, struct page *page,
 				  unsigned int order)
 {
 	long fall_at = READ_ONCE(oom_notify_fall_at);
-	long avail;
+	long swap_rise_below = READ_ONCE(oom_notify_swap_rise_below);
+	long swap_fall_at = READ_ONCE(oom_notify_swap_fall_at);
+	long avail, swap;
 
-	if (fall_at == LONG_MAX)
+	if (fall_at == LONG_MAX && !swap_rise_below && swap_fall_at == LONG_MAX)
 		return;
 	if (this_cpu_sub_return(oom_notify_free_budget, 1L << order) > 0)
 		return;
+	swap = get_nr_swap_pages();
+	if (swap < swap_rise_below) {
+		this_cpu_write(oom_notify_free_budget, OOM_NOTIFY_BATCH_PAGES);
+		oom_notify_kick(OOM_NOTIFY_CAUSE_RECLAIM);	/* swap-out */
+		return;
+	}
 	avail = si_mem_available();
-	if (avail >= fall_at) {
+	if (avail >= fall_at || swap >= swap_fall_at) {
 		this_cpu_write(oom_notify_free_budget, OOM_NOTIFY_BATCH_PAGES);
 		oom_notify_kick(OOM_NOTIFY_CAUSE_FREE);
 		return;
 	}
-	this_cpu_write(oom_notify_free_budget,
+	/* swap moves only in reclaim and exits, which free pages: 1 MiB apart */
+	this_cpu_write(oom_notify_free_budget, fall_at == LONG_MAX ?
+		       OOM_NOTIFY_BATCH_PAGES :
 		       oom_notify_budget(fall_at - avail));
 }
 

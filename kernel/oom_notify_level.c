@@ -5,6 +5,7 @@
  */
 #ifdef __KERNEL__
 #include <linux/errno.h>
+#include <linux/kernel.h>
 #include <linux/limits.h>
 #include <linux/math64.h>
 #else
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #define div64_u64(a, b) ((a) / (b))
 #define U64_MAX UINT64_MAX
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
 
 #include "oom_notify_level.h"
@@ -48,7 +50,7 @@ void oom_notify_thresholds_merge(struct oom_notify_thresholds *t,
 	};
 	unsigned int i;
 
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(map); i++) {
 		enum oom_notify_level l = map[i].level;
 
 		if (!(present & (1U << map[i].attr)))
@@ -74,11 +76,13 @@ int oom_notify_thresholds_check(const struct oom_notify_thresholds *t,
 			return -EINVAL;
 		}
 		if (l > OOM_NOTIFY_LEVEL_LOW && t->mem[l] > t->mem[l - 1]) {
-			*why = "memory thresholds must not rise with the level (low >= medium >= critical)";
+			*why =
+			"memory thresholds must not rise with the level (low >= medium >= critical)";
 			return -EINVAL;
 		}
 		if (l > OOM_NOTIFY_LEVEL_LOW && t->swap[l] > t->swap[l - 1]) {
-			*why = "swap thresholds must not rise with the level (low >= medium >= critical)";
+			*why =
+			"swap thresholds must not rise with the level (low >= medium >= critical)";
 			return -EINVAL;
 		}
 	}
@@ -167,6 +171,34 @@ void oom_notify_level_bounds(const struct oom_notify_thresholds *t,
 	if (level > OOM_NOTIFY_LEVEL_NORMAL)
 		*fall_at = permille_ceil(f->mem_total,
 					 t->mem[level] + t->hysteresis);
+}
+
+void oom_notify_swap_bounds(const struct oom_notify_thresholds *t,
+			    const struct oom_notify_figures *f,
+			    enum oom_notify_level level,
+			    __u64 *swap_rise_below, __u64 *swap_fall_at)
+{
+	int l;
+
+	/*
+	 * Every higher level whose memory condition holds waits for swap
+	 * alone (were its swap condition met too, the level would be there
+	 * already); swap thresholds fall with the level, so the lowest such
+	 * level is the nearest.
+	 */
+	*swap_rise_below = 0;
+	for (l = level + 1; l <= OOM_NOTIFY_LEVEL_MAX; l++) {
+		if (below(f->mem_available, f->mem_total, t->mem[l])) {
+			*swap_rise_below = permille_ceil(f->mem_total,
+							 t->swap[l]);
+			break;
+		}
+	}
+
+	*swap_fall_at = U64_MAX;
+	if (level > OOM_NOTIFY_LEVEL_NORMAL)
+		*swap_fall_at = permille_ceil(f->mem_total,
+					      t->swap[level] + t->hysteresis);
 }
 
 const char *oom_notify_level_name(enum oom_notify_level level)

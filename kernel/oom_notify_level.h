@@ -57,6 +57,17 @@ void oom_notify_level_bounds(const struct oom_notify_thresholds *t,
 			     enum oom_notify_level level,
 			     __u64 *rise_below, __u64 *fall_at);
 
+/*
+ * The same for free swap, MemAvailable staying where it is: below
+ * *swap_rise_below the level rises (a higher level whose memory condition
+ * already holds is then reached; 0: none can be), at or above *swap_fall_at
+ * it falls (the u64 maximum at normal). Exact: no re-check changes nothing.
+ */
+void oom_notify_swap_bounds(const struct oom_notify_thresholds *t,
+			    const struct oom_notify_figures *f,
+			    enum oom_notify_level level,
+			    __u64 *swap_rise_below, __u64 *swap_fall_at);
+
 const char *oom_notify_level_name(enum oom_notify_level level);
 
 #endif /* OOM_NOTIFY_LEVEL_H */

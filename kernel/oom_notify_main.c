@@ -111,8 +111,8 @@ static void oom_notify_evaluate_locked(enum oom_notify_cause cause)
 {
 	struct oom_notify_figures f;
 	enum oom_notify_level level;
-	u64 rise_below, fall_at;
-	long avail;
+	u64 rise_below, fall_at, swap_rise_below, swap_fall_at;
+	long avail, swap;
 
 	lockdep_assert_held(&oom_notify_lock);
 
@@ -140,11 +140,17 @@ static void oom_notify_evaluate_locked(enum oom_notify_cause cause)
 
 	oom_notify_level_bounds(&oom_notify_thresholds, &f, level,
 				&rise_below, &fall_at);
-	oom_notify_hooks_set_bounds(rise_below, fall_at);
+	oom_notify_swap_bounds(&oom_notify_thresholds, &f, level,
+			       &swap_rise_below, &swap_fall_at);
+	oom_notify_hooks_set_bounds(rise_below, fall_at, swap_rise_below,
+				    swap_fall_at);
 
 	/* Memory may have crossed a new bound while it was being set. */
 	avail = si_mem_available();
-	if (!oom_notify_stopping && (avail < rise_below || avail >= fall_at)) {
+	swap = get_nr_swap_pages();
+	if (!oom_notify_stopping &&
+	    (avail < rise_below || avail >= fall_at ||
+	     swap < swap_rise_below || swap >= swap_fall_at)) {
 		atomic_cmpxchg(&oom_notify_kick_cause, 0, cause);
 		queue_work(oom_notify_wq, &oom_notify_eval_work);
 	}
@@ -264,7 +270,7 @@ void oom_notify_kick_victims(void)
 void oom_notify_get_state(struct oom_notify_snapshot *snap)
 {
 	mutex_lock(&oom_notify_lock);
-	if (!oom_notify_stopping && oom_notify_eval_jiffies != jiffies)
+	if (!oom_notify_stopping && time_after(jiffies, oom_notify_eval_jiffies))
 		oom_notify_evaluate_locked(OOM_NOTIFY_CAUSE_QUERY);
 	oom_notify_fill_locked(snap, &oom_notify_figures);
 	mutex_unlock(&oom_notify_lock);

@@ -300,6 +300,65 @@ static void test_pressure_ramp(Fixture *f, gconstpointer data)
 	g_assert_cmpint(f->invalid, ==, 0);
 }
 
+/*
+ * With more swap than RAM (run by the module-swap suite: 256 MiB RAM, 384 MiB
+ * swap), a hog that outgrows RAM fills swap: each level comes in order, when
+ * its memory and its swap condition both hold, and is reported as swap
+ * crosses its threshold, not a poll later.
+ */
+#define SWAP_LATE_MAX (8 * MIB)
+
+static void test_swap_larger_than_ram(Fixture *f, gconstpointer data)
+{
+	struct oomn_meminfo mi;
+	struct oomn_state st;
+	guint i, rising = 0;
+	Hog h;
+
+	g_assert_cmpint(oomn_meminfo_read(NULL, &mi), ==, 0);
+	if (mi.swap_total <= mi.mem_total) {
+		g_test_skip("needs more swap than RAM (the module-swap suite)");
+		return;
+	}
+	g_assert_cmpint(oomn_genl_subscribe(f->genl, OOMN_GROUP_PRESSURE), ==, 0);
+	g_assert_cmpint(oomn_genl_get_state(f->genl, &st), ==, 0);
+	g_assert_cmpint(st.level, ==, OOM_NOTIFY_LEVEL_NORMAL);
+
+	hog_start(&h);
+	while (!last_level_is(f, GUINT_TO_POINTER(OOM_NOTIFY_LEVEL_CRITICAL))) {
+		g_assert_cmpint(oomn_meminfo_read(NULL, &mi), ==, 0);
+		/* stop well before the kernel's own OOM killer would act */
+		if (mi.swap_free < mi.mem_total / 50)
+			g_error("free swap %" G_GUINT64_FORMAT " MiB and still no critical event",
+				mi.swap_free / MIB);
+		hog_cmd(&h, "grow 8");
+		wait_for(f, pressure_count_at_least, GUINT_TO_POINTER(f->pressure->len + 1), 20);
+	}
+	hog_stop(&h);
+
+	for (i = 0; i < f->pressure->len; i++) {
+		const struct oomn_pressure_event *ev =
+			&g_array_index(f->pressure, struct oomn_pressure_event, i);
+		uint64_t swap_bound;
+
+		if (ev->level < ev->prev_level)
+			continue;
+		rising++;
+		g_assert_cmpint(ev->level, ==, ev->prev_level + 1);
+		g_assert_true(below(ev->mem_available, ev->mem_total, ev->thresholds.mem[ev->level]));
+		g_assert_true(below(ev->swap_free, ev->mem_total, ev->thresholds.swap[ev->level]));
+		swap_bound = (ev->mem_total * ev->thresholds.swap[ev->level] + 999) / 1000;
+		g_test_message("%s: swap free %" G_GUINT64_FORMAT " KiB below its bound, %s",
+			       oomn_level_to_string(ev->level), (swap_bound - ev->swap_free) / 1024,
+			       oomn_cause_to_string(ev->cause));
+		/* memory ran low long before: swap completed the level */
+		g_assert_cmpuint(swap_bound - ev->swap_free, <=, SWAP_LATE_MAX);
+		g_assert_cmpint(ev->cause, !=, OOM_NOTIFY_CAUSE_TIMER);
+	}
+	g_assert_cmpuint(rising, ==, 3);
+	g_assert_cmpint(f->gaps, ==, 0);
+}
+
 static void update_all(struct oomn_thresholds_update *u, uint32_t low, uint32_t medium,
 		       uint32_t critical)
 {
@@ -1099,6 +1158,7 @@ int main(int argc, char **argv)
 	ADD("/module/access/namespaces", test_access_namespaces);
 	ADD("/module/genl/strict", test_strict);
 	ADD("/module/pressure/ramp", test_pressure_ramp);
+	ADD("/module/swap/larger-than-ram", test_swap_larger_than_ram);
 	ADD("/module/oom/kill", test_oom_kill);
 	ADD("/module/unload/reload", test_unload_reload);
 	ADD("/module/oom/many", test_oom_kill_many);

@@ -385,6 +385,74 @@ static void test_bounds_swap(void)
 	g_assert_cmpuint(fall_at, ==, 170);
 }
 
+/*
+ * Swap moving alone, MemAvailable fixed: for every level L and free swap s0
+ * that holds L, eval(s, L) rises iff s < swap_rise_below and falls iff
+ * s >= swap_fall_at, checked around both bounds.
+ */
+static void check_swap_bounds(const struct oom_notify_thresholds *t, __u64 total)
+{
+	__u64 step = total > 2000 ? total / 2000 : 1;
+
+	for (int L = NORMAL; L <= CRITICAL; L++) {
+		for (__u64 mem = 0; mem <= total; mem += step * 7) {
+			for (__u64 s0 = 0; s0 <= total; s0 += step) {
+				struct oom_notify_figures f = { total, mem, s0 };
+				__u64 rb, fa, probes[6];
+
+				if (oom_notify_level_eval(t, &f, L) != (enum oom_notify_level)L)
+					continue;
+				oom_notify_swap_bounds(t, &f, L, &rb, &fa);
+				g_assert_cmpuint(rb, <=, s0);
+				g_assert_cmpuint(fa, >, s0);
+				probes[0] = rb ? rb - 1 : 0;
+				probes[1] = rb;
+				probes[2] = rb + 1;
+				probes[3] = fa == G_MAXUINT64 ? total : fa - 1;
+				probes[4] = fa == G_MAXUINT64 ? total : fa;
+				probes[5] = s0;
+				for (int i = 0; i < 6; i++) {
+					struct oom_notify_figures g = { total, mem, probes[i] };
+					int now = oom_notify_level_eval(t, &g, L);
+
+					g_assert_cmpint(now > L, ==, probes[i] < rb);
+					g_assert_cmpint(now < L, ==, probes[i] >= fa);
+				}
+			}
+		}
+	}
+}
+
+static void test_swap_bounds(void)
+{
+	struct oom_notify_thresholds t = defaults();
+
+	check_swap_bounds(&t, 1000);
+	check_swap_bounds(&t, 4096);
+	t.hysteresis = 5;
+	check_swap_bounds(&t, 1000);
+	/* swap that gates nothing (thresholds 1000) and swap that never
+	 * counts as low (thresholds 0: the level cannot be reached) */
+	for (int l = LOW; l <= CRITICAL; l++)
+		t.swap[l] = 1000;
+	check_swap_bounds(&t, 1000);
+	for (int l = LOW; l <= CRITICAL; l++)
+		t.swap[l] = 0;
+	check_swap_bounds(&t, 1000);
+
+	/* medium by memory only (mem 50 of 1000, swap 120): critical waits for swap */
+	t = defaults();
+	{
+		struct oom_notify_figures f = { 1000, 50, 120 };
+		__u64 rb, fa;
+
+		g_assert_cmpint(oom_notify_level_eval(&t, &f, NORMAL), ==, MEDIUM);
+		oom_notify_swap_bounds(&t, &f, MEDIUM, &rb, &fa);
+		g_assert_cmpuint(rb, ==, 100);
+		g_assert_cmpuint(fa, ==, 170);
+	}
+}
+
 /* A partial update touches what it names and nothing else. */
 static void test_merge(void)
 {
@@ -438,6 +506,7 @@ int main(int argc, char *argv[])
 	g_test_add_func("/core/level/eval/swap", test_eval_swap);
 	g_test_add_func("/core/level/bounds", test_bounds);
 	g_test_add_func("/core/level/bounds/swap", test_bounds_swap);
+	g_test_add_func("/core/level/bounds/swap-alone", test_swap_bounds);
 
 	return g_test_run();
 }
