@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
 	# build
 	gcc make meson ninja-build pkg-config
-	libnl-3-dev libnl-genl-3-dev libsystemd-dev libglib2.0-dev libyaml-dev
+	libnl-3-dev libnl-genl-3-dev libsystemd-dev libglib2.0-dev libyaml-dev libpcre2-dev
 	# the module: Debian's two kernels and their headers
 	linux-image-amd64 linux-headers-amd64
 	linux-image-6.12-amd64 linux-headers-6.12-amd64

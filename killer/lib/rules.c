@@ -10,12 +10,17 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <pwd.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "oomn-macro.h"
@@ -250,6 +255,34 @@ static int resolve_user(Loader *l, const char *name, uid_t *ret)
 	return 0;
 }
 
+/* The fewest bytes a name a glob (fnmatch) matches can have. */
+static size_t glob_min_len(const char *glob)
+{
+	size_t n = 0;
+
+	for (const char *p = glob; *p; p++) {
+		if (*p == '*')
+			continue;
+		if (*p == '\\' && p[1])
+			p++;
+		else if (*p == '[') {
+			/* a bracket expression is one character; an unclosed '[' is literal */
+			const char *q = p + 1;
+
+			if (*q == '!' || *q == '^')
+				q++;
+			if (*q == ']')
+				q++;
+			while (*q && *q != ']')
+				q++;
+			if (*q == ']')
+				p = q;
+		}
+		n++;
+	}
+	return n;
+}
+
 static void load_match(Loader *l, Rule *rule, yaml_node_t *match)
 {
 	static const char *const keys[] = { "name",   "exe",  "cmdline", "user",
@@ -296,6 +329,13 @@ static void load_match(Loader *l, Rule *rule, yaml_node_t *match)
 
 		switch (bit) {
 		case RULE_MATCH_NAME:
+			if (glob_min_len(val) > RULES_COMM_MAX) {
+				node_error(l, v,
+					   "name '%s' can never match: a process name has at most "
+					   "%d bytes (match a longer one with exe or cmdline)",
+					   val, RULES_COMM_MAX);
+				continue;
+			}
 			glob = &rule->name_glob;
 			break;
 		case RULE_MATCH_EXE:
@@ -307,22 +347,31 @@ static void load_match(Loader *l, Rule *rule, yaml_node_t *match)
 		case RULE_MATCH_UNIT:
 			glob = &rule->unit_glob;
 			break;
-		case RULE_MATCH_CMDLINE:
-			r = regcomp(&rule->cmdline, val, REG_EXTENDED | REG_NOSUB);
-			if (r != 0) {
-				char msg[256];
+		case RULE_MATCH_CMDLINE: {
+			PCRE2_SIZE offset;
+			int code;
 
-				(void)regerror(r, &rule->cmdline, msg, sizeof(msg));
-				node_error(l, v, "invalid regular expression '%s': %s", val, msg);
+			/* DOTALL: '.' matches a newline inside an argument too */
+			rule->cmdline = pcre2_compile((PCRE2_SPTR)val, PCRE2_ZERO_TERMINATED,
+						      PCRE2_DOTALL, &code, &offset, NULL);
+			if (!rule->cmdline) {
+				PCRE2_UCHAR msg[256];
+
+				if (pcre2_get_error_message(code, msg, sizeof(msg)) < 0)
+					strcpy((char *)msg, "?");
+				node_error(l, v, "invalid regular expression '%s': %s at offset %zu",
+					   val, (char *)msg, (size_t)offset);
 				continue;
 			}
 			rule->cmdline_re = strdup(val);
 			if (!rule->cmdline_re) {
-				regfree(&rule->cmdline);
+				pcre2_code_free(rule->cmdline);
+				rule->cmdline = NULL;
 				l->oom = true;
 				continue;
 			}
 			break;
+		}
 		case RULE_MATCH_USER:
 			r = resolve_user(l, val, &rule->uid);
 			if (r == -ENOENT) {
@@ -335,12 +384,12 @@ static void load_match(Loader *l, Rule *rule, yaml_node_t *match)
 			}
 			break;
 		case RULE_MATCH_BAND:
-			if (parse_range(val, "-", 0, INT_MAX, &rule->band_min, &rule->band_max) <
-			    0) {
-				node_error(
-					l, v,
-					"invalid band '%s' (expected a band or a range like 0-50)",
-					val);
+			if (parse_range(val, "-", 0, RULES_BAND_MAX, &rule->band_min,
+					&rule->band_max) < 0) {
+				node_error(l, v,
+					   "invalid band '%s' (expected a band or a range like "
+					   "0-50, within 0-%d)",
+					   val, RULES_BAND_MAX);
 				continue;
 			}
 			break;
@@ -373,8 +422,7 @@ static void rule_done(Rule *r)
 	free(r->file);
 	free(r->name_glob);
 	free(r->exe_glob);
-	if (r->cmdline_re)
-		regfree(&r->cmdline);
+	pcre2_code_free(r->cmdline);
 	free(r->cmdline_re);
 	free(r->cgroup_glob);
 	free(r->unit_glob);
@@ -589,8 +637,14 @@ static void load_document(Loader *l, yaml_node_t *root)
 			     i < v->data.sequence.items.top; i++) {
 				yaml_node_t *rn = node_get(l, *i);
 
-				if (rn)
-					load_rule(l, rn);
+				if (!rn)
+					continue;
+				if (l->rules->n_rules >= RULES_MAX) {
+					node_error(l, rn, "too many rules (at most %d in all files)",
+						   RULES_MAX);
+					break;
+				}
+				load_rule(l, rn);
 			}
 		} else if (strcmp(key, "defaults") == 0) {
 			if (seen_defaults) {
@@ -604,6 +658,58 @@ static void load_document(Loader *l, yaml_node_t *root)
 	}
 }
 
+static const char *file_type_name(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	if (S_ISCHR(mode) || S_ISBLK(mode))
+		return "a device";
+	return "not a regular file";
+}
+
+/*
+ * Opens a rules file that cannot block or blow up the loader: a regular file
+ * (O_NONBLOCK: opening a FIFO does not wait for a writer), at most
+ * RULES_FILE_MAX bytes. Reported and returns -errno, or 0 and *ret.
+ */
+static int open_rules_file(Loader *l, const char *path, FILE **ret)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+	FILE *f;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int r = -errno;
+
+		loader_add_error(l, 0, 0, "cannot open: %s", strerror(-r));
+		return r;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		loader_add_error(l, 0, 0, "cannot read: %s, not a regular file",
+				 file_type_name(st.st_mode));
+		return -EINVAL;
+	}
+	if (st.st_size > RULES_FILE_MAX) {
+		loader_add_error(l, 0, 0, "too large: %lld bytes (at most %d)",
+				 (long long)st.st_size, RULES_FILE_MAX);
+		return -EFBIG;
+	}
+	f = fdopen(fd, "re");
+	if (!f) {
+		int r = -errno;
+
+		loader_add_error(l, 0, 0, "cannot open: %s", strerror(-r));
+		return r;
+	}
+	(void)TAKE_FD(fd); /* the FILE owns it now */
+	*ret = f;
+	return 0;
+}
+
 /* Returns 0 or the negative errno of opening the file (which is also reported). */
 static int load_file(Loader *l, const char *path)
 {
@@ -611,15 +717,12 @@ static int load_file(Loader *l, const char *path)
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	yaml_node_t *root;
+	int r;
 
 	l->file = path;
-	f = fopen(path, "re");
-	if (!f) {
-		int r = -errno;
-
-		loader_add_error(l, 0, 0, "cannot open: %s", strerror(-r));
+	r = open_rules_file(l, path, &f);
+	if (r < 0)
 		return r;
-	}
 	if (!yaml_parser_initialize(&parser)) {
 		l->oom = true;
 		return -ENOMEM;
@@ -719,6 +822,9 @@ Rules *rules_free(Rules *rules)
 	for (size_t i = 0; i < rules->n_rules; i++)
 		rule_done(&rules->rules[i]);
 	free(rules->rules);
+	pcre2_match_data_free(rules->match_data);
+	pcre2_match_context_free(rules->match_ctx);
+	free(rules->stats);
 	free(rules);
 	return NULL;
 }
@@ -742,6 +848,13 @@ int rules_load(const char *path, const char *dropin_dir, const RulesLoadOptions 
 		return -EINVAL;
 	rules = calloc(1, sizeof(*rules));
 	if (!rules)
+		return -ENOMEM;
+	rules->stats = calloc(1, sizeof(*rules->stats));
+	rules->match_ctx = pcre2_match_context_create(NULL);
+	rules->match_data = pcre2_match_data_create(1, NULL);
+	if (!rules->stats || !rules->match_ctx || !rules->match_data ||
+	    pcre2_set_match_limit(rules->match_ctx, RULES_REGEX_MATCH_LIMIT) < 0 ||
+	    pcre2_set_depth_limit(rules->match_ctx, RULES_REGEX_DEPTH_LIMIT) < 0)
 		return -ENOMEM;
 	l.rules = rules;
 
@@ -796,7 +909,19 @@ const char *rules_cgroup_unit(const char *cgroup, size_t *ret_len)
 	return NULL;
 }
 
-static bool rule_matches(const Rule *r, const RuleSubject *s)
+/* Within its step budget, or it counts as no match (and is counted). */
+static bool cmdline_matches(const Rules *rules, const Rule *r, const char *cmdline)
+{
+	int rc = pcre2_match(r->cmdline, (PCRE2_SPTR)cmdline, PCRE2_ZERO_TERMINATED, 0, 0,
+			     rules->match_data, rules->match_ctx);
+
+	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+	    rc == PCRE2_ERROR_HEAPLIMIT)
+		rules->stats->regex_over_budget++;
+	return rc >= 0;
+}
+
+static bool rule_matches(const Rules *rules, const Rule *r, const RuleSubject *s)
 {
 	unsigned m = r->match_mask;
 
@@ -826,8 +951,7 @@ static bool rule_matches(const Rule *r, const RuleSubject *s)
 			return false;
 	}
 	/* the regex last: the most expensive */
-	if ((m & RULE_MATCH_CMDLINE) &&
-	    (!s->cmdline || regexec(&r->cmdline, s->cmdline, 0, NULL, 0) != 0))
+	if ((m & RULE_MATCH_CMDLINE) && (!s->cmdline || !cmdline_matches(rules, r, s->cmdline)))
 		return false;
 	return true;
 }
@@ -837,7 +961,7 @@ const Rule *rules_match(const Rules *rules, const RuleSubject *s)
 	if (!rules)
 		return NULL;
 	for (size_t i = 0; i < rules->n_rules; i++)
-		if (rule_matches(&rules->rules[i], s))
+		if (rule_matches(rules, &rules->rules[i], s))
 			return &rules->rules[i];
 	return NULL;
 }

@@ -11,7 +11,8 @@
  */
 #pragma once
 
-#include <regex.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,8 +45,8 @@ typedef struct Rule {
 	unsigned match_mask;
 	char *name_glob;   /* comm, fnmatch() */
 	char *exe_glob;	   /* fnmatch(), '*' also matches '/' */
-	char *cmdline_re;  /* source text of the regex */
-	regex_t cmdline;   /* POSIX extended, compiled at load */
+	char *cmdline_re;     /* source text of the regex */
+	pcre2_code *cmdline;  /* compiled at load; '.' matches any byte */
 	uid_t uid;	   /* user resolved at load */
 	char *cgroup_glob; /* fnmatch(), '*' also matches '/' */
 	char *unit_glob;   /* fnmatch() on the systemd unit */
@@ -67,6 +68,13 @@ typedef struct Rules {
 	uint64_t helper_deadline_usec;
 	unsigned floor_permille; /* defaults: 3 % of MemTotal */
 	uint64_t generation;	 /* unique per loaded set, for match caches */
+
+	/* matching's own state: what rules_match() may change through a const Rules */
+	pcre2_match_context *match_ctx; /* the limits below */
+	pcre2_match_data *match_data;
+	struct RulesStats {
+		uint64_t regex_over_budget; /* cmdline matches that ran out of steps */
+	} *stats;
 } Rules;
 
 #define RULES_USEC_UNSET	     UINT64_MAX
@@ -74,6 +82,24 @@ typedef struct Rules {
 #define RULES_DEFAULT_GRACE_USEC     (3 * UINT64_C(1000000))
 #define RULES_DEFAULT_HELPER_DEADLINE_USEC (1 * UINT64_C(1000000))
 #define RULES_DEFAULT_FLOOR_PERMILLE 30
+
+/*
+ * What a rules file may be: a regular file (a FIFO would block the loader)
+ * of at most RULES_FILE_MAX bytes, RULES_MAX rules in all files together.
+ * A band is what a client can register (the bus contract: 0..100); a
+ * process name (comm) has at most RULES_COMM_MAX bytes. A cmdline regular
+ * expression gets RULES_REGEX_MATCH_LIMIT steps of PCRE2's matcher per
+ * command line (what any sane expression needs on 4 KiB, a few
+ * milliseconds at worst; glibc's regexec() took seconds on crafted lines):
+ * a match that runs out counts as no match, and is counted in
+ * Rules.stats->regex_over_budget for the daemon to log.
+ */
+#define RULES_FILE_MAX		     (1024 * 1024)
+#define RULES_MAX		     4096
+#define RULES_BAND_MAX		     100
+#define RULES_COMM_MAX		     15
+#define RULES_REGEX_MATCH_LIMIT	     200000
+#define RULES_REGEX_DEPTH_LIMIT	     10000
 
 typedef struct RulesError {
 	char *file;

@@ -2,7 +2,8 @@
 /* The rules file: parsing, every error with its position, drop-ins, matching. */
 #include <errno.h>
 #include <glib.h>
-#include <regex.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "fake-proc.h"
 #include "rules.h"
@@ -169,11 +170,13 @@ static void test_errors(Fixture *f, gconstpointer data)
 		"defaults: { deadline: 1x, floor: 80%, hurry: yes }\n"
 		"extra: 1\n";
 	g_autofree char *text = NULL, *expected = NULL;
-	char re_msg[256];
-	regex_t re;
+	PCRE2_UCHAR re_msg[256];
+	PCRE2_SIZE re_offset;
+	int re_code;
 
-	g_assert_cmpint(regcomp(&re, "([", REG_EXTENDED | REG_NOSUB), !=, 0);
-	(void)regerror(regcomp(&re, "([", REG_EXTENDED | REG_NOSUB), &re, re_msg, sizeof(re_msg));
+	g_assert_null(pcre2_compile((PCRE2_SPTR) "([", PCRE2_ZERO_TERMINATED, PCRE2_DOTALL, &re_code,
+				    &re_offset, NULL));
+	g_assert_cmpint(pcre2_get_error_message(re_code, re_msg, sizeof(re_msg)), >, 0);
 
 	g_assert_cmpint(load_text(f, "bad.yaml", bad, NULL), ==, -EINVAL);
 	g_assert_null(f->rules);
@@ -182,7 +185,7 @@ static void test_errors(Fixture *f, gconstpointer data)
 		"D/bad.yaml:3:26: unknown match 'colour' (expected name, exe, cmdline, user, "
 		"cgroup, "
 		"unit, band, oom_score_adj)\n"
-		"D/bad.yaml:6:23: invalid regular expression '([': %s\n"
+		"D/bad.yaml:6:23: invalid regular expression '([': %s at offset 2\n"
 		"D/bad.yaml:9:20: unknown user 'nosuchuser'\n"
 		"D/bad.yaml:11:15: invalid duration '5 parsecs' (expected e.g. 500ms, 5s, 2min)\n"
 		"D/bad.yaml:14:13: weight must be between 1 and 1000, not '0'\n"
@@ -195,7 +198,8 @@ static void test_errors(Fixture *f, gconstpointer data)
 		"D/bad.yaml:25:13: unknown action 'smite' (expected protect, avoid, prefer, "
 		"kill-group)\n"
 		"D/bad.yaml:28:13: weight is only valid with action prefer\n"
-		"D/bad.yaml:30:20: invalid band '50-0' (expected a band or a range like 0-50)\n"
+		"D/bad.yaml:30:20: invalid band '50-0' (expected a band or a range like 0-50, "
+		"within 0-100)\n"
 		"D/bad.yaml:30:41: invalid oom_score_adj '-2000..0' (expected a value or a range "
 		"like -1000..-500, within -1000..1000)\n"
 		"D/bad.yaml:30:59: 'unit' must be a single value\n"
@@ -206,7 +210,7 @@ static void test_errors(Fixture *f, gconstpointer data)
 		"D/bad.yaml:32:39: unknown key 'hurry' in defaults (expected deadline, grace, "
 		"helper-deadline, floor)\n"
 		"D/bad.yaml:33:1: unknown key 'extra' (expected rules, defaults)\n",
-		re_msg);
+		(char *)re_msg);
 	g_assert_cmpstr(text, ==, expected);
 	g_assert_cmpuint(f->errs.n_errors, ==, 20);
 	g_assert_cmpuint(f->errs.errors[0].line, ==, 3);
@@ -541,6 +545,101 @@ static void test_user(Fixture *f, gconstpointer data)
 }
 
 /* Random damage to a good file: any result but a crash (run under ASan/valgrind for leaks). */
+/*
+ * Files that must not block or blow up the loader, and rules that could
+ * never do what they say: each refused with a clear error.
+ */
+static void test_hostile(Fixture *f, gconstpointer data)
+{
+	g_autofree char *dropins = g_build_filename(f->dir, "rules.d", NULL);
+	g_autofree char *fifo = g_build_filename(dropins, "50-fifo.yaml", NULL);
+	g_autofree char *subdir = g_build_filename(dropins, "60-dir.yaml", NULL);
+	g_autofree char *text = NULL;
+	g_autoptr(GString) big = g_string_new("rules:\n");
+	g_autoptr(GString) many = g_string_new("rules:\n");
+
+	/* a FIFO among the drop-ins: no writer ever comes, the loader goes on */
+	g_assert_cmpint(g_mkdir_with_parents(dropins, 0755), ==, 0);
+	g_assert_cmpint(mkfifo(fifo, 0644), ==, 0);
+	g_assert_cmpint(load_text(f, "main.yaml", example, dropins), ==, -EINVAL);
+	text = errors_text(f);
+	g_assert_cmpstr(text, ==, "D/rules.d/50-fifo.yaml: cannot read: a FIFO, not a regular file\n");
+	g_clear_pointer(&text, g_free);
+	g_assert_cmpint(unlink(fifo), ==, 0);
+
+	g_assert_cmpint(mkdir(subdir, 0755), ==, 0);
+	g_assert_cmpint(load_text(f, "main.yaml", example, dropins), ==, -EINVAL);
+	text = errors_text(f);
+	g_assert_cmpstr(text, ==,
+			"D/rules.d/60-dir.yaml: cannot read: a directory, not a regular file\n");
+	g_clear_pointer(&text, g_free);
+	g_assert_cmpint(rmdir(subdir), ==, 0);
+	g_assert_cmpint(load_text(f, "main.yaml", example, dropins), ==, 0);
+
+	/* too large: refused before it is parsed */
+	while (big->len <= RULES_FILE_MAX)
+		g_string_append(big, "# padding padding padding padding padding padding padding\n");
+	g_assert_cmpint(load_text(f, "big.yaml", big->str, NULL), ==, -EFBIG);
+	text = errors_text(f);
+	g_assert_true(g_str_has_prefix(text, "D/big.yaml: too large: "));
+	g_clear_pointer(&text, g_free);
+
+	/* too many rules: one error, at the first rule too many */
+	for (int i = 0; i <= RULES_MAX; i++)
+		g_string_append_printf(many, "  - { name: r%d, match: { name: x }, action: avoid }\n", i);
+	g_assert_cmpint(load_text(f, "many.yaml", many->str, NULL), ==, -EINVAL);
+	g_assert_cmpuint(f->errs.n_errors, ==, 1);
+	g_assert_cmpuint(f->errs.errors[0].line, ==, RULES_MAX + 2);
+	g_assert_cmpstr(f->errs.errors[0].message, ==, "too many rules (at most 4096 in all files)");
+
+	/* a band no client can register; a name no process can have */
+	g_assert_cmpint(load_text(f, "never.yaml",
+				  "rules:\n"
+				  "  - { name: a, match: { band: 101 }, action: protect }\n"
+				  "  - { name: b, match: { name: systemd-journald-x }, action: protect }\n"
+				  "  - { name: c, match: { name: \"systemd-journal*\" }, action: protect }\n"
+				  "  - { name: d, match: { name: \"[a-z][a-z][a-z][a-z]??????????*\" }, "
+				  "action: protect }\n",
+				  NULL),
+			==, -EINVAL);
+	text = errors_text(f);
+	g_assert_cmpstr(text, ==,
+			"D/never.yaml:2:31: invalid band '101' (expected a band or a range like "
+			"0-50, within 0-100)\n"
+			"D/never.yaml:3:31: name 'systemd-journald-x' can never match: a process "
+			"name has at most 15 bytes (match a longer one with exe or cmdline)\n");
+	g_clear_pointer(&text, g_free);
+
+	/*
+	 * An expression that glibc took seconds over on a crafted command line:
+	 * its budget runs out, it counts as no match and is counted; the others
+	 * match as written.
+	 */
+	g_assert_cmpint(load_text(f, "slow.yaml",
+				  "rules:\n"
+				  "  - { name: s, match: { cmdline: \"(a+)+[bc]\" }, action: avoid }\n"
+				  "  - { name: chrome, match: { cmdline: \".*chrom.*\" }, action: avoid }\n",
+				  NULL),
+			==, 0);
+	{
+		g_autofree char *crafted = g_strnfill(4095, 'a');
+		RuleSubject s = { .comm = "x", .cmdline = crafted, .band = -1 };
+		const Rule *r;
+
+		g_assert_null(rules_match(f->rules, &s));
+		g_assert_cmpuint(f->rules->stats->regex_over_budget, ==, 1);
+		s.cmdline = "aaab";
+		r = rules_match(f->rules, &s);
+		g_assert_nonnull(r);
+		g_assert_cmpstr(r->name, ==, "s");
+		s.cmdline = "/usr/lib/chromium/chromium --type=renderer";
+		r = rules_match(f->rules, &s);
+		g_assert_nonnull(r);
+		g_assert_cmpstr(r->name, ==, "chrome");
+		g_assert_cmpuint(f->rules->stats->regex_over_budget, ==, 1);
+	}
+}
+
 static void test_fuzz(Fixture *f, gconstpointer data)
 {
 	static const char alphabet[] = ":-{}[]\"' \n\t#&*!|>%@`,?abc0123456789.^$()\\";
@@ -585,6 +684,7 @@ int main(int argc, char **argv)
 	T("/killer/rules/match-kinds", test_match_kinds);
 	T("/killer/rules/user", test_user);
 	T("/killer/rules/fuzz", test_fuzz);
+	T("/killer/rules/hostile", test_hostile);
 #undef T
 	g_test_add_func("/killer/rules/unit", test_unit);
 	g_test_add_func("/killer/rules/duration", test_duration);
