@@ -15,6 +15,8 @@
 #define BUS_REASON_MAX 1024
 #define BUS_CGROUP_MAX 4096
 #define BUS_DEADLINE_MAX_MSEC (60u * 60u * 1000u)
+/* Callers see figures at most this old; between, their reads cost nothing. */
+#define BUS_STATE_FRESH_USEC (100u * 1000u)
 
 static const char *const bus_level_names[] = {
 	[OOM_NOTIFY_LEVEL_NORMAL] = "normal",
@@ -63,15 +65,36 @@ static int bus_check_root(sd_bus_message *msg, const struct bus_identity *id, sd
 	return 0;
 }
 
+/*
+ * The state a caller reads: the source re-reads it first (a level change it
+ * finds goes out as PressureChanged before the answer), so GetState, the
+ * properties and `oom-notify status` show memory as it is, not as it was at
+ * the last level change. At most once per BUS_STATE_FRESH_USEC: anyone may ask.
+ */
+static const struct oomn_pressure *bus_state(Manager *m)
+{
+	uint64_t now;
+	int r;
+
+	if (!m->source || !m->have_pressure)
+		return &m->pressure;
+	if (sd_event_now(m->event, CLOCK_MONOTONIC, &now) < 0 ||
+	    now - m->state_read_usec >= BUS_STATE_FRESH_USEC) {
+		r = oomn_source_refresh(m->source);
+		if (r < 0)
+			log_warning_errno(r, "Failed to refresh the source: %m");
+		m->state_read_usec = now;
+	}
+	return oomn_source_current(m->source);
+}
+
 /* Properties */
 
 static int property_get_level(sd_bus *bus, const char *path, const char *interface,
 			      const char *property, sd_bus_message *reply, void *userdata,
 			      sd_bus_error *error)
 {
-	Manager *m = userdata;
-
-	return sd_bus_message_append(reply, "s", bus_level_to_string(m->pressure.level));
+	return sd_bus_message_append(reply, "s", bus_level_to_string(bus_state(userdata)->level));
 }
 
 static int property_get_source(sd_bus *bus, const char *path, const char *interface,
@@ -86,18 +109,19 @@ static int property_get_figure(sd_bus *bus, const char *path, const char *interf
 			       sd_bus_error *error)
 {
 	Manager *m = userdata;
+	const struct oomn_pressure *p = bus_state(m);
 	uint64_t v;
 
 	if (strcmp(property, "Sequence") == 0)
 		v = m->seq;
 	else if (strcmp(property, "MemTotal") == 0)
-		v = m->pressure.mem_total;
+		v = p->mem_total;
 	else if (strcmp(property, "MemAvailable") == 0)
-		v = m->pressure.mem_available;
+		v = p->mem_available;
 	else if (strcmp(property, "SwapTotal") == 0)
-		v = m->pressure.swap_total;
+		v = p->swap_total;
 	else if (strcmp(property, "SwapFree") == 0)
-		v = m->pressure.swap_free;
+		v = p->swap_free;
 	else
 		return -EINVAL;
 	return sd_bus_message_append(reply, "t", v);
@@ -235,17 +259,11 @@ static int method_relieved(sd_bus_message *msg, void *userdata, sd_bus_error *er
 static int method_get_state(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
 	Manager *m = userdata;
-	int r;
+	const struct oomn_pressure *p = bus_state(m);
 
-	/* A caller asking is a reason to look again (it may update the state). */
-	r = oomn_source_refresh(m->source);
-	if (r < 0)
-		log_warning_errno(r, "Failed to refresh the source: %m");
-
-	return sd_bus_reply_method_return(msg, "stttttst", bus_level_to_string(m->pressure.level),
-					  m->seq, m->pressure.mem_total, m->pressure.mem_available,
-					  m->pressure.swap_total, m->pressure.swap_free,
-					  bus_source_string(m), m->pressure.timestamp_ns);
+	return sd_bus_reply_method_return(msg, "stttttst", bus_level_to_string(p->level), m->seq,
+					  p->mem_total, p->mem_available, p->swap_total,
+					  p->swap_free, bus_source_string(m), p->timestamp_ns);
 }
 
 static int method_list_clients(sd_bus_message *msg, void *userdata, sd_bus_error *error)

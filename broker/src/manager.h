@@ -51,6 +51,7 @@ typedef struct Manager {
 	struct oomn_pressure pressure;
 	bool have_pressure;
 	uint64_t seq; /* PressureChanged signals sent, from 1 */
+	uint64_t state_read_usec; /* CLOCK_MONOTONIC: a caller last had the source re-read */
 
 	/* LowMemoryMonitor compatibility. */
 	bool lmm_owned;

@@ -355,6 +355,38 @@ static void test_pressure(Fixture *f, gconstpointer data)
 	}
 }
 
+/*
+ * Between level changes the state a caller reads is current, not the last
+ * change's: the figures move within "normal", GetState and the properties
+ * follow at once, and no PressureChanged is sent for it.
+ */
+static void test_state_current(Fixture *f, gconstpointer data)
+{
+	g_autoptr(BusRecorder) rec = bus_recorder_new(f->conn, BROKER_IFACE, BROKER_PATH);
+	g_autoptr(GVariant) v = NULL;
+	const char *level;
+	guint64 seq, total, avail, st, sf, ts, ts0;
+	const guint64 moved = MEMINFO_NORMAL - 100000; /* 70 %: still normal */
+
+	v = broker_call_ok(f->conn, "GetState", NULL);
+	g_variant_get(v, "(&sttttt&st)", &level, &seq, &total, &avail, &st, &sf, NULL, &ts0);
+	g_assert_cmpuint(avail, ==, (guint64)MEMINFO_NORMAL * 1024);
+	g_clear_pointer(&v, g_variant_unref);
+
+	test_write_meminfo(f->proc, moved);
+	/* past the broker's freshness window, without relying on its poll */
+	g_usleep(150 * 1000);
+	v = broker_call_ok(f->conn, "GetState", NULL);
+	g_variant_get(v, "(&sttttt&st)", &level, &seq, &total, &avail, &st, &sf, NULL, &ts);
+	g_assert_cmpstr(level, ==, "normal");
+	g_assert_cmpuint(seq, ==, 0);
+	g_assert_cmpuint(avail, ==, moved * 1024);
+	g_assert_cmpuint(ts, >, ts0);
+	assert_property_t(f->conn, "MemAvailable", moved * 1024);
+	assert_property_s(f->conn, "Level", "normal");
+	g_assert_null(bus_recorder_take(rec, "PressureChanged", 200));
+}
+
 /* LowMemoryMonitor compatibility */
 
 static void assert_warning(BusRecorder *rec, guint8 want)
@@ -1030,6 +1062,7 @@ int main(int argc, char *argv[])
 #define ADD(path, opt, fn) g_test_add(path, Fixture, &opt, fixture_setup, fn, fixture_teardown)
 	ADD("/bus/introspect", opt_default, test_introspect);
 	ADD("/bus/pressure", opt_default, test_pressure);
+	ADD("/bus/state/current", opt_default, test_state_current);
 	ADD("/bus/lmm/warnings", opt_default, test_lmm);
 	ADD("/bus/lmm/taken", opt_preown_lmm, test_lmm_taken);
 	ADD("/bus/lmm/disabled", opt_no_lmm, test_no_lmm);
