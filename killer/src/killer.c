@@ -340,15 +340,27 @@ static void killer_sigkill(Killer *k)
 		log_info("process_mrelease(pid %d): %s", (int)k->choice.pid, strerror(-r));
 }
 
-static void killer_start_kill(Killer *k, unsigned flags)
+/*
+ * The kill is decided: its cause in the log, and the headroom it starts from,
+ * which the memory it freed is measured against. Every way a kill starts
+ * comes here (SIGTERM, cgroup.kill, or SIGKILL when no grace is left).
+ */
+static void killer_kill_begin(Killer *k)
 {
 	const Choice *ch = &k->choice;
-	int r;
 
 	killer_read_meminfo(k);
 	k->mem_available_before = k->mem_available;
 	log_info("Killing pid %d (%s): %s; MemAvailable %" PRIu64 " kB", (int)ch->pid, ch->comm,
 		 episode_cause_to_string(k->episode.cause), k->mem_available / 1024);
+}
+
+static void killer_start_kill(Killer *k, unsigned flags)
+{
+	const Choice *ch = &k->choice;
+	int r;
+
+	killer_kill_begin(k);
 
 	if (flags & EPISODE_ACT_KILL_GROUP) {
 		r = kill_cgroup(k->cfg.cgroup_root, ch->cgroup);
@@ -468,6 +480,9 @@ static void killer_apply(Killer *k, EpisodeActions a)
 		if (a.flags & (EPISODE_ACT_SIGTERM | EPISODE_ACT_KILL_GROUP))
 			killer_start_kill(k, a.flags);
 		if (a.flags & EPISODE_ACT_SIGKILL) {
+			/* no SIGTERM before it: this SIGKILL is where the kill starts */
+			if (!k->times.sigterm_ns)
+				killer_kill_begin(k);
 			k->signal_name = "SIGKILL";
 			if (k->episode.emergency)
 				log_info("pid %d (%s): MemAvailable %" PRIu64
