@@ -4,11 +4,16 @@
  * the VM test bed (run-vm.sh, root, the module loaded, no swap): a private
  * dbus-daemon with the project's policy, the real oom-notifyd (kernel
  * source) and the real oom-killerd. oomn-checkpoint-worker
- * ($OOMN_CHECKPOINT_WORKER) grows until memory is critical, is the largest
- * process, gets the killer's notice, saves its state and answers; the killer
- * kills it on that answer; started again, it resumes from its checkpoint.
- * oomn-cache-holder ($OOMN_CACHE_HOLDER) drops its cache when a hog
- * ($OOMN_HOG) raises the level, and nobody is killed.
+ * ($OOMN_CHECKPOINT_WORKER) grows until memory is critical, is the
+ * candidate, gets the killer's notice, saves its state and answers; the
+ * killer kills it on that answer; started again, it resumes from its
+ * checkpoint. oomn-cache-holder ($OOMN_CACHE_HOLDER) drops its cache when a
+ * hog ($OOMN_HOG) raises the level, and nobody is killed.
+ *
+ * The killer waits no longer than memory lasts at the rate it falls, so the
+ * scenarios where redemption must happen grow at a rate that leaves it room
+ * (a few MiB/s: seconds between critical and the floor); the same worker
+ * growing as fast as it can is killed at once, before it can checkpoint.
  *
  * $OOMN_KILLERD, $OOMN_BROKER, $OOMN_DBUS_DIR name the daemons and the policy.
  */
@@ -34,6 +39,8 @@
 #define GRACE_S	   1
 /* MemAvailable the worker leaves, in % of MemTotal: critical (< 10 %), above the floor (3 %) */
 #define TARGET_PCT 6
+/* What a protected ballast leaves, so that a slow worker gets to critical soon: still normal */
+#define BALLAST_PCT 25
 /* how long anything may take under TCG before a case gives up */
 #define WAIT_MS 90000
 
@@ -94,9 +101,12 @@ static void start_killer(Fixture *f)
 	g_autofree char *text = NULL;
 	guint from = 0;
 
-	text = g_strdup_printf("rules:\n"
-			       "defaults: { deadline: %ds, grace: %ds, floor: 3%% }\n",
-			       DEADLINE_S, GRACE_S);
+	/* the ballast is never chosen: the worker is the candidate */
+	text = g_strdup_printf(
+		"rules:\n"
+		"  - { name: ballast, match: { name: oomn-ballast }, action: protect }\n"
+		"defaults: { deadline: %ds, grace: %ds, floor: 3%% }\n",
+		DEADLINE_S, GRACE_S);
 	f->killer_pid = bus_killer_spawn(f->tmpdir, f->address, text, &f->killer_log);
 	g_assert_nonnull(wait_killer_line(f, "oom-killerd ready", &from, WAIT_MS));
 }
@@ -176,24 +186,57 @@ static char *expect_line(int out, const char *prefix)
 }
 
 /*
- * The worker grows to critical, is chosen, checkpoints, answers, is killed
- * on its answer; restarted, it resumes from what it saved.
+ * A protected hog ($OOMN_HOG, comm oomn-ballast) that takes, fast, what
+ * leaves BALLAST_PCT and holds it: the worker then starts close to the
+ * levels and gets to critical at its own rate.
+ */
+static void start_ballast(Fixture *f)
+{
+	g_autofree char *max = g_strdup_printf("%" G_GUINT64_FORMAT, vm_mib_to_leave(BALLAST_PCT));
+	char *argv[] = { (char *)g_getenv("OOMN_HOG"),
+			 "--max",
+			 max,
+			 "--step",
+			 "4",
+			 "--hold",
+			 "--comm",
+			 "oomn-ballast",
+			 NULL };
+	g_autofree char *ready = NULL, *done = NULL;
+	int out;
+
+	g_assert_nonnull(argv[0]);
+	(void)vm_children_spawn(&f->children, argv, NULL, NULL, &out);
+	ready = vm_read_line(out, WAIT_MS);
+	g_assert_nonnull(ready);
+	g_assert_true(g_str_has_prefix(ready, "ready "));
+	done = vm_read_line(out, WAIT_MS);
+	g_assert_nonnull(done);
+	g_assert_true(g_str_has_prefix(done, "done "));
+}
+
+/*
+ * The worker grows to critical slowly (5 MiB/s: memory would last seconds
+ * more), is chosen, checkpoints, answers, is killed on its answer;
+ * restarted, it resumes from what it saved. It is not told where to stop:
+ * it grows until it is killed, as a real one would, so that critical comes
+ * however much the kernel gives back from its caches on the way.
  */
 static void test_checkpoint(Fixture *f, gconstpointer data)
 {
 	g_autofree char *state = g_build_filename(f->tmpdir, "worker.state", NULL);
-	g_autofree char *mib = g_strdup_printf("%" G_GUINT64_FORMAT, vm_mib_to_leave(TARGET_PCT));
+	g_autofree char *mib = NULL;
 	char *argv[] = { (char *)g_getenv("OOMN_CHECKPOINT_WORKER"),
 			 "--bus-address",
 			 f->address,
 			 "--state",
 			 state,
 			 "--mib",
-			 mib,
+			 NULL,
 			 "--interval-ms",
-			 "20",
+			 "200",
 			 "--step-mib",
-			 "4",
+			 "1",
 			 NULL };
 	g_autofree char *fresh = NULL, *ready = NULL, *pending = NULL, *count = NULL;
 	g_autofree char *resumed = NULL, *ready2 = NULL, *after = NULL, *answered = NULL;
@@ -207,6 +250,10 @@ static void test_checkpoint(Fixture *f, gconstpointer data)
 	int out, status;
 
 	g_assert_nonnull(argv[0]);
+	start_ballast(f);
+	/* all there is, less 1 %: beyond the floor, which the killer never lets it reach */
+	mib = g_strdup_printf("%" G_GUINT64_FORMAT, vm_mib_to_leave(1));
+	argv[6] = mib;
 	worker = vm_children_spawn(&f->children, argv, NULL, NULL, &out);
 	fresh = expect_line(out, "starting fresh");
 	ready = expect_line(out, "ready ");
@@ -263,6 +310,67 @@ static void test_checkpoint(Fixture *f, gconstpointer data)
 	g_assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
 }
 
+/*
+ * The same worker growing as fast as it can (hundreds of MiB/s): registered,
+ * it is noticed with the whole deadline, but memory would reach the floor
+ * before it could checkpoint, so the killer does not wait: the kill's cause
+ * is the time left, not its answer or the deadline.
+ */
+static void test_checkpoint_too_fast(Fixture *f, gconstpointer data)
+{
+	g_autofree char *state = g_build_filename(f->tmpdir, "worker.state", NULL);
+	g_autofree char *mib = NULL, *ready = NULL, *notice = NULL;
+	char *argv[] = { (char *)g_getenv("OOMN_CHECKPOINT_WORKER"),
+			 "--bus-address",
+			 f->address,
+			 "--state",
+			 state,
+			 "--mib",
+			 NULL,
+			 "--interval-ms",
+			 "1",
+			 "--step-mib",
+			 "32",
+			 NULL };
+	g_auto(VmKillLine) k = { 0 };
+	const char *line, *reason;
+	guint from = 0;
+	GVariant *v;
+	GPid worker;
+	int out, status;
+
+	g_assert_nonnull(argv[0]);
+	start_ballast(f);
+	/* it stops above the floor: only the time-left estimate can end the wait early */
+	mib = g_strdup_printf("%" G_GUINT64_FORMAT, vm_mib_to_leave(TARGET_PCT));
+	argv[6] = mib;
+	worker = vm_children_spawn(&f->children, argv, NULL, NULL, &out);
+	g_free(expect_line(out, "starting fresh"));
+	ready = expect_line(out, "ready ");
+	g_assert_cmpint(atoi(ready), ==, worker);
+
+	/* registered: noticed with the whole deadline... */
+	notice = g_strdup_printf("oom-killerd: info: Notice to pid %d (oomn-checkpoint): "
+				 "deadline " G_STRINGIFY(DEADLINE_S) "000 ms (registered",
+				 (int)worker);
+	g_assert_nonnull(wait_killer_line(f, notice, &from, WAIT_MS));
+	line = wait_killer_line(f, VM_KILL_LINE_PREFIX, &from, WAIT_MS);
+	g_assert_nonnull(line);
+	g_test_message("kill line: %s", line);
+	g_assert_true(vm_kill_line_parse(line, &k));
+	g_assert_cmpint(k.pid, ==, worker);
+	status = vm_children_wait(&f->children, worker);
+	g_assert_true(WIFSIGNALED(status));
+
+	/* ...and killed for the time left */
+	v = wait_signal(f, "Killed", worker, WAIT_MS);
+	g_assert_nonnull(v);
+	g_variant_get(v, "(u&su&s&st&s)", NULL, NULL, NULL, NULL, NULL, NULL, &reason);
+	g_test_message("Killed: reason: %s", reason);
+	g_assert_true(g_str_has_prefix(reason, "MemAvailable would reach the floor before the "
+					       "deadline at the rate it falls"));
+}
+
 /* The broker's current level (GetState). */
 static char *broker_level(Fixture *f)
 {
@@ -279,10 +387,13 @@ static char *broker_level(Fixture *f)
 
 /*
  * oomn-cache-holder holds a third of RAM; a hog then takes what would leave
- * 6 %. On the way the level reaches medium, the holder drops its cache, the
- * hog gets all it wants, the level falls back to normal, and nobody is
- * killed (had the killer picked someone meanwhile, the pressure falling
- * within its deadline redeems them).
+ * 6 %, at 10 MiB/s. On the way the level reaches medium, the holder drops
+ * its cache, the hog gets all it wants, the level falls back to normal, and
+ * nobody is killed. Had the hog outrun the holder to critical, the killer
+ * would have picked it (the largest, not registered) and waited the helper
+ * deadline for the holder, cut to the time left; at this rate the time left
+ * is seconds, so the drop still redeems it. A hog at full speed would leave
+ * no time at all, and its kill would be right.
  */
 static void test_cache_holder(Fixture *f, gconstpointer data)
 {
@@ -300,9 +411,9 @@ static void test_cache_holder(Fixture *f, gconstpointer data)
 			     "--max",
 			     NULL,
 			     "--step",
-			     "4",
+			     "1",
 			     "--delay-ms",
-			     "50",
+			     "100",
 			     "--hold",
 			     NULL };
 	g_autofree char *want_dropped = NULL;
@@ -370,15 +481,19 @@ int main(int argc, char **argv)
 		g_test_skip("needs the VM bed as root with the module (tests/vm/run-vm.sh)");
 		return g_test_run();
 	}
+	/* the hog is the ballast and the cache holder's pressure */
 	if (!g_getenv("OOMN_KILLERD") || !g_getenv("OOMN_BROKER") ||
-	    !g_getenv("OOMN_CHECKPOINT_WORKER") || !g_find_program_in_path("dbus-daemon")) {
-		g_test_skip(
-			"OOMN_KILLERD, OOMN_BROKER, OOMN_CHECKPOINT_WORKER or dbus-daemon missing");
+	    !g_getenv("OOMN_CHECKPOINT_WORKER") || !g_getenv("OOMN_HOG") ||
+	    !g_find_program_in_path("dbus-daemon")) {
+		g_test_skip("OOMN_KILLERD, OOMN_BROKER, OOMN_CHECKPOINT_WORKER, OOMN_HOG or "
+			    "dbus-daemon missing");
 		return g_test_run();
 	}
 	g_test_add("/examples/vm/checkpoint", Fixture, NULL, fixture_setup, test_checkpoint,
 		   fixture_teardown);
-	if (g_getenv("OOMN_CACHE_HOLDER") && g_getenv("OOMN_HOG"))
+	g_test_add("/examples/vm/checkpoint-too-fast", Fixture, NULL, fixture_setup,
+		   test_checkpoint_too_fast, fixture_teardown);
+	if (g_getenv("OOMN_CACHE_HOLDER"))
 		g_test_add("/examples/vm/cache-holder", Fixture, NULL, fixture_setup,
 			   test_cache_holder, fixture_teardown);
 	return g_test_run();
