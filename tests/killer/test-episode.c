@@ -4,8 +4,9 @@
 
 #include "episode.h"
 
-#define S  (1000 * G_GUINT64_CONSTANT(1000))
-#define MS G_GUINT64_CONSTANT(1000)
+#define S    (1000 * G_GUINT64_CONSTANT(1000))
+#define MS   G_GUINT64_CONSTANT(1000)
+#define MIB  (1024 * 1024)
 #define CRIT OOM_NOTIFY_LEVEL_CRITICAL
 
 typedef struct {
@@ -196,6 +197,64 @@ static void test_not_registered(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(f->a.flags, ==, 0);
 }
 
+/*
+ * The candidate did not register; a client that can free memory did. The
+ * helper deadline (1 s of a 10 s one, wait-policy.c) starts at the choice;
+ * the broker notifies none of the candidate's connections, so only the
+ * level, the deadline, the time left or the floor end it.
+ */
+static void helpers_to_notice(Fixture *f)
+{
+	const WaitClient clients[] = { { .pid = 200, .flags = WAIT_CLIENT_CAN_FREE_MEMORY } };
+	const WaitDeadlines d = { .full_usec = 10 * S,
+				  .helper_usec = 1 * S,
+				  .rule_usec = WAIT_USEC_UNSET };
+	WaitReason why;
+	uint64_t deadline = wait_policy_deadline(clients, 1, 100, &d, &why);
+
+	g_assert_cmpint(why, ==, WAIT_HELPERS);
+	g_assert_cmpuint(deadline, ==, 1 * S);
+	/* a slow leak: 1 MiB/s, 40 MiB above the floor, no cut */
+	(void)episode_mem_available(&f->ep, 51 * MIB, 10 * MIB, 99 * S);
+	(void)episode_mem_available(&f->ep, 50 * MIB, 10 * MIB, 100 * S);
+	f->a = episode_level(&f->ep, CRIT, 100 * S);
+	g_assert_cmpuint(f->a.flags, ==, EPISODE_ACT_CHOOSE);
+	f->a = episode_chosen(&f->ep, deadline, 3 * S, false, 100 * S);
+	g_assert_cmpuint(f->a.flags, ==, 0);
+	g_assert_false(f->ep.cut);
+	g_assert_cmpuint(f->a.timer_usec, ==, 101 * S);
+	f->a = episode_notified(&f->ep, 0, 100 * S + 50 * MS);
+	g_assert_cmpuint(f->a.flags, ==, 0);
+}
+
+/* A helper frees memory within the short deadline: the level falls, nobody is killed. */
+static void test_helpers_pressure_falls(Fixture *f, gconstpointer data)
+{
+	helpers_to_notice(f);
+	f->a = episode_mem_available(&f->ep, 49 * MIB, 10 * MIB, 100 * S + 400 * MS);
+	g_assert_cmpint(f->ep.state, ==, EPISODE_NOTICE);
+	/* its cache dropped: memory back, the level below critical before 101 s */
+	f->a = episode_mem_available(&f->ep, 150 * MIB, 10 * MIB, 100 * S + 600 * MS);
+	g_assert_cmpuint(f->a.flags, ==, 0);
+	f->a = episode_level(&f->ep, OOM_NOTIFY_LEVEL_MEDIUM, 100 * S + 600 * MS);
+	g_assert_cmpuint(f->a.flags, ==, EPISODE_ACT_REPORT_REDEEMED | EPISODE_ACT_RELEASE);
+	g_assert_cmpint(f->ep.state, ==, EPISODE_IDLE);
+	/* the deadline's timer, had it stayed armed, does nothing now */
+	f->a = episode_timer(&f->ep, 101 * S);
+	g_assert_cmpuint(f->a.flags, ==, 0);
+}
+
+/* Nobody freed anything: the kill comes at the short deadline, not the full one. */
+static void test_helpers_deadline(Fixture *f, gconstpointer data)
+{
+	helpers_to_notice(f);
+	f->a = episode_mem_available(&f->ep, 49 * MIB, 10 * MIB, 100 * S + 500 * MS);
+	g_assert_cmpuint(f->a.flags, ==, 0);
+	f->a = episode_timer(&f->ep, 101 * S);
+	g_assert_cmpuint(f->a.flags, ==, EPISODE_ACT_SIGTERM);
+	g_assert_cmpint(f->ep.cause, ==, EPISODE_CAUSE_DEADLINE);
+}
+
 static void test_exit_during_notice(Fixture *f, gconstpointer data)
 {
 	to_notice(f, false);
@@ -254,8 +313,6 @@ static void test_repeated_critical(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(f->a.flags, ==, 0);
 	g_assert_cmpuint(f->a.timer_usec, ==, 110 * S);
 }
-
-#define MIB (1024 * 1024)
 
 /* Nobody to wait for, memory steady: the notice, then SIGTERM at once with the whole grace. */
 static void test_no_deadline_full_grace(Fixture *f, gconstpointer data)
@@ -371,6 +428,8 @@ int main(int argc, char *argv[])
 	ADD("/killer/episode/floor-at-choice", test_floor_at_choice, 0);
 	ADD("/killer/episode/answered", test_answered, 0);
 	ADD("/killer/episode/not-registered", test_not_registered, 0);
+	ADD("/killer/episode/helpers-pressure-falls", test_helpers_pressure_falls, 0);
+	ADD("/killer/episode/helpers-deadline", test_helpers_deadline, 0);
 	ADD("/killer/episode/exit-during-notice", test_exit_during_notice, 0);
 	ADD("/killer/episode/kill-group", test_kill_group, 0);
 	ADD("/killer/episode/choose-failed", test_choose_failed, 0);
