@@ -88,6 +88,15 @@ static const struct oomn_pressure *bus_state(Manager *m)
 	return oomn_source_current(m->source);
 }
 
+bool bus_log_allowed(Manager *m, uint32_t uid, unsigned *ret_more)
+{
+	uint64_t now;
+
+	if (sd_event_now(m->event, CLOCK_MONOTONIC, &now) < 0)
+		now = bus_now_usec(CLOCK_MONOTONIC);
+	return log_limit_allow(&m->log_limit, uid, now, ret_more);
+}
+
 /* Properties */
 
 static int property_get_level(sd_bus *bus, const char *path, const char *interface,
@@ -144,6 +153,7 @@ static int method_register_with_identity(sd_bus_message *msg, Manager *m,
 {
 	uint32_t band, flags, pid, uid;
 	const char *comm;
+	unsigned more;
 	uint64_t id;
 	int r;
 
@@ -174,10 +184,10 @@ static int method_register_with_identity(sd_bus_message *msg, Manager *m,
 		return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Invalid registration");
 	if (r < 0)
 		return r;
-	if (r == 0)
+	if (r == 0 && bus_log_allowed(m, uid, &more))
 		log_info("Registered %s: pid %" PRIu32 " (%s), uid %" PRIu32 ", band %" PRIu32
-			 ", flags 0x%" PRIx32,
-			 sd_bus_message_get_sender(msg), pid, comm, uid, band, flags);
+			 ", flags 0x%" PRIx32 " (%u lines of this uid held back before)",
+			 sd_bus_message_get_sender(msg), pid, comm, uid, band, flags, more);
 
 	return sd_bus_reply_method_return(msg, "t", id);
 }
@@ -216,6 +226,7 @@ static int method_relieved(sd_bus_message *msg, void *userdata, sd_bus_error *er
 	struct oomn_client *c;
 	uint64_t freed;
 	int checkpointed, r;
+	unsigned more;
 
 	r = sd_bus_message_read(msg, "tb", &freed, &checkpointed);
 	if (r < 0)
@@ -228,9 +239,10 @@ static int method_relieved(sd_bus_message *msg, void *userdata, sd_bus_error *er
 	if (r == -EALREADY) {
 		/* Its freeing ended the pressure before its answer came: no error
 		 * for doing the right thing, and nothing left to relay. */
-		log_info("Candidate pid %" PRIu32 " answered after the outcome (freed %" PRIu64
-			 " bytes%s)",
-			 c->pid, freed, checkpointed ? ", checkpointed" : "");
+		if (bus_log_allowed(m, c->uid, &more))
+			log_info("Candidate pid %" PRIu32 " answered after the outcome (freed %" PRIu64
+				 " bytes%s; %u lines of uid %" PRIu32 " held back before)",
+				 c->pid, freed, checkpointed ? ", checkpointed" : "", more, c->uid);
 		return sd_bus_reply_method_return(msg, NULL);
 	}
 	if (r == -ESRCH)
@@ -239,8 +251,10 @@ static int method_relieved(sd_bus_message *msg, void *userdata, sd_bus_error *er
 		return r;
 
 	bus_watch_update(m); /* the killer's name may be needed no more */
-	log_info("Candidate pid %" PRIu32 " answered: freed %" PRIu64 " bytes%s", c->pid, freed,
-		 checkpointed ? ", checkpointed" : "");
+	if (bus_log_allowed(m, c->uid, &more))
+		log_info("Candidate pid %" PRIu32 " answered: freed %" PRIu64
+			 " bytes%s (%u lines of uid %" PRIu32 " held back before)",
+			 c->pid, freed, checkpointed ? ", checkpointed" : "", more, c->uid);
 
 	r = sd_bus_message_new_signal(m->bus, &sig, OOMN_BROKER_PATH, OOMN_BROKER_INTERFACE,
 				      "CandidateAnswered");

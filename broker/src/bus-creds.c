@@ -136,9 +136,13 @@ int bus_creds_query(Manager *m, sd_bus_message *call, bus_identity_handler_t han
 	int r;
 
 	if (m->creds_pending >= BUS_CREDS_PENDING_MAX) {
-		log_warning("%u calls wait for credentials already, refusing %s from %s",
-			    BUS_CREDS_PENDING_MAX, sd_bus_message_get_member(call),
-			    sd_bus_message_get_sender(call));
+		unsigned more;
+
+		if (bus_log_allowed(m, LOG_LIMIT_UID_UNKNOWN, &more))
+			log_warning("%u calls wait for credentials already, refusing %s from %s "
+				    "(%u such lines held back before)",
+				    BUS_CREDS_PENDING_MAX, sd_bus_message_get_member(call),
+				    sd_bus_message_get_sender(call), more);
 		return sd_bus_error_set(error, OOMN_ERROR_LIMITS_EXCEEDED,
 					"Too many calls in progress, try again");
 	}

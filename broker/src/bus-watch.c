@@ -80,10 +80,15 @@ static void bus_watch_gc(Manager *m)
 /* The bus says @name has gone: forget it. */
 static void bus_watch_gone(Manager *m, const char *name)
 {
+	const struct oomn_client *c = oomn_registry_find_name(m->registry, name);
+	uint32_t uid = c ? c->uid : LOG_LIMIT_UID_UNKNOWN;
+	unsigned more;
 	BusWatch *w;
 
-	if (oomn_registry_forget_name(m->registry, name) > 0)
-		log_info("Client %s disconnected, registration dropped", name);
+	if (oomn_registry_forget_name(m->registry, name) > 0 && bus_log_allowed(m, uid, &more))
+		log_info("Client %s disconnected, registration dropped (%u lines of uid %" PRIu32
+			 " held back before)",
+			 name, more, uid);
 	w = bus_watch_find(m, name);
 	/* Unique names are never reused: its match has nothing more to do. A
 	 * query still in flight for it will fail and end the watch. */

@@ -13,6 +13,7 @@
 #include <systemd/sd-event.h>
 
 #include "oomn-source.h"
+#include "log-limit.h"
 #include "registry.h"
 #include "selfprotect.h"
 
@@ -60,6 +61,9 @@ typedef struct Manager {
 
 	unsigned creds_pending; /* method calls waiting for the bus's credentials */
 
+	/* Lines that what clients do may write (log-limit.h). */
+	LogLimit log_limit;
+
 	/* Connections whose leaving matters (bus-watch.c). */
 	BusWatch *watches;
 	unsigned n_watch_slots; /* of them with a match of their own */
@@ -73,6 +77,11 @@ int manager_run(Manager *m);
 
 /* bus-broker.c */
 int bus_broker_register(Manager *m);
+/*
+ * Whether a line that a client of @uid caused may be logged now
+ * (log-limit.h); *ret_more: that uid's lines held back before it.
+ */
+bool bus_log_allowed(Manager *m, uint32_t uid, unsigned *ret_more);
 int bus_broker_emit_pressure(Manager *m, bool level_changed);
 int bus_broker_emit_source(Manager *m);
 int bus_broker_emit_cgroup_pressure(Manager *m, const struct oomn_pressure *p);

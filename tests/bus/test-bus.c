@@ -29,6 +29,7 @@ typedef struct {
 	const char *extra;  /* one more broker option, or NULL */
 	const char *extra2; /* its value */
 	bool kernel;        /* the real module (in the VM) instead of a fake meminfo */
+	bool logged;        /* the broker's stderr goes to broker_log, for the test to read */
 } Options;
 
 /* tests/common/bus-fixture.h; in the VM the broker logs to broker_log (stderr is TAP there) */
@@ -141,7 +142,7 @@ static void start_broker(Fixture *f, const Options *o)
 			args[n++] = o->extra2;
 	}
 	args[n] = NULL;
-	if (g_getenv("OOMN_VM"))
+	if (g_getenv("OOMN_VM") || (o && o->logged))
 		f->broker_log = g_build_filename(f->tmpdir, "broker.log", NULL);
 	f->broker_pid = bus_broker_spawn(args, 0, f->broker_log);
 	bus_wait_name(f->conn, BROKER_NAME, TRUE, TIMEOUT_MS, 0);
@@ -589,6 +590,31 @@ static void test_register_creds(Fixture *f, gconstpointer data)
 	r = broker_call_ok(f->conn, "Unregister", NULL);
 	g_assert_false(clients_have(f->conn, me, NULL, NULL, NULL, NULL, NULL));
 	assert_broker_error(f->conn, "Unregister", NULL, "org.oomnotify.Error.NotRegistered");
+}
+
+/*
+ * A client that registers and unregisters without end cannot fill the
+ * journal: a few lines a window for its uid, not one per call.
+ */
+static void test_register_flood(Fixture *f, gconstpointer data)
+{
+	g_autofree char *log = NULL;
+	g_auto(GStrv) lines = NULL;
+	guint registered = 0;
+
+	for (int i = 0; i < 300; i++) {
+		g_autoptr(GVariant) r = broker_call_ok(f->conn, "Register", g_variant_new("(uu)", 50, 1));
+		g_autoptr(GVariant) u = broker_call_ok(f->conn, "Unregister", NULL);
+	}
+	/* the broker is still there and answers */
+	g_variant_unref(broker_call_ok(f->conn, "GetState", NULL));
+	g_assert_true(g_file_get_contents(f->broker_log, &log, NULL, NULL));
+	lines = g_strsplit(log, "\n", -1);
+	for (guint i = 0; lines[i]; i++)
+		registered += strstr(lines[i], "Registered ") != NULL;
+	g_test_message("%u 'Registered' lines for 300 registrations", registered);
+	g_assert_cmpuint(registered, >=, 1);
+	g_assert_cmpuint(registered, <=, 5);
 }
 
 static void test_register_disconnect(Fixture *f, gconstpointer data)
@@ -1049,6 +1075,7 @@ static const Options opt_kernel = { .kernel = true };
 static const Options opt_preown_lmm = { .preown_lmm = true };
 static const Options opt_no_lmm = { .extra = "--no-lmm" };
 static const Options opt_limit = { .extra = "--max-clients-per-uid", .extra2 = "2" };
+static const Options opt_logged = { .logged = true };
 
 int main(int argc, char *argv[])
 {
@@ -1069,6 +1096,7 @@ int main(int argc, char *argv[])
 	ADD("/bus/lmm/gmemorymonitor", opt_default, test_gmm);
 	ADD("/bus/register/creds", opt_default, test_register_creds);
 	ADD("/bus/register/disconnect", opt_default, test_register_disconnect);
+	ADD("/bus/register/flood", opt_logged, test_register_flood);
 	ADD("/bus/register/invalid", opt_limit, test_register_invalid);
 	ADD("/bus/killer/denied", opt_default, test_killer_denied);
 	ADD("/bus/killer/denied-by-daemon", opt_permissive, test_killer_denied_by_daemon);
