@@ -6,6 +6,7 @@
  * 1 failed to start or the event loop failed; 2 bad usage.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 
 #define EXIT_USAGE 2
 #define MAX_WATCHED_CGROUPS 64
+#define SETTLE_USEC (3 * 1000 * UINT64_C(1000))
 
 static void help(void)
 {
@@ -54,6 +56,12 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *ret)
 	if (errno || end == s || *end || s[0] == '-' || v > max)
 		return -EINVAL;
 	*ret = v;
+	return 0;
+}
+
+static int on_settle(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	(void)oomn_selfprotect_settle(userdata);
 	return 0;
 }
 
@@ -212,6 +220,12 @@ int main(int argc, char *argv[])
 	r = manager_new(&m, &cfg);
 	if (r < 0)
 		return EXIT_FAILURE;
+	/* Settled once the start-up traffic on the bus (Hello, names, matches, the
+	 * killer's first calls) is over: what only that needed is not kept. */
+	r = sd_event_add_time_relative(m->event, NULL, CLOCK_MONOTONIC, SETTLE_USEC, 0,
+				       on_settle, &cfg.selfprotect);
+	if (r < 0)
+		(void)oomn_selfprotect_settle(&cfg.selfprotect);
 	r = manager_run(m);
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -10,11 +10,16 @@
 #define OOMN_SELFPROTECT_SCORE_ADJ_DEFAULT (-900)
 
 struct oomn_selfprotect_config {
-	bool mlock;	     /* mlockall(MCL_CURRENT | MCL_FUTURE), best effort */
+	bool mlock;	     /* mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT), best effort */
 	bool set_score_adj;
 	int score_adj;	     /* -1000..1000 */
 };
 
-/* Best effort: failures are logged, not fatal. Returns 0, or the first
- * failure as a negative errno for the caller's information. */
+/* At start, the OOM score. Best effort: failures are logged, not fatal.
+ * Returns 0, or the first failure as a negative errno for the caller's
+ * information. */
 int oomn_selfprotect(const struct oomn_selfprotect_config *cfg);
+
+/* Once started: drops the pages only start-up needed, keeps our program whole,
+ * and with cfg->mlock locks on fault (oomn-resident.h). 0 or -errno, logged. */
+int oomn_selfprotect_settle(const struct oomn_selfprotect_config *cfg);

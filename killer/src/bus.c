@@ -321,6 +321,21 @@ void killer_bus_notify_candidate(KillerBus *b, pid_t pid, uint64_t deadline_usec
 		log_warning_errno(r, "Failed to send NotifyCandidate for pid %d: %m", (int)pid);
 }
 
+void killer_bus_warmup(KillerBus *b)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *notice = NULL, *outcome = NULL;
+
+	if (!b || !b->bus)
+		return;
+	if (sd_bus_message_new_method_call(b->bus, &notice, BROKER_NAME, BROKER_PATH,
+					   BROKER_INTERFACE, "NotifyCandidate") >= 0)
+		(void)sd_bus_message_append(notice, "uus", (uint32_t)1, (uint32_t)1, "warm-up");
+	if (sd_bus_message_new_method_call(b->bus, &outcome, BROKER_NAME, BROKER_PATH,
+					   BROKER_INTERFACE, "ReportOutcome") >= 0)
+		(void)sd_bus_message_append(outcome, "susussts", "killed", (uint32_t)1, "warm-up",
+					    (uint32_t)0, "", "", UINT64_C(0), "warm-up");
+}
+
 static int killer_bus_on_outcome_reply(sd_bus_message *m, void *userdata,
 				       sd_bus_error *ret_error)
 {

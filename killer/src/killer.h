@@ -89,6 +89,8 @@ void killer_bus_notify_candidate(KillerBus *b, pid_t pid, uint64_t deadline_usec
 void killer_bus_report_outcome(KillerBus *b, const char *kind, pid_t pid, const char *name,
 			       uid_t uid, const char *cgroup, const char *rule, uint64_t freed,
 			       const char *reason);
+/* Builds a NotifyCandidate and a ReportOutcome and drops them unsent (warmup.c). */
+void killer_bus_warmup(KillerBus *b);
 /* Asks the broker for its registered clients; their bands go to the candidates, their
  * pids and flags to the registry copy (killer_set_clients). */
 void killer_bus_refresh_bands(KillerBus *b);

@@ -16,6 +16,7 @@
 #include "killer.h"
 #include "log.h"
 #include "selfprotect.h"
+#include "warmup.h"
 
 #define EXIT_USAGE 2
 
@@ -80,7 +81,7 @@ int main(int argc, char *argv[])
 		return EXIT_FAILURE;
 	log_info("%zu rules loaded", rules->n_rules);
 
-	(void)killer_selfprotect(cfg.mlock, cfg.realtime);
+	(void)killer_selfprotect(cfg.realtime);
 
 	/* sd-event takes these through a signalfd; SIGCHLD for the hook's children. */
 	sigemptyset(&mask);
@@ -92,6 +93,7 @@ int main(int argc, char *argv[])
 	r = killer_new(&k, &cfg, rules);
 	if (r < 0) /* it freed the rules */
 		return EXIT_FAILURE;
+	killer_warmup(k, cfg.mlock);
 	r = killer_run(k);
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -22,15 +21,9 @@ static int killer_set_score_adj(int adj)
 	return oomn_write_text("/proc/self/oom_score_adj", buf);
 }
 
-int killer_selfprotect(bool mlock, bool realtime)
+int killer_selfprotect(bool realtime)
 {
 	int ret = 0, r;
-
-	/* MCL_FUTURE: the decision path never waits on a page-in when memory is short. */
-	if (mlock && mlockall(MCL_CURRENT | MCL_FUTURE) < 0) {
-		r = log_warning_errno(-errno, "Failed to lock memory, continuing unlocked: %m");
-		ret = ret ?: r;
-	}
 
 	r = killer_set_score_adj(KILLER_SCORE_ADJ);
 	if (r < 0) {

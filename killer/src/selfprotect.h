@@ -9,5 +9,9 @@
 
 #define KILLER_SCORE_ADJ -1000
 
-/* Best effort: each failure is logged, none is fatal. Returns 0 or the first -errno. */
-int killer_selfprotect(bool mlock, bool realtime);
+/*
+ * oom_score_adj and, with @realtime, SCHED_FIFO. The memory is locked later,
+ * by killer_warmup() (warmup.h), once start-up is over. Best effort: each
+ * failure is logged, none is fatal. Returns 0 or the first -errno.
+ */
+int killer_selfprotect(bool realtime);
