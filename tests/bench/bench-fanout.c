@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * bench-fanout: from the broker's emission of PressureChanged to its delivery
- * at 1, 64 and 1000 subscribers on a private dbus-daemon.
+ * at 1, 64 and 1000 subscribers on a private dbus-daemon or dbus-broker.
  *
  * The broker runs on the host with the meminfo source on a fake proc root
  * (no module needed: fan-out is the bus's work, not the kernel's), polling
@@ -14,11 +14,13 @@
  * are sd-bus connections served by --threads epoll threads of this process
  * (receiving is shared among them, as it would be among processes on two
  * cores). The bus gets raised connection limits, the bench a raised
- * RLIMIT_NOFILE.
+ * RLIMIT_NOFILE. --bus dbus-broker runs dbus-broker-launch on a listening
+ * socket the bench passes as systemd would (bench-bus.c).
  *
  *   OOMN_BROKER=build/broker/src/oom-notifyd OOMN_BUS_POLICY=tests/bus/system-policy.conf \
- *     build/tests/bench/bench-fanout [--subscribers 1,64,1000] [--events 40] [--threads 4]
- *   (or: meson test -C build --benchmark fanout)
+ *     build/tests/bench/bench-fanout [--bus dbus-daemon|dbus-broker] \
+ *     [--subscribers 1,64,1000] [--events 40] [--threads 4]
+ *   (or: meson test -C build --benchmark fanout fanout-dbus-broker)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -30,6 +32,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench-bus.h"
@@ -61,6 +64,7 @@ typedef struct Run {
 typedef struct Worker {
 	Run *run;
 	unsigned first, count;
+	uint64_t cpu_ns; /* this thread's CPU time while it served */
 } Worker;
 
 static Run *the_run;
@@ -87,10 +91,19 @@ static int on_pressure(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 	return 0;
 }
 
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static void *worker_main(void *arg)
 {
 	Worker *w = arg;
 	struct epoll_event evs[64];
+	uint64_t cpu0 = thread_cpu_ns();
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 
 	if (ep < 0)
@@ -111,6 +124,7 @@ static void *worker_main(void *arg)
 		}
 	}
 	close(ep);
+	w->cpu_ns = thread_cpu_ns() - cpu0;
 	return NULL;
 }
 
@@ -134,13 +148,49 @@ static int write_meminfo(const char *proc, unsigned avail_kb)
 	return rename(tmp, path) < 0 ? -errno : 0;
 }
 
+/* What one run measured; the arrays are per event. */
+typedef struct Figures {
+	unsigned n_subs, n_events, n_threads;
+	uint64_t *last, *first, *all;
+	uint64_t bus_cpu_ns, subs_cpu_ns; /* over all events */
+} Figures;
+
+static void print_result(const BenchBus *b, Figures *f, int json)
+{
+	size_t n_all = (size_t)f->n_events * f->n_subs;
+	unsigned n = f->n_events;
+	double l50 = bench_pct_us(f->last, n, 0.5), l99 = bench_pct_us(f->last, n, 0.99),
+	       lmax = bench_pct_us(f->last, n, 1.0);
+	double f50 = bench_pct_us(f->first, n, 0.5), f99 = bench_pct_us(f->first, n, 0.99);
+	double a50 = bench_pct_us(f->all, n_all, 0.5), a99 = bench_pct_us(f->all, n_all, 0.99);
+	double bus_cpu = (double)f->bus_cpu_ns / n / 1000.0,
+	       subs_cpu = (double)f->subs_cpu_ns / n / 1000.0;
+	const char *bus = bench_bus_kind_to_string(b->kind);
+
+	if (json)
+		printf("{\"bus\":\"%s\",\"subscribers\":%u,\"threads\":%u,\"events\":%u,"
+		       "\"last_us\":{\"p50\":%.0f,\"p99\":%.0f,\"max\":%.0f},"
+		       "\"first_us\":{\"p50\":%.0f,\"p99\":%.0f},"
+		       "\"per_subscriber_us\":{\"p50\":%.0f,\"p99\":%.0f},"
+		       "\"cpu_us_per_event\":{\"bus\":%.0f,\"subscribers\":%.0f}}\n",
+		       bus, f->n_subs, f->n_threads, n, l50, l99, lmax, f50, f99, a50, a99, bus_cpu,
+		       subs_cpu);
+	else
+		printf("%s  subscribers %4u  events %3u  emission -> last subscriber p50 %8.0f us  "
+		       "p99 %8.0f us  max %8.0f us | first p50 %6.0f us  p99 %6.0f us | "
+		       "per subscriber p50 %8.0f us  p99 %8.0f us | CPU per event: bus %6.0f us  "
+		       "subscribers %6.0f us\n",
+		       bus, f->n_subs, n, l50, l99, lmax, f50, f99, a50, a99, bus_cpu, subs_cpu);
+	fflush(stdout);
+}
+
 static int run_one(BenchBus *b, const char *proc, unsigned n_subs, unsigned n_events,
 		   unsigned n_threads, int json)
 {
 	Run run = { .n_subs = n_subs, .n_events = n_events };
 	Worker workers[MAX_THREADS];
 	pthread_t th[MAX_THREADS];
-	uint64_t *all, *last, *first;
+	uint64_t *all, *last, *first, bus0 = 0, bus1 = 0, subs_cpu = 0;
 	unsigned got_events = 0;
 	int r = 0;
 
@@ -183,6 +233,8 @@ static int run_one(BenchBus *b, const char *proc, unsigned n_subs, unsigned n_ev
 				  .count = (t + 1) * n_subs / n_threads - t * n_subs / n_threads };
 		pthread_create(&th[t], NULL, worker_main, &workers[t]);
 	}
+	/* The bus's CPU time over the events: is it the bus or the subscribers? */
+	(void)bench_run_ns(b->bus_pid, &bus0);
 
 	for (unsigned e = 0; e < n_events; e++) {
 		unsigned want = (e + 1) * n_subs;
@@ -204,8 +256,11 @@ static int run_one(BenchBus *b, const char *proc, unsigned n_subs, unsigned n_ev
 		got_events++;
 	}
 	atomic_store(&run.stop, 1);
-	for (unsigned t = 0; t < n_threads; t++)
+	(void)bench_run_ns(b->bus_pid, &bus1);
+	for (unsigned t = 0; t < n_threads; t++) {
 		pthread_join(th[t], NULL);
+		subs_cpu += workers[t].cpu_ns;
+	}
 
 	for (unsigned e = 0; e < got_events; e++) {
 		uint64_t lo = UINT64_MAX, hi = 0;
@@ -223,23 +278,16 @@ static int run_one(BenchBus *b, const char *proc, unsigned n_subs, unsigned n_ev
 		first[e] = lo - run.emitted[e];
 	}
 	if (got_events > 0) {
-		size_t n_all = (size_t)got_events * n_subs;
-		double l50 = bench_pct_us(last, got_events, 0.5),
-		       l99 = bench_pct_us(last, got_events, 0.99),
-		       lmax = bench_pct_us(last, got_events, 1.0);
-		double f50 = bench_pct_us(first, got_events, 0.5);
-		double a50 = bench_pct_us(all, n_all, 0.5), a99 = bench_pct_us(all, n_all, 0.99);
+		Figures f = { .n_subs = n_subs,
+			      .n_events = got_events,
+			      .n_threads = n_threads,
+			      .last = last,
+			      .first = first,
+			      .all = all,
+			      .bus_cpu_ns = bus1 - bus0,
+			      .subs_cpu_ns = subs_cpu };
 
-		printf(json ? "{\"subscribers\":%u,\"events\":%u,\"last_us\":{\"p50\":%.0f,\"p99\":"
-			      "%.0f,"
-			      "\"max\":%.0f},\"first_us\":{\"p50\":%.0f},"
-			      "\"per_subscriber_us\":{\"p50\":%.0f,\"p99\":%.0f}}\n"
-			    : "subscribers %4u  events %3u  emission -> last subscriber p50 %8.0f "
-			      "us  "
-			      "p99 %8.0f us  max %8.0f us | first p50 %6.0f us | per subscriber "
-			      "p50 %8.0f us  p99 %8.0f us\n",
-		       n_subs, got_events, l50, l99, lmax, f50, a50, a99);
-		fflush(stdout);
+		print_result(b, &f, json);
 	}
 
 	for (unsigned i = 0; i < n_subs; i++) {
@@ -261,13 +309,16 @@ static int run_one(BenchBus *b, const char *proc, unsigned n_subs, unsigned n_ev
 
 static void usage(void)
 {
-	printf("Usage: bench-fanout [--subscribers N[,N...]] [--events N] [--threads N] [--json]\n"
-	       "Needs OOMN_BROKER (oom-notifyd) and OOMN_BUS_POLICY (tests/bus/system-policy.conf).\n");
+	printf("Usage: bench-fanout [--bus dbus-daemon|dbus-broker] [--subscribers N[,N...]]\n"
+	       "                    [--events N] [--threads N] [--json]\n"
+	       "Needs OOMN_BROKER (oom-notifyd) and OOMN_BUS_POLICY "
+	       "(tests/bus/system-policy.conf).\n");
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = { { "subscribers", required_argument, NULL, 's' },
+	static const struct option opts[] = { { "bus", required_argument, NULL, 'b' },
+					      { "subscribers", required_argument, NULL, 's' },
 					      { "events", required_argument, NULL, 'e' },
 					      { "threads", required_argument, NULL, 't' },
 					      { "json", no_argument, NULL, 'j' },
@@ -280,10 +331,17 @@ int main(int argc, char **argv)
 			       "50",	     "--no-lmm",	NULL };
 	char proc[128], *copy, *tok, *save = NULL;
 	int json = 0, c, r, failed = 0;
+	BenchBusKind kind = BENCH_BUS_DBUS_DAEMON;
 	BenchBus b;
 
-	while ((c = getopt_long(argc, argv, "s:e:t:jh", opts, NULL)) >= 0) {
+	while ((c = getopt_long(argc, argv, "b:s:e:t:jh", opts, NULL)) >= 0) {
 		switch (c) {
+		case 'b':
+			if (bench_bus_kind_from_string(optarg, &kind) < 0) {
+				fprintf(stderr, "bench-fanout: --bus dbus-daemon or dbus-broker\n");
+				return 2;
+			}
+			break;
 		case 's':
 			list = optarg;
 			break;
@@ -319,16 +377,19 @@ int main(int argc, char **argv)
 			max_subs = n;
 	}
 
-	/* Our connections, and dbus-daemon's (it inherits this). */
+	/* Our connections, and the bus's (it inherits this; dbus-broker also
+	 * raises its own). */
 	r = bench_raise_nofile(max_subs + 256);
 	if (r < 0) {
 		fprintf(stderr, "bench-fanout: cannot raise RLIMIT_NOFILE to %u: %s\n",
 			max_subs + 256, strerror(-r));
 		return 1;
 	}
-	r = bench_bus_start(&b, max_subs + 64);
-	if (r < 0)
+	r = bench_bus_start(&b, kind, max_subs + 64);
+	if (r < 0) {
+		bench_bus_stop(&b);
 		return 1;
+	}
 	(void)snprintf(proc, sizeof(proc), "%s/proc", b.dir);
 	if (mkdir(proc, 0755) < 0 || write_meminfo(proc, AVAIL_NORMAL) < 0) {
 		bench_bus_stop(&b);
@@ -347,6 +408,7 @@ int main(int argc, char **argv)
 		if (r < 0) {
 			failed = 1;
 			bench_broker_dump_log(&b);
+			bench_bus_dump_log(&b);
 			break;
 		}
 		usleep(200000); /* the broker sees the level back to normal */

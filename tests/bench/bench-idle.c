@@ -56,7 +56,7 @@ static int read_task_status(const char *path, struct cost *c)
 static int read_cost(pid_t pid, struct cost *c)
 {
 	char path[384], buf[1024], *p;
-	unsigned long long ut, st, run;
+	unsigned long long ut, st;
 	struct dirent *de;
 	FILE *f;
 	DIR *d;
@@ -71,16 +71,9 @@ static int read_cost(pid_t pid, struct cost *c)
 			continue;
 		(void)snprintf(path, sizeof(path), "/proc/%d/task/%s/status", (int)pid, de->d_name);
 		(void)read_task_status(path, c);
-		(void)snprintf(path, sizeof(path), "/proc/%d/task/%s/schedstat", (int)pid,
-			       de->d_name);
-		f = fopen(path, "re");
-		if (f) {
-			if (fscanf(f, "%llu", &run) == 1)
-				c->run_ns += run;
-			fclose(f);
-		}
 	}
 	closedir(d);
+	(void)bench_run_ns(pid, &c->run_ns);
 
 	(void)snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	f = fopen(path, "re");
@@ -242,7 +235,7 @@ int main(int argc, char **argv)
 	}
 	if (seconds < 1)
 		return 2;
-	if (bench_bus_start(&b, 0) < 0)
+	if (bench_bus_start(&b, BENCH_BUS_DBUS_DAEMON, 0) < 0)
 		return 1;
 	copy = strdup(sources);
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))

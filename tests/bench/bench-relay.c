@@ -228,7 +228,7 @@ int main(int argc, char **argv)
 	atomic_store(&nl_level, st.level);
 	atomic_store(&bus_level, st.level);
 
-	if (bench_bus_start(&bb, 0) < 0)
+	if (bench_bus_start(&bb, BENCH_BUS_DBUS_DAEMON, 0) < 0)
 		return 1;
 	if (bench_broker_start(&bb, broker_args) < 0)
 		goto out;

@@ -572,14 +572,21 @@ def main():
                 pass
         result["bench_fanout"] = rows
         md += ["## D-Bus fan-out (tests/bench/bench-fanout, host)", "",
-               "One PressureChanged to N subscribers of a private dbus-daemon with the "
-               "real oom-notifyd; µs from the event to the first and the last subscriber.",
-               "", "| subscribers | events | first p50 | last p50 | last p99 |",
-               "|---|---|---|---|---|"]
+               "One PressureChanged to N subscribers of a private bus (dbus-daemon, or "
+               "dbus-broker with `--bus dbus-broker`) with the real oom-notifyd; µs from the "
+               "event to the first and the last subscriber, and the CPU time per event of "
+               "the bus and of the subscribers. One run on a shared host: "
+               "docs/benchmarks.md has both buses over repeated runs.",
+               "", "| bus | subscribers | events | first p50 | last p50 | last p99 "
+               "| CPU bus | CPU subscribers |",
+               "|---|---|---|---|---|---|---|---|"]
         for r in rows:
-            md.append(f"| {r.get('subscribers')} | {r.get('events')} | "
-                      f"{r.get('first_us', {}).get('p50')} | {r.get('last_us', {}).get('p50')} | "
-                      f"{r.get('last_us', {}).get('p99')} |")
+            cpu = r.get("cpu_us_per_event", {})
+            # Records from before --bus were all dbus-daemon's.
+            md.append(f"| {r.get('bus', 'dbus-daemon')} | {r.get('subscribers')} | "
+                      f"{r.get('events')} | {r.get('first_us', {}).get('p50')} | "
+                      f"{r.get('last_us', {}).get('p50')} | {r.get('last_us', {}).get('p99')} | "
+                      f"{cpu.get('bus', '')} | {cpu.get('subscribers', '')} |")
         md.append("")
 
     fails = check(configs) if a.check else []
