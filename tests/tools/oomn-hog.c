@@ -3,15 +3,20 @@
  * oomn-hog: makes real memory pressure for the tests and benchmarks by
  * touching anonymous pages.
  *
- *   oomn-hog [--max MIB] [--step MIB] [--delay-ms MS] [--ignore-term] [--hold]
- *            [--comm NAME]
+ *   oomn-hog [--max MIB] [--leave MIB] [--step MIB] [--delay-ms MS] [--ignore-term]
+ *            [--hold] [--comm NAME]
  *   oomn-hog --control      grow/shrink on command: reads "grow N", "free N",
  *                           "exit" lines on stdin, answers "ok TOTAL_MIB"
  *
  * With --max it grows by --step until --max (or until killed), then holds if
- * --hold is given, else exits. It prints "ready PID" once it starts and
- * "done TOTAL_MIB" when it reached --max. --comm renames the process (its
- * comm, what the killer's rules match by name) before it touches any memory.
+ * --hold is given, else exits. With --leave it stops as soon as MemAvailable
+ * is down to that many MiB, even short of --max: a size computed from an
+ * earlier MemAvailable misses the mark by the free pages then on the
+ * per-CPU lists, which MemAvailable does not count and allocations take
+ * first (up to an eighth of RAM on 6.12 after a big process exits). It
+ * prints "ready PID" once it starts and "done TOTAL_MIB" when it reached
+ * --max (or the --leave mark). --comm renames the process (its comm, what
+ * the killer's rules match by name) before it touches any memory.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -99,11 +104,30 @@ static int control(void)
 	return 0;
 }
 
+/* MemAvailable in MiB; -errno if /proc/meminfo cannot be read or has none. */
+static long mem_available_mib(void)
+{
+	FILE *f = fopen("/proc/meminfo", "re");
+	char line[128];
+	unsigned long kb;
+	long r = -ENODATA;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %lu kB", &kb) == 1) {
+			r = (long)(kb / 1024);
+			break;
+		}
+	fclose(f);
+	return r;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: oomn-hog [--max MIB] [--step MIB] [--delay-ms MS] [--ignore-term] [--hold]\n"
-		"                [--comm NAME]\n"
+		"Usage: oomn-hog [--max MIB] [--leave MIB] [--step MIB] [--delay-ms MS]\n"
+		"                [--ignore-term] [--hold] [--comm NAME]\n"
 		"       oomn-hog --control\n"
 		"Touches anonymous memory to make real memory pressure.\n");
 }
@@ -112,6 +136,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "max", required_argument, NULL, 'm' },
+		{ "leave", required_argument, NULL, 'l' },
 		{ "step", required_argument, NULL, 's' },
 		{ "delay-ms", required_argument, NULL, 'd' },
 		{ "ignore-term", no_argument, NULL, 'i' },
@@ -122,11 +147,13 @@ int main(int argc, char **argv)
 		{}
 	};
 	unsigned long max = 0, step = 4, delay_ms = 0;
+	long leave = -1;
 	int hold = 0, ctl = 0, c;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
 		switch (c) {
 		case 'm': max = strtoul(optarg, NULL, 0); break;
+		case 'l': leave = strtol(optarg, NULL, 0); break;
 		case 's': step = strtoul(optarg, NULL, 0); break;
 		case 'd': delay_ms = strtoul(optarg, NULL, 0); break;
 		case 'i': signal(SIGTERM, SIG_IGN); break;
@@ -152,8 +179,22 @@ int main(int argc, char **argv)
 		return control();
 
 	while (total_mib < max) {
-		int r = grow(step < max - total_mib ? step : max - total_mib);
+		int r;
 
+		if (leave >= 0) {
+			long avail = mem_available_mib();
+
+			if (avail < 0) {
+				fprintf(stderr, "oomn-hog: /proc/meminfo: %s\n", strerror((int)-avail));
+				return 1;
+			}
+			if (avail <= leave)
+				break;
+			/* the last step only as far as the mark */
+			if ((unsigned long)(avail - leave) < step)
+				step = (unsigned long)(avail - leave);
+		}
+		r = grow(step < max - total_mib ? step : max - total_mib);
 		if (r < 0) {
 			fprintf(stderr, "oomn-hog: %s\n", strerror(-r));
 			return 1;

@@ -3,12 +3,18 @@
  * oomn-redeemer: a redemption client for the killer's VM tests. It registers
  * with the broker (Register(band, flags=1: can free memory)), then touches
  * --mib MiB of anonymous memory and waits for its KillPending notice. With
- * --slow-mib it then goes on growing by that much more at 2 MiB/s, a slow leak
- * (the killer cuts no deadline short for it). On the notice it stops growing,
- * frees all of its memory and answers Relieved(freed, false); with --silent
- * it is told but never answers (the client that must be killed on time).
+ * --leak-to-mib it then goes on growing at 2 MiB/s, a slow leak (the killer
+ * cuts no deadline short for it), until MemAvailable is down to that many
+ * MiB. The target is MemAvailable, not a size: the kernel keeps free pages
+ * on its per-CPU lists that MemAvailable does not count (up to an eighth of
+ * RAM on 6.12 after a big process exits) and allocations take those first,
+ * so MemAvailable falls by less than the leak grows and a leak of a size
+ * computed in advance can stop short of the level it was meant for. On the
+ * notice it stops growing, frees all of its memory and answers
+ * Relieved(freed, false); with --silent it is told but never answers (the
+ * client that must be killed on time).
  *
- *   oomn-redeemer --bus-address ADDR --mib N [--slow-mib N] [--band B] [--silent]
+ *   oomn-redeemer --bus-address ADDR --mib N [--leak-to-mib N] [--band B] [--silent]
  *
  * Lines on stdout, for the test to follow: "ready PID ID" once registered and
  * holding its memory, "pending DEADLINE_MSEC" on each notice, "relieved
@@ -24,6 +30,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "oomn-meminfo.h"
+
 #define BROKER_NAME   "org.oomnotify.Broker1"
 #define BROKER_PATH   "/org/oomnotify/Broker1"
 #define BROKER_IFACE  "org.oomnotify.Broker1"
@@ -37,8 +45,9 @@ typedef struct {
 	gboolean silent;
 	char *mem;
 	gsize len;
-	gsize touched; /* of len */
-	guint grow;    /* the slow growth's timeout, 0 once it is over */
+	gsize touched;	 /* of len */
+	guint64 leak_to; /* the slow growth stops at this MemAvailable (bytes) */
+	guint grow;	 /* the slow growth's timeout, 0 once it is over */
 } Redeemer;
 
 static void on_relieved(GObject *source, GAsyncResult *res, gpointer data)
@@ -106,11 +115,15 @@ static void touch_more(Redeemer *r, gsize bytes)
 		r->mem[r->touched] = 1;
 }
 
-/* Maps @mib + @slow_mib MiB and touches the first @mib of them. */
-static int touch(Redeemer *r, gsize mib, gsize slow_mib)
+/*
+ * Maps @len bytes (unreserved: the leak's end is set by MemAvailable, the
+ * mapping only bounds it) and touches the first @mib MiB of them.
+ */
+static int touch(Redeemer *r, gsize mib, gsize len)
 {
-	r->len = (mib + slow_mib) * MIB;
-	r->mem = mmap(NULL, r->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	r->len = MAX(mib * MIB, len);
+	r->mem = mmap(NULL, r->len, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (r->mem == MAP_FAILED) {
 		r->mem = NULL;
 		return -errno;
@@ -119,12 +132,28 @@ static int touch(Redeemer *r, gsize mib, gsize slow_mib)
 	return 0;
 }
 
+/* What a leak may map: MemTotal, which it can never outgrow. */
+static gsize leak_mapping_size(void)
+{
+	struct oomn_meminfo mi;
+
+	return oomn_meminfo_read(NULL, &mi) < 0 ? 0 : (gsize)mi.mem_total;
+}
+
 static gboolean on_grow(gpointer data)
 {
 	Redeemer *r = data;
+	struct oomn_meminfo mi;
+	int err = oomn_meminfo_read(NULL, &mi);
 
-	touch_more(r, SLOW_PER_TICK);
-	if (r->touched < r->len)
+	if (err < 0) {
+		printf("error meminfo: %s\n", g_strerror(-err));
+		r->grow = 0;
+		return G_SOURCE_REMOVE;
+	}
+	if (mi.mem_available > r->leak_to)
+		touch_more(r, MIN(SLOW_PER_TICK, mi.mem_available - r->leak_to));
+	if (mi.mem_available > r->leak_to && r->touched < r->len)
 		return G_SOURCE_CONTINUE;
 	r->grow = 0;
 	return G_SOURCE_REMOVE;
@@ -133,13 +162,13 @@ static gboolean on_grow(gpointer data)
 int main(int argc, char **argv)
 {
 	g_autofree char *address = NULL;
-	gint mib = 0, slow_mib = 0, band = 50;
+	gint mib = 0, leak_to_mib = -1, band = 50;
 	gboolean silent = FALSE;
 	GOptionEntry entries[] = {
 		{ "bus-address", 0, 0, G_OPTION_ARG_STRING, &address, "the broker's bus", "ADDR" },
 		{ "mib", 0, 0, G_OPTION_ARG_INT, &mib, "memory to hold (MiB)", "N" },
-		{ "slow-mib", 0, 0, G_OPTION_ARG_INT, &slow_mib, "then this much more at 2 MiB/s",
-		  "N" },
+		{ "leak-to-mib", 0, 0, G_OPTION_ARG_INT, &leak_to_mib,
+		  "then grow at 2 MiB/s until MemAvailable is this low (MiB)", "N" },
 		{ "band", 0, 0, G_OPTION_ARG_INT, &band, "priority band, 0-100 (default 50)", "B" },
 		{ "silent", 0, 0, G_OPTION_ARG_NONE, &silent, "never answer a notice", NULL },
 		{ NULL }
@@ -153,7 +182,7 @@ int main(int argc, char **argv)
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error) || !address || mib <= 0 ||
-	    slow_mib < 0 || band < 0 || band > 100) {
+	    leak_to_mib < -1 || band < 0 || band > 100) {
 		fprintf(stderr, "oomn-redeemer: %s\n",
 			error ? error->message : "--bus-address and --mib N > 0 are needed");
 		return 2;
@@ -183,14 +212,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	g_variant_get(reply, "(t)", &id);
-	err = touch(&r, (gsize)mib, (gsize)slow_mib);
+	/* a leak can never take more than there is */
+	err = touch(&r, (gsize)mib, leak_to_mib >= 0 ? leak_mapping_size() : 0);
 	if (err < 0) {
 		fprintf(stderr, "oomn-redeemer: %s\n", g_strerror(-err));
 		return 1;
 	}
 	printf("ready %d %" G_GUINT64_FORMAT "\n", (int)getpid(), id);
 	g_unix_fd_add(STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, &r);
-	if (r.touched < r.len)
+	r.leak_to = leak_to_mib >= 0 ? (guint64)leak_to_mib * MIB : 0;
+	if (leak_to_mib >= 0)
 		r.grow = g_timeout_add(SLOW_TICK_MS, on_grow, &r);
 	g_main_loop_run(r.loop);
 	g_object_unref(r.conn);
