@@ -844,7 +844,7 @@ int rules_load(const char *path, const char *dropin_dir, const RulesLoadOptions 
 	};
 	int r;
 
-	if (!path || !ret)
+	if (!ret)
 		return -EINVAL;
 	rules = calloc(1, sizeof(*rules));
 	if (!rules)
@@ -858,7 +858,7 @@ int rules_load(const char *path, const char *dropin_dir, const RulesLoadOptions 
 		return -ENOMEM;
 	l.rules = rules;
 
-	r = load_file(&l, path);
+	r = path ? load_file(&l, path) : 0;
 	if (r < 0)
 		return r;
 	if (dropin_dir) {

@@ -133,7 +133,8 @@ typedef struct RuleSubject {
 } RuleSubject;
 
 /*
- * Loads path, then every *.yaml in dropin_dir (may be NULL or missing). On any
+ * Loads path (NULL: no main file, the built-in defaults), then every *.yaml
+ * in dropin_dir (may be NULL or missing). On any
  * error returns a negative errno (-EINVAL for bad contents, or the error of
  * opening the main file) and appends every error found to errs (may be NULL);
  * *ret is set only on success. Never crashes on any input.

@@ -32,7 +32,7 @@ static int load_rules(const KillerConfig *cfg, Rules **ret)
 		/* No main file: the built-in defaults, plus whatever the drop-ins say. */
 		rules_errors_clear(&errs);
 		log_info("No %s: built-in defaults and the drop-in directory only", cfg->rules);
-		r = rules_load("/dev/null", cfg->rules_dir, NULL, &rules, &errs);
+		r = rules_load(NULL, cfg->rules_dir, NULL, &rules, &errs);
 	}
 	if (r < 0) {
 		char *text = rules_errors_format(&errs);

@@ -264,7 +264,7 @@ static void test_missing(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(text, ==, "D/nope.yaml: cannot open: No such file or directory\n");
 	/* errs may be NULL */
 	g_assert_cmpint(rules_load(path, NULL, &f->opts, &f->rules, NULL), ==, -ENOENT);
-	g_assert_cmpint(rules_load(NULL, NULL, NULL, &f->rules, NULL), ==, -EINVAL);
+	g_assert_cmpint(rules_load(path, NULL, NULL, NULL, NULL), ==, -EINVAL);
 }
 
 static void test_dropin(Fixture *f, gconstpointer data)
@@ -575,6 +575,12 @@ static void test_hostile(Fixture *f, gconstpointer data)
 	g_clear_pointer(&text, g_free);
 	g_assert_cmpint(rmdir(subdir), ==, 0);
 	g_assert_cmpint(load_text(f, "main.yaml", example, dropins), ==, 0);
+
+	/* no main file (it is missing): the built-in defaults and the drop-ins */
+	f->rules = rules_free(f->rules);
+	g_assert_cmpint(rules_load(NULL, dropins, &f->opts, &f->rules, &f->errs), ==, 0);
+	g_assert_cmpuint(f->rules->n_rules, ==, 0);
+	g_assert_cmpuint(f->rules->deadline_usec, ==, RULES_DEFAULT_DEADLINE_USEC);
 
 	/* too large: refused before it is parsed */
 	while (big->len <= RULES_FILE_MAX)
