@@ -172,6 +172,16 @@ static int method_register_with_identity(sd_bus_message *msg, Manager *m,
 	pid = ident->pid;
 	uid = ident->uid;
 	comm = ident->comm;
+	/* the registration is the connecting process's, not its number's */
+	r = bus_watch_process(m, sd_bus_message_get_sender(msg), pid, uid);
+	if (r == -ESRCH || r == -EPERM)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+					 "The process %" PRIu32 " that opened this connection %s: "
+					 "register from the process that connects",
+					 pid, r == -ESRCH ? "has exited" : "is gone (its pid is another's)");
+	if (r < 0)
+		log_warning_errno(r, "Cannot pin process %" PRIu32 " of %s, registering anyway: %m",
+				  pid, sd_bus_message_get_sender(msg));
 	r = oomn_registry_register(m->registry, sd_bus_message_get_sender(msg), pid, uid, comm,
 				   band, flags, &id);
 	if (r == -EDQUOT)

@@ -15,11 +15,21 @@
  * dbus-daemon limits match rules per connection (512 by default), so at most
  * BUS_WATCH_MAX names get their own match; beyond that one catch-all match
  * covers the rest while they last.
+ *
+ * A registration also ends with the process that made it: the bus tells the
+ * pid a connection had when it connected, and pids are reused. The watch
+ * pins that process with a pidfd when it registers and drops the
+ * registration when the process exits, even if a child it forked keeps the
+ * connection open.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "manager.h"
@@ -34,6 +44,7 @@ struct BusWatch {
 	char *name;	   /* a unique name, ":1.42" */
 	sd_bus_slot *slot; /* its own match; NULL: the catch-all covers it */
 	unsigned pending;  /* credentials queries in flight for it */
+	sd_event_source *process; /* the registrant's pidfd: readable once it exits */
 };
 
 static BusWatch *bus_watch_find(Manager *m, const char *name)
@@ -54,6 +65,7 @@ static void bus_watch_remove(Manager *m, BusWatch *w)
 	if (w->slot)
 		m->n_watch_slots--;
 	sd_bus_slot_unref(w->slot);
+	sd_event_source_disable_unref(w->process);
 	free(w->name);
 	free(w);
 }
@@ -191,6 +203,88 @@ void bus_watch_end(Manager *m, const char *name)
 	if (w && w->pending > 0)
 		w->pending--;
 	bus_watch_gc(m);
+}
+
+static int bus_watch_on_process_exit(sd_event_source *s, int fd, uint32_t revents,
+				     void *userdata)
+{
+	Manager *m = userdata;
+	const struct oomn_client *c;
+	unsigned more;
+	uint32_t pid, uid;
+	BusWatch *w;
+
+	for (w = m->watches; w && w->process != s; w = w->next)
+		;
+	if (!w)
+		return 0;
+	w->process = sd_event_source_disable_unref(w->process);
+	c = oomn_registry_find_name(m->registry, w->name);
+	if (c) {
+		pid = c->pid;
+		uid = c->uid;
+		if (oomn_registry_forget_name(m->registry, w->name) > 0 &&
+		    bus_log_allowed(m, uid, &more))
+			log_info("Client %s: its process %" PRIu32 " exited, registration dropped "
+				 "(%u lines of uid %" PRIu32 " held back before)",
+				 w->name, pid, more, uid);
+	}
+	bus_watch_gc(m);
+	return 0;
+}
+
+/* The effective uid of the process @pidfd pins (/proc/PID checked against it afterwards). */
+static int bus_watch_process_uid(int pidfd, uint32_t pid, uint32_t *ret)
+{
+	char path[64], line[256];
+	_cleanup_fclose_ FILE *f = NULL;
+	unsigned long real, eff;
+	bool found = false;
+
+	(void)snprintf(path, sizeof(path), "/proc/%" PRIu32 "/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? -ESRCH : -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Uid: %lu %lu", &real, &eff) == 2) {
+			found = true;
+			break;
+		}
+	if (!found)
+		return -EBADMSG;
+	/* still the pinned process: the file was not a reused pid's */
+	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0 && errno != EPERM)
+		return -errno;
+	*ret = (uint32_t)eff;
+	return 0;
+}
+
+int bus_watch_process(Manager *m, const char *name, uint32_t pid, uint32_t uid)
+{
+	BusWatch *w = bus_watch_find(m, name);
+	_cleanup_close_ int pidfd = -EBADF;
+	uint32_t proc_uid;
+	int r;
+
+	if (!w)
+		return -ENOENT;
+	if (w->process) /* registered before: the same connection, the same process */
+		return 0;
+	pidfd = (int)syscall(SYS_pidfd_open, (pid_t)pid, 0);
+	if (pidfd < 0)
+		return -errno;
+	r = bus_watch_process_uid(pidfd, pid, &proc_uid);
+	if (r < 0)
+		return r;
+	if (proc_uid != uid)
+		return -EPERM;
+	r = sd_event_add_io(m->event, &w->process, pidfd, EPOLLIN, bus_watch_on_process_exit, m);
+	if (r < 0)
+		return r;
+	(void)sd_event_source_set_io_fd_own(w->process, true);
+	(void)TAKE_FD(pidfd);
+	(void)sd_event_source_set_description(w->process, "registrant-process");
+	return 0;
 }
 
 void bus_watch_update(Manager *m)

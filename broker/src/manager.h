@@ -114,6 +114,12 @@ int bus_watch_begin(Manager *m, const char *name);
 void bus_watch_end(Manager *m, const char *name);
 /* The registry changed: drops watches it no longer needs. */
 void bus_watch_update(Manager *m);
+/*
+ * Pins the process @pid behind @name (being registered; its watch begun):
+ * its exit drops @name's registration. -ESRCH if it has exited already,
+ * -EPERM if it is not @uid's (the pid was reused), else 0 or -errno.
+ */
+int bus_watch_process(Manager *m, const char *name, uint32_t pid, uint32_t uid);
 void bus_watch_done(Manager *m);
 
 /* bus-lmm.c */

@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -367,17 +368,49 @@ static void test_not_blocked(Fixture *f, gconstpointer data)
 	g_assert_null(find_reply(f, cookie));
 
 	/* The answer comes: the registration is who the bus said. */
-	answer_creds(f, ":1.2", (uint32_t)getpid(), 4242);
+	answer_creds(f, ":1.2", (uint32_t)getpid(), (uint32_t)getuid());
 	reply = wait_reply(f, cookie);
 	g_assert_false(sd_bus_message_is_method_error(reply, NULL));
 	g_assert_cmpint(sd_bus_message_read(reply, "t", &id), >=, 0);
 	g_assert_cmpuint(id, >, 0);
 	g_assert_true(client_identity(f, ":1.2", &pid, &uid, &comm));
 	g_assert_cmpuint(pid, ==, (uint32_t)getpid());
-	g_assert_cmpuint(uid, ==, 4242);
+	g_assert_cmpuint(uid, ==, (uint32_t)getuid());
 	g_assert_true(g_file_get_contents("/proc/self/comm", &expected_comm, NULL, NULL));
 	g_strchomp(expected_comm);
 	g_assert_cmpstr(comm, ==, expected_comm);
+}
+
+/*
+ * The pid the bus tells is checked against the process: one that has
+ * exited, or whose pid now belongs to another user's process, is refused.
+ */
+static void test_pid_checked(Fixture *f, gconstpointer data)
+{
+	sd_bus_message *reply;
+	uint64_t cookie;
+	uint32_t pid, uid;
+	pid_t gone = fork();
+
+	g_assert_cmpint(gone, >=, 0);
+	if (gone == 0)
+		_exit(0);
+	g_assert_cmpint(waitpid(gone, NULL, 0), ==, gone);
+
+	cookie = call_broker(f, ":1.30", "Register", "uu", 50, 0);
+	PUMP_UNTIL(f, find_query(f, ":1.30", NULL));
+	answer_creds(f, ":1.30", (uint32_t)gone, (uint32_t)getuid());
+	reply = wait_reply(f, cookie);
+	g_assert_true(sd_bus_message_is_method_error(reply, SD_BUS_ERROR_ACCESS_DENIED));
+	g_assert_false(client_identity(f, ":1.30", &pid, &uid, NULL));
+
+	/* this process, said to be uid 4242's: its pid is not that user's */
+	cookie = call_broker(f, ":1.31", "Register", "uu", 50, 0);
+	PUMP_UNTIL(f, find_query(f, ":1.31", NULL));
+	answer_creds(f, ":1.31", (uint32_t)getpid(), 4242);
+	reply = wait_reply(f, cookie);
+	g_assert_true(sd_bus_message_is_method_error(reply, SD_BUS_ERROR_ACCESS_DENIED));
+	g_assert_false(client_identity(f, ":1.31", &pid, &uid, NULL));
 }
 
 #define MANY 200
@@ -386,6 +419,29 @@ static void test_many(Fixture *f, gconstpointer data)
 {
 	uint64_t cookies[MANY];
 	char names[MANY][16];
+	pid_t pids[MANY];
+
+	int ready[2];
+	char c;
+
+	/* each registration a process of its own, of a user of its own (the
+	 * broker checks the pid, and registrations per user are limited) */
+	g_assert_cmpint(pipe(ready), ==, 0);
+	for (unsigned i = 0; i < MANY; i++) {
+		pids[i] = fork();
+		g_assert_cmpint(pids[i], >=, 0);
+		if (pids[i] == 0) {
+			if (setuid(1000 + i) || prctl(PR_SET_PDEATHSIG, SIGKILL) ||
+			    write(ready[1], "x", 1) != 1)
+				_exit(1);
+			pause();
+			_exit(0);
+		}
+	}
+	for (unsigned i = 0; i < MANY; i++)
+		g_assert_cmpint(read(ready[0], &c, 1), ==, 1);
+	close(ready[0]);
+	close(ready[1]);
 
 	for (unsigned i = 0; i < MANY; i++) {
 		(void)snprintf(names[i], sizeof(names[i]), ":1.%u", 100 + i);
@@ -397,7 +453,7 @@ static void test_many(Fixture *f, gconstpointer data)
 
 	/* Answered last to first: each registration still gets its own identity. */
 	for (unsigned i = MANY; i-- > 0;)
-		answer_creds(f, names[i], 10000 + i, 1000 + i);
+		answer_creds(f, names[i], (uint32_t)pids[i], 1000 + i);
 	for (unsigned i = 0; i < MANY; i++) {
 		sd_bus_message *reply = wait_reply(f, cookies[i]);
 
@@ -407,8 +463,12 @@ static void test_many(Fixture *f, gconstpointer data)
 		uint32_t pid = 0, uid = 0;
 
 		g_assert_true(client_identity(f, names[i], &pid, &uid, NULL));
-		g_assert_cmpuint(pid, ==, 10000 + i);
+		g_assert_cmpuint(pid, ==, (uint32_t)pids[i]);
 		g_assert_cmpuint(uid, ==, 1000 + i);
+	}
+	for (unsigned i = 0; i < MANY; i++) {
+		(void)kill(pids[i], SIGKILL);
+		(void)waitpid(pids[i], NULL, 0);
 	}
 }
 
@@ -476,6 +536,7 @@ int main(int argc, char *argv[])
 #define ADD(path, fn) g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
 	ADD("/broker/creds/not-blocked", test_not_blocked);
 	ADD("/broker/creds/many", test_many);
+	ADD("/broker/creds/pid-checked", test_pid_checked);
 	ADD("/broker/creds/query-fails", test_query_fails);
 	ADD("/broker/creds/root-only", test_root_only);
 	return g_test_run();

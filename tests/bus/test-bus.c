@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <systemd/sd-bus.h>
+
 #include "bus-fixture.h"
 
 #define LMM_NAME "org.freedesktop.LowMemoryMonitor"
@@ -617,6 +619,66 @@ static void test_register_flood(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(registered, <=, 5);
 }
 
+/*
+ * A registration ends with the process that made it, even while a child it
+ * forked keeps the connection open: the bus tells the broker only a pid, and
+ * that number would be some later process's.
+ */
+static void test_register_process_exit(Fixture *f, gconstpointer data)
+{
+	g_autofree char *line = NULL;
+	char name[256] = "";
+	int pfd[2], status, holder = 0;
+	pid_t child;
+	gint64 end;
+	FILE *in;
+
+	g_assert_cmpint(pipe(pfd), ==, 0);
+	child = fork();
+	g_assert_cmpint(child, >=, 0);
+	if (child == 0) {
+		sd_bus_error e = SD_BUS_ERROR_NULL;
+		const char *unique = NULL;
+		sd_bus *bus = NULL;
+		pid_t h;
+
+		close(pfd[0]);
+		if (sd_bus_new(&bus) < 0 || sd_bus_set_address(bus, f->address) < 0 ||
+		    sd_bus_set_bus_client(bus, 1) < 0 || sd_bus_start(bus) < 0)
+			_exit(90);
+		if (sd_bus_call_method(bus, BROKER_NAME, BROKER_PATH, BROKER_IFACE, "Register", &e,
+				       NULL, "uu", 50, 1) < 0)
+			_exit(91);
+		if (sd_bus_get_unique_name(bus, &unique) < 0)
+			_exit(92);
+		h = fork();
+		if (h == 0) {
+			/* holds the connection's socket open and never speaks */
+			alarm(60);
+			pause();
+			_exit(0);
+		}
+		dprintf(pfd[1], "%d %s\n", (int)h, unique);
+		_exit(0);
+	}
+	close(pfd[1]);
+	in = fdopen(pfd[0], "r");
+	g_assert_nonnull(in);
+	g_assert_cmpint(fscanf(in, "%d %255s", &holder, name), ==, 2);
+	fclose(in);
+	g_assert_cmpint(waitpid(child, &status, 0), ==, child);
+	g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	end = g_get_monotonic_time() + TIMEOUT_MS * 1000;
+	while (clients_have(f->conn, name, NULL, NULL, NULL, NULL, NULL) &&
+	       g_get_monotonic_time() < end)
+		g_usleep(20 * 1000);
+	g_assert_false(clients_have(f->conn, name, NULL, NULL, NULL, NULL, NULL));
+	/* the connection itself is still there */
+	g_assert_cmpint(kill(holder, 0), ==, 0);
+	(void)kill(holder, SIGKILL);
+}
+
 static void test_register_disconnect(Fixture *f, gconstpointer data)
 {
 	g_autoptr(GDBusConnection) c2 = bus_connect(f->address);
@@ -1097,6 +1159,7 @@ int main(int argc, char *argv[])
 	ADD("/bus/register/creds", opt_default, test_register_creds);
 	ADD("/bus/register/disconnect", opt_default, test_register_disconnect);
 	ADD("/bus/register/flood", opt_logged, test_register_flood);
+	ADD("/bus/register/process-exit", opt_default, test_register_process_exit);
 	ADD("/bus/register/invalid", opt_limit, test_register_invalid);
 	ADD("/bus/killer/denied", opt_default, test_killer_denied);
 	ADD("/bus/killer/denied-by-daemon", opt_permissive, test_killer_denied_by_daemon);
