@@ -14,9 +14,6 @@ packages=(
 	qemu-system-x86 busybox-static kmod cpio xz-utils
 	# tests
 	dbus python3
-	# the fan-out benchmark on the other bus (tests/bench: fanout-dbus-broker);
-	# on a host booted with systemd Debian's package makes it the system bus
-	dbus-broker
 	# the install test (tests/system): dkms as a user runs it
 	dkms
 	# the peer comparison (tools/peers.sh): the peers, loads, plots
