@@ -248,6 +248,12 @@ static void killer_choose(Killer *k)
 
 	for (unsigned attempt = 0;; attempt++) {
 		r = candidates_choose(k->candidates, k->rules, &k->choice);
+		if (k->rules->stats->regex_over_budget > k->regex_over_budget_told) {
+			log_warning("%" PRIu64 " cmdline rule matches ran out of their step budget "
+				    "(a crafted command line?) and counted as no match",
+				    k->rules->stats->regex_over_budget - k->regex_over_budget_told);
+			k->regex_over_budget_told = k->rules->stats->regex_over_budget;
+		}
 		if (r < 0) {
 			log_warning_errno(r, "Memory is critical but no process may be chosen: %m");
 			killer_apply(k, episode_choose_failed(&k->episode,

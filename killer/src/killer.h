@@ -62,6 +62,7 @@ typedef struct Killer {
 	size_t n_clients;
 
 	pid_t protected[2]; /* the bus daemon's and the broker's pid, 0 if unknown */
+	uint64_t regex_over_budget_told; /* rules' cmdline matches out of steps, logged so far */
 	bool ready;
 } Killer;
 
