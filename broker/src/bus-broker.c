@@ -172,6 +172,12 @@ static int method_register_with_identity(sd_bus_message *msg, Manager *m,
 	pid = ident->pid;
 	uid = ident->uid;
 	comm = ident->comm;
+	/* A band above the default asks for protection: an administrator's to give. */
+	if (band > OOMN_BAND_DEFAULT && uid != 0)
+		return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
+					 "Bands above %u are for root (or an administrator's rule); "
+					 "register with %u or lower",
+					 OOMN_BAND_DEFAULT, OOMN_BAND_DEFAULT);
 	/* the registration is the connecting process's, not its number's */
 	r = bus_watch_process(m, sd_bus_message_get_sender(msg), pid, uid);
 	if (r == -ESRCH || r == -EPERM)
@@ -290,12 +296,18 @@ static int method_get_state(sd_bus_message *msg, void *userdata, sd_bus_error *e
 					  p->swap_free, bus_source_string(m), p->timestamp_ns);
 }
 
-static int method_list_clients(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+/* Other users' processes are root's to know, as the module's "oom" group is. */
+static int method_list_clients_with_identity(sd_bus_message *msg, Manager *m,
+					     const struct bus_identity *ident,
+					     sd_bus_error *error)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-	Manager *m = userdata;
 	struct oomn_client *c;
 	int r;
+
+	r = bus_check_root(msg, ident, error);
+	if (r < 0)
+		return r;
 
 	r = sd_bus_message_new_method_return(msg, &reply);
 	if (r < 0)
@@ -313,6 +325,11 @@ static int method_list_clients(sd_bus_message *msg, void *userdata, sd_bus_error
 	if (r < 0)
 		return r;
 	return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_list_clients(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	return bus_creds_query(userdata, msg, method_list_clients_with_identity, error);
 }
 
 /* Methods for the killer */

@@ -454,6 +454,10 @@ void format_bus_status(FILE *f, const struct format_opts *o, const struct format
 		json_u64_field(f, "swap_free", st->swap_free);
 		json_str_field(f, "source", st->source);
 		json_u64_field(f, "timestamp_ns", st->timestamp_ns);
+		if (!clients) {
+			fputs(",\"clients\":null}\n", f);
+			return;
+		}
 		fputs(",\"clients\":[", f);
 		for (size_t i = 0; i < n_clients; i++) {
 			if (i)
@@ -472,6 +476,10 @@ void format_bus_status(FILE *f, const struct format_opts *o, const struct format
 		st->mem_total ? 100.0 * st->mem_available / st->mem_total : 0.0);
 	fprintf(f, "swap free:      %.0f of %.0f MiB\n", st->swap_free / MIB, st->swap_total / MIB);
 	fprintf(f, "level changes:  %" PRIu64 "\n", st->seq);
+	if (!clients) {
+		fputs("clients:        root's to list\n", f);
+		return;
+	}
 	fprintf(f, "clients:        %zu registered for redemption\n", n_clients);
 	if (!n_clients)
 		return;

@@ -63,7 +63,8 @@ struct format_client {
 
 const char *format_bus_kind_to_string(enum format_bus_kind kind);
 void format_bus_event(FILE *f, const struct format_opts *o, const struct format_bus_event *ev);
-/* `status`: the state (kind FORMAT_BUS_STATE) and the registered clients. */
+/* `status`: the state (kind FORMAT_BUS_STATE) and the registered clients;
+ * @clients NULL: the caller may not list them (ListClients is root's). */
 void format_bus_status(FILE *f, const struct format_opts *o, const struct format_bus_event *st,
 		       const struct format_client *clients, size_t n_clients);
 

@@ -778,6 +778,35 @@ static int run_dbus_send(Fixture *f, bool as_nobody, const char *method, const c
 				ret_err);
 }
 
+/*
+ * Who sees what (README, "Security"): the state is everyone's; who registered
+ * is root's, as the module keeps its "oom" group for CAP_SYS_ADMIN; a band
+ * above the default is root's to claim.
+ */
+static void test_privacy(Fixture *f, gconstpointer data)
+{
+	g_autofree char *err = NULL;
+	int status;
+
+	if (getuid() != 0) {
+		g_test_skip("needs root to run a client as another user");
+		return;
+	}
+	status = run_dbus_send(f, true, "ListClients", NULL, NULL, NULL, &err);
+	g_assert_cmpint(status, !=, 0);
+	g_assert_nonnull(strstr(err, "org.freedesktop.DBus.Error.AccessDenied"));
+	g_clear_pointer(&err, g_free);
+	status = run_dbus_send(f, true, "Register", "uint32:80", "uint32:1", NULL, &err);
+	g_assert_cmpint(status, !=, 0);
+	g_assert_nonnull(strstr(err, "Bands above 50 are for root"));
+	g_clear_pointer(&err, g_free);
+	g_assert_cmpint(run_dbus_send(f, true, "Register", "uint32:50", "uint32:1", NULL, NULL), ==,
+			0);
+
+	/* the state is everyone's */
+	g_assert_cmpint(run_dbus_send(f, true, "GetState", NULL, NULL, NULL, NULL), ==, 0);
+}
+
 static void test_killer_denied(Fixture *f, gconstpointer data)
 {
 	g_autofree char *err = NULL;
@@ -1162,6 +1191,7 @@ int main(int argc, char *argv[])
 	ADD("/bus/register/process-exit", opt_default, test_register_process_exit);
 	ADD("/bus/register/invalid", opt_limit, test_register_invalid);
 	ADD("/bus/killer/denied", opt_default, test_killer_denied);
+	ADD("/bus/privacy", opt_default, test_privacy);
 	ADD("/bus/killer/denied-by-daemon", opt_permissive, test_killer_denied_by_daemon);
 	ADD("/bus/killer/notify", opt_default, test_killer_notify);
 	ADD("/bus/malformed", opt_default, test_malformed);

@@ -292,6 +292,16 @@ static void test_bus_status(void)
 	g_free(s);
 	s = render(status, &o, &args);
 	g_assert_true(g_str_has_suffix(s, ",\"clients\":[]}\n"));
+
+	/* a caller that may not list them (not root): said so, not "none" */
+	args.clients = NULL;
+	g_free(s);
+	s = render(status, &o, &args);
+	g_assert_true(g_str_has_suffix(s, ",\"clients\":null}\n"));
+	o.json = false;
+	g_free(t);
+	t = render(status, &o, &args);
+	g_assert_nonnull(strstr(t, "clients:        root's to list\n"));
 }
 
 static void test_level_names(void)
