@@ -162,7 +162,7 @@ static void test_kernel_reload(SourceFixture *f, gconstpointer data)
 	}
 }
 
-/* Without CAP_NET_ADMIN the "oom" group is refused: a warning, and the
+/* Without CAP_SYS_ADMIN the "oom" group is refused: a warning, and the
  * kernel source carries on with pressure alone. */
 static void test_kernel_unprivileged(SourceFixture *f, gconstpointer data)
 {
@@ -183,7 +183,7 @@ static void test_kernel_unprivileged(SourceFixture *f, gconstpointer data)
 			_exit(94);
 		res[0] = oomn_source_new(&f->s, e, &cfg, &sf_handlers, f);
 		res[1] = f->s ? (int)oomn_source_kind(f->s) : -1;
-		res[2] = sf_warned(f, "CAP_NET_ADMIN");
+		res[2] = sf_warned(f, "CAP_SYS_ADMIN");
 		res[3] = f->s ? oomn_source_refresh(f->s) : -99;
 		if (write(pfd[1], res, sizeof(res)) != sizeof(res))
 			_exit(98);
