@@ -211,6 +211,28 @@ static void test_state_meminfo(Fixture *f, gconstpointer data)
 }
 
 /*
+ * Grows the hog by @cmd ("grow N") until the module says critical, and fails
+ * well before the kernel's own OOM killer would act: MemAvailable below 5 %
+ * (or, with @swap, free swap below 2 % of RAM) and still no critical event.
+ * *ret_mi: the last reading.
+ */
+static void grow_until_critical(Fixture *f, Hog *h, const char *cmd, bool swap,
+				struct oomn_meminfo *ret_mi)
+{
+	while (!last_level_is(f, GUINT_TO_POINTER(OOM_NOTIFY_LEVEL_CRITICAL))) {
+		uint64_t left;
+
+		g_assert_cmpint(oomn_meminfo_read(NULL, ret_mi), ==, 0);
+		left = swap ? ret_mi->swap_free : ret_mi->mem_available;
+		if (left < ret_mi->mem_total / (swap ? 50 : 20))
+			g_error("%s %" G_GUINT64_FORMAT " MiB and still no critical event",
+				swap ? "free swap" : "MemAvailable", left / MIB);
+		hog_cmd(h, cmd);
+		wait_for(f, pressure_count_at_least, GUINT_TO_POINTER(f->pressure->len + 1), 20);
+	}
+}
+
+/*
  * A rise is seen by the allocation (or reclaim) that makes it: the module
  * looks at MemAvailable before unlooked-at allocations add up to half the
  * distance to the next bound. The timer may still be first when the
@@ -252,15 +274,7 @@ static void test_pressure_ramp(Fixture *f, gconstpointer data)
 	seq = st.seq;
 
 	hog_start(&h);
-	while (!last_level_is(f, GUINT_TO_POINTER(OOM_NOTIFY_LEVEL_CRITICAL))) {
-		/* Stop well before the kernel's own OOM killer would act. */
-		g_assert_cmpint(oomn_meminfo_read(NULL, &mi), ==, 0);
-		if (mi.mem_available < mi.mem_total / 20)
-			g_error("MemAvailable %" G_GUINT64_FORMAT " MiB and still no critical event",
-				mi.mem_available / MIB);
-		hog_cmd(&h, "grow 4");
-		wait_for(f, pressure_count_at_least, GUINT_TO_POINTER(f->pressure->len + 1), 20);
-	}
+	grow_until_critical(f, &h, "grow 4", false, &mi);
 	rising = f->pressure->len;
 	g_assert_cmpint(oomn_genl_get_state(f->genl, &st), ==, 0);
 	g_assert_cmpint(st.level, ==, OOM_NOTIFY_LEVEL_CRITICAL);
@@ -325,15 +339,7 @@ static void test_swap_larger_than_ram(Fixture *f, gconstpointer data)
 	g_assert_cmpint(st.level, ==, OOM_NOTIFY_LEVEL_NORMAL);
 
 	hog_start(&h);
-	while (!last_level_is(f, GUINT_TO_POINTER(OOM_NOTIFY_LEVEL_CRITICAL))) {
-		g_assert_cmpint(oomn_meminfo_read(NULL, &mi), ==, 0);
-		/* stop well before the kernel's own OOM killer would act */
-		if (mi.swap_free < mi.mem_total / 50)
-			g_error("free swap %" G_GUINT64_FORMAT " MiB and still no critical event",
-				mi.swap_free / MIB);
-		hog_cmd(&h, "grow 8");
-		wait_for(f, pressure_count_at_least, GUINT_TO_POINTER(f->pressure->len + 1), 20);
-	}
+	grow_until_critical(f, &h, "grow 8", true, &mi);
 	hog_stop(&h);
 
 	for (i = 0; i < f->pressure->len; i++) {
