@@ -433,12 +433,14 @@ uint64_t candidates_total_kb(const Candidates *c)
 	return c ? c->total_kb : 0;
 }
 
-int candidates_set_band(Candidates *c, pid_t pid, int band)
+int candidates_set_band(Candidates *c, pid_t pid, uid_t uid, int band)
 {
 	Candidate *cand = find(c, pid);
 
 	if (!cand)
 		return -ESRCH;
+	if (cand->uid != uid)
+		return -EPERM;
 	cand->band = band;
 	cand->match_generation = 0;
 	return 0;

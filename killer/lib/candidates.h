@@ -117,8 +117,11 @@ uint64_t candidates_total_kb(const Candidates *c);
 /* Replaces the protected pids (e.g. once the broker's pid is known); 0 or -ENOMEM. */
 int candidates_set_protected_pids(Candidates *c, const pid_t *pids, size_t n);
 
-/* Records the band a process registered with the broker; -ESRCH if unknown. */
-int candidates_set_band(Candidates *c, pid_t pid, int band);
+/*
+ * Records the band process @pid of @uid registered with the broker; -ESRCH
+ * if unknown, -EPERM if @pid is another user's process now (a reused pid).
+ */
+int candidates_set_band(Candidates *c, pid_t pid, uid_t uid, int band);
 
 /*
  * Chooses the victim with rules (may be NULL). No I/O. Returns 0, or -ESRCH

@@ -382,7 +382,8 @@ static int killer_bus_on_clients(sd_bus_message *m, void *userdata, sd_bus_error
 	while ((r = sd_bus_message_read(m, "(tuussuu)", &id, &pid, &uid, &name, &comm, &band,
 					&flags)) > 0) {
 		if (band <= 100)
-			(void)candidates_set_band(b->k->candidates, (pid_t)pid, (int)band);
+			(void)candidates_set_band(b->k->candidates, (pid_t)pid, (uid_t)uid,
+						  (int)band);
 		if (n == size) {
 			WaitClient *more = reallocarray(clients, size ? size * 2 : 16, sizeof(*more));
 
@@ -393,7 +394,7 @@ static int killer_bus_on_clients(sd_bus_message *m, void *userdata, sd_bus_error
 			clients = more;
 			size = size ? size * 2 : 16;
 		}
-		clients[n++] = (WaitClient){ .pid = (pid_t)pid, .flags = flags };
+		clients[n++] = (WaitClient){ .pid = (pid_t)pid, .flags = flags, .uid = (uid_t)uid };
 	}
 	if (r < 0)
 		goto bad;

@@ -212,7 +212,8 @@ static uint64_t killer_deadline(const Killer *k, WaitReason *ret_why)
 									     : WAIT_USEC_UNSET,
 	};
 
-	return wait_policy_deadline(k->clients, k->n_clients, k->choice.pid, &d, ret_why);
+	return wait_policy_deadline(k->clients, k->n_clients, k->choice.pid, k->choice.uid, &d,
+				    ret_why);
 }
 
 static const char *killer_wait_why(WaitReason why)

@@ -6,7 +6,7 @@
 #define USEC_PER_SEC (1000 * UINT64_C(1000))
 
 uint64_t wait_policy_deadline(const WaitClient *clients, size_t n_clients, pid_t candidate,
-			      const WaitDeadlines *d, WaitReason *ret_reason)
+			      uid_t candidate_uid, const WaitDeadlines *d, WaitReason *ret_reason)
 {
 	const uint32_t redeems = WAIT_CLIENT_CAN_FREE_MEMORY | WAIT_CLIENT_CAN_CHECKPOINT;
 	bool registered = false, helpers = false;
@@ -14,6 +14,8 @@ uint64_t wait_policy_deadline(const WaitClient *clients, size_t n_clients, pid_t
 	uint64_t usec;
 
 	for (size_t i = 0; i < n_clients; i++) {
+		if (clients[i].pid == candidate && clients[i].uid != candidate_uid)
+			continue; /* the registrant's pid, now another user's process */
 		if (clients[i].pid == candidate)
 			registered |= (clients[i].flags & redeems) != 0;
 		else

@@ -29,6 +29,7 @@
 typedef struct WaitClient {
 	pid_t pid;
 	uint32_t flags;
+	uid_t uid; /* with the pid, who it is: a pid alone may be another's by now */
 } WaitClient;
 
 /* Why a candidate gets the deadline it gets. */
@@ -54,7 +55,7 @@ typedef struct WaitDeadlines {
  * reason in *ret_reason (may be NULL).
  */
 uint64_t wait_policy_deadline(const WaitClient *clients, size_t n_clients, pid_t candidate,
-			      const WaitDeadlines *d, WaitReason *ret_reason);
+			      uid_t candidate_uid, const WaitDeadlines *d, WaitReason *ret_reason);
 const char *wait_reason_to_string(WaitReason r);
 
 /*

@@ -487,8 +487,10 @@ static void test_refresh(Fixture *f, gconstpointer data)
 	refresh(f);
 
 	/* bands survive a refresh, and rules match on them */
-	g_assert_cmpint(candidates_set_band(f->c, 200, 10), ==, 0);
-	g_assert_cmpint(candidates_set_band(f->c, 12345, 10), ==, -ESRCH);
+	g_assert_cmpint(candidates_set_band(f->c, 200, 1001, 10), ==, 0);
+	g_assert_cmpint(candidates_set_band(f->c, 12345, 0, 10), ==, -ESRCH);
+	/* a registration of pid 200 by uid 0: pid 200 is uid 1001's process */
+	g_assert_cmpint(candidates_set_band(f->c, 200, 0, 10), ==, -EPERM);
 	load_rules(f,
 		   "rules:\n  - { name: low-band, match: { band: 0-20 }, action: prefer, weight: "
 		   "1000 }\n");

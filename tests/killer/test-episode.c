@@ -210,7 +210,7 @@ static void helpers_to_notice(Fixture *f)
 				  .helper_usec = 1 * S,
 				  .rule_usec = WAIT_USEC_UNSET };
 	WaitReason why;
-	uint64_t deadline = wait_policy_deadline(clients, 1, 100, &d, &why);
+	uint64_t deadline = wait_policy_deadline(clients, 1, 100, 0, &d, &why);
 
 	g_assert_cmpint(why, ==, WAIT_HELPERS);
 	g_assert_cmpuint(deadline, ==, 1 * S);

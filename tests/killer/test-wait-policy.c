@@ -26,7 +26,7 @@ static guint64 deadline_for(const WaitClient *c, size_t n, pid_t pid, guint64 ru
 {
 	WaitDeadlines d = { .full_usec = FULL, .helper_usec = HELPERS, .rule_usec = rule_usec };
 
-	return wait_policy_deadline(c, n, pid, &d, why);
+	return wait_policy_deadline(c, n, pid, 0, &d, why);
 }
 
 static void test_registered(void)
@@ -48,6 +48,22 @@ static void test_registered(void)
 	g_assert_cmpint(why, ==, WAIT_HELPERS);
 }
 
+/* A registration is a process, not a number: pid 10 is uid 1000's now. */
+static void test_registered_other_uid(void)
+{
+	const WaitClient clients[] = { { 10, WAIT_CLIENT_CAN_FREE_MEMORY, 0 } };
+	const WaitDeadlines d = { .full_usec = FULL,
+				  .helper_usec = HELPERS,
+				  .rule_usec = WAIT_USEC_UNSET };
+	WaitReason why;
+
+	g_assert_cmpuint(wait_policy_deadline(clients, 1, 10, 0, &d, &why), ==, FULL);
+	g_assert_cmpint(why, ==, WAIT_REGISTERED);
+	/* neither the candidate's registration nor a helper: its process is gone */
+	g_assert_cmpuint(wait_policy_deadline(clients, 1, 10, 1000, &d, &why), ==, 0);
+	g_assert_cmpint(why, ==, WAIT_NOBODY);
+}
+
 static void test_helpers(void)
 {
 	const WaitClient clients[] = {
@@ -62,7 +78,7 @@ static void test_helpers(void)
 	g_assert_cmpuint(deadline_for(clients, 2, 99, WAIT_USEC_UNSET, &why), ==, HELPERS);
 	g_assert_cmpint(why, ==, WAIT_HELPERS);
 	/* never longer than the candidate itself would have had */
-	g_assert_cmpuint(wait_policy_deadline(clients, 2, 99, &d, &why), ==, 500 * MS);
+	g_assert_cmpuint(wait_policy_deadline(clients, 2, 99, 0, &d, &why), ==, 500 * MS);
 	g_assert_cmpint(why, ==, WAIT_HELPERS);
 	/* a checkpointer frees nothing for somebody else: nobody to wait for */
 	g_assert_cmpuint(deadline_for(clients + 1, 1, 99, WAIT_USEC_UNSET, &why), ==, 0);
@@ -338,6 +354,7 @@ int main(int argc, char *argv[])
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/killer/wait-policy/registered", test_registered);
+	g_test_add_func("/killer/wait-policy/registered-other-uid", test_registered_other_uid);
 	g_test_add_func("/killer/wait-policy/helpers", test_helpers);
 	g_test_add_func("/killer/wait-policy/nobody", test_nobody);
 	g_test_add_func("/killer/wait-policy/rule", test_rule);
