@@ -45,6 +45,9 @@ static int report_call_error(const char *what, const sd_bus_error *e, int r)
 	}
 	fprintf(stderr, "oom-notify: %s failed: %s\n", what,
 		sd_bus_error_is_set(e) ? e->message : strerror(-r));
+	/* a bus that refused the connection shows only at the first call */
+	if (r == -ENOTCONN || r == -ECONNREFUSED)
+		return CLI_EXIT_UNAVAILABLE;
 	return CLI_EXIT_FAILURE;
 }
 
@@ -52,8 +55,8 @@ static int connect_exit_code(int r)
 {
 	if (r == -EACCES || r == -EPERM)
 		return CLI_EXIT_NOPERM;
-	/* no socket, or nobody listening on it */
-	if (r == -ENOENT || r == -ECONNREFUSED)
+	/* no socket, or nobody listening on it (TCP: seen as not connected) */
+	if (r == -ENOENT || r == -ECONNREFUSED || r == -ENOTCONN)
 		return CLI_EXIT_UNAVAILABLE;
 	return CLI_EXIT_FAILURE;
 }
@@ -366,7 +369,8 @@ int cli_broker_watch(const struct cli_opts *o)
 	if (r < 0) {
 		fprintf(stderr, "oom-notify: cannot subscribe to the broker's signals: %s\n",
 			strerror(-r));
-		code = CLI_EXIT_FAILURE;
+		/* a refused connection shows only now: the same code as status */
+		code = connect_exit_code(r);
 		goto out;
 	}
 	r = sd_bus_call_method(w.bus, BROKER_NAME, BROKER_PATH, BROKER_IFACE, "GetState", &err,

@@ -129,6 +129,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return CLI_EXIT_USAGE;
 	}
+	if (!kernel && o.proc_root) {
+		fprintf(stderr, "oom-notify: --proc is for --kernel (the broker reads its own /proc)\n");
+		return CLI_EXIT_USAGE;
+	}
 	if (kernel && !(o.events & (CLI_EVENTS_PRESSURE | CLI_EVENTS_OOM))) {
 		fprintf(stderr, "oom-notify: the killer's events come from the broker, not --kernel\n");
 		return CLI_EXIT_USAGE;

@@ -418,6 +418,27 @@ static void test_no_broker(Fixture *f, gconstpointer data)
 	g_assert_true(g_str_has_prefix(e3, "oom-notify: cannot connect to the system bus: "));
 	g_assert_true(strchr(e3, '\n') == e3 + strlen(e3) - 1); /* one line */
 
+	/* a bus address nobody listens on (TCP: refused only at the first
+	 * call): status and watch agree, and say so */
+	{
+		const char *const st[] = { "--bus-address", "tcp:host=127.0.0.1,port=1", "status",
+					   NULL };
+		const char *const wa[] = { "--bus-address", "tcp:host=127.0.0.1,port=1", "watch",
+					   NULL };
+		g_autofree char *o5 = NULL, *e5 = NULL, *o6 = NULL, *e6 = NULL;
+
+		g_assert_cmpint(cli_run(NULL, NULL, &o5, &e5, st), ==, 69);
+		g_assert_cmpint(cli_run(NULL, NULL, &o6, &e6, wa), ==, 69);
+	}
+	/* --proc without --kernel would be ignored: refused instead */
+	{
+		const char *const pr[] = { "--proc", "/tmp", "status", NULL };
+		g_autofree char *o7 = NULL, *e7 = NULL;
+
+		g_assert_cmpint(cli_run(NULL, NULL, &o7, &e7, pr), ==, 2);
+		g_assert_nonnull(strstr(e7, "--proc is for --kernel"));
+	}
+
 	/* the same variable leads to the broker */
 	start_broker(f);
 	env_bus = g_environ_setenv(g_get_environ(), "DBUS_SYSTEM_BUS_ADDRESS", f->address, TRUE);
