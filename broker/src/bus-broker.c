@@ -180,7 +180,7 @@ static int method_register_with_identity(sd_bus_message *msg, Manager *m,
 					 OOMN_BAND_DEFAULT, OOMN_BAND_DEFAULT);
 	/* the registration is the connecting process's, not its number's */
 	r = bus_watch_process(m, sd_bus_message_get_sender(msg), pid, uid);
-	if (r == -ESRCH || r == -EPERM)
+	if (r == -ESRCH || r == -ESTALE)
 		return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
 					 "The process %" PRIu32 " that opened this connection %s: "
 					 "register from the process that connects",

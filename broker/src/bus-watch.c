@@ -277,7 +277,7 @@ int bus_watch_process(Manager *m, const char *name, uint32_t pid, uint32_t uid)
 	if (r < 0)
 		return r;
 	if (proc_uid != uid)
-		return -EPERM;
+		return -ESTALE;
 	r = sd_event_add_io(m->event, &w->process, pidfd, EPOLLIN, bus_watch_on_process_exit, m);
 	if (r < 0)
 		return r;

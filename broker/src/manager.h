@@ -117,7 +117,8 @@ void bus_watch_update(Manager *m);
 /*
  * Pins the process @pid behind @name (being registered; its watch begun):
  * its exit drops @name's registration. -ESRCH if it has exited already,
- * -EPERM if it is not @uid's (the pid was reused), else 0 or -errno.
+ * -ESTALE if it is not @uid's (the pid was reused), else 0 or -errno (the
+ * check itself failed: a seccomp filter, /proc not readable).
  */
 int bus_watch_process(Manager *m, const char *name, uint32_t pid, uint32_t uid);
 void bus_watch_done(Manager *m);
