@@ -668,7 +668,7 @@ static const char *file_type_name(mode_t mode)
 		return "a socket";
 	if (S_ISCHR(mode) || S_ISBLK(mode))
 		return "a device";
-	return "not a regular file";
+	return "a special file";
 }
 
 /*
