@@ -26,6 +26,8 @@ total_mib=$(mem MemTotal)
 # What to take so that about 6 % of RAM is left: below critical (10 %), above
 # where the kernel's own OOM killer would act.
 to_critical() { echo $(($(mem MemAvailable) - total_mib * 6 / 100)); }
+# what leaves 14 % (medium, not yet critical) available
+to_medium() { echo $(($(mem MemAvailable) - total_mib * 14 / 100)); }
 fail() {
 	echo "demo: $*" >&2
 	for f in "$dir"/*.log; do
@@ -81,10 +83,14 @@ $cli --bus-address "$bus" --json watch >"$dir/events.json" &
 pids+=($!)
 sleep 1
 
-echo "-- 1. a cooperating application holds most of the memory and frees it when told"
+echo "-- 1. a cooperating application holds most of the memory, leaks, and frees it when told"
+# It takes most at once, then leaks slowly (2 MiB/s) into critical: a leak
+# gets its whole deadline. Had it grown at full speed into critical, the
+# killer would have cut the deadline to the time left and killed it.
 mkfifo "$dir/redeemer.in"
 exec 3<>"$dir/redeemer.in"
-$build/tests/tools/oomn-redeemer --bus-address "$bus" --mib "$(to_critical)" \
+$build/tests/tools/oomn-redeemer --bus-address "$bus" --mib "$(to_medium)" \
+	--leak-after-ms 4000 --leak-to-mib $((total_mib * 6 / 100)) \
 	<"$dir/redeemer.in" >"$dir/redeemer.out" 2>&1 3>&- &
 redeemer=$!
 pids+=($redeemer)

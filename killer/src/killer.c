@@ -589,8 +589,14 @@ static void killer_on_pressure(const struct oomn_pressure *p, void *userdata)
 	/* Pressure builds: warm the list now, the process causing it may be new. */
 	if (p->level > prev && p->level < OOM_NOTIFY_LEVEL_CRITICAL && k->refresh_timer)
 		killer_refresh(k, false);
-	killer_apply(k, episode_mem_available(&k->episode, killer_headroom(k), k->floor_bytes, now));
+	/*
+	 * The level first: a fall below critical redeems the candidate before
+	 * the event's figures (as of the crossing, maybe older than the last
+	 * poll's) reach the fall-rate trend, where a stale low figure after a
+	 * fresher high one reads as memory vanishing, and would cut the deadline.
+	 */
 	killer_apply(k, episode_level(&k->episode, p->level, now));
+	killer_apply(k, episode_mem_available(&k->episode, killer_headroom(k), k->floor_bytes, now));
 	if (p->level != prev && k->refresh_timer)
 		killer_schedule_refresh(k);
 }

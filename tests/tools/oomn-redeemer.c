@@ -140,6 +140,17 @@ static gsize leak_mapping_size(void)
 	return oomn_meminfo_read(NULL, &mi) < 0 ? 0 : (gsize)mi.mem_total;
 }
 
+static gboolean on_grow(gpointer data);
+
+/* The first slow step, after --leak-after-ms; then one every SLOW_TICK_MS. */
+static gboolean on_grow_first(gpointer data)
+{
+	Redeemer *r = data;
+
+	r->grow = on_grow(r) ? g_timeout_add(SLOW_TICK_MS, on_grow, r) : 0;
+	return G_SOURCE_REMOVE;
+}
+
 static gboolean on_grow(gpointer data)
 {
 	Redeemer *r = data;
@@ -162,13 +173,15 @@ static gboolean on_grow(gpointer data)
 int main(int argc, char **argv)
 {
 	g_autofree char *address = NULL;
-	gint mib = 0, leak_to_mib = -1, band = 50;
+	gint mib = 0, leak_to_mib = -1, band = 50, leak_after_ms = 0;
 	gboolean silent = FALSE;
 	GOptionEntry entries[] = {
 		{ "bus-address", 0, 0, G_OPTION_ARG_STRING, &address, "the broker's bus", "ADDR" },
 		{ "mib", 0, 0, G_OPTION_ARG_INT, &mib, "memory to hold (MiB)", "N" },
 		{ "leak-to-mib", 0, 0, G_OPTION_ARG_INT, &leak_to_mib,
 		  "then grow at 2 MiB/s until MemAvailable is this low (MiB)", "N" },
+		{ "leak-after-ms", 0, 0, G_OPTION_ARG_INT, &leak_after_ms,
+		  "start the slow growth this long after the first (default 0)", "MS" },
 		{ "band", 0, 0, G_OPTION_ARG_INT, &band, "priority band, 0-100 (default 50)", "B" },
 		{ "silent", 0, 0, G_OPTION_ARG_NONE, &silent, "never answer a notice", NULL },
 		{ NULL }
@@ -182,7 +195,7 @@ int main(int argc, char **argv)
 
 	g_option_context_add_main_entries(ctx, entries, NULL);
 	if (!g_option_context_parse(ctx, &argc, &argv, &error) || !address || mib <= 0 ||
-	    leak_to_mib < -1 || band < 0 || band > 100) {
+	    leak_to_mib < -1 || band < 0 || band > 100 || leak_after_ms < 0) {
 		fprintf(stderr, "oomn-redeemer: %s\n",
 			error ? error->message : "--bus-address and --mib N > 0 are needed");
 		return 2;
@@ -222,7 +235,7 @@ int main(int argc, char **argv)
 	g_unix_fd_add(STDIN_FILENO, G_IO_IN | G_IO_HUP | G_IO_ERR, on_stdin, &r);
 	r.leak_to = leak_to_mib >= 0 ? (guint64)leak_to_mib * MIB : 0;
 	if (leak_to_mib >= 0)
-		r.grow = g_timeout_add(SLOW_TICK_MS, on_grow, &r);
+		r.grow = g_timeout_add(SLOW_TICK_MS + (guint)leak_after_ms, on_grow_first, &r);
 	g_main_loop_run(r.loop);
 	g_object_unref(r.conn);
 	g_main_loop_unref(r.loop);
