@@ -301,8 +301,14 @@ for u in oom-notifyd oom-killerd; do
         journal $u
     fi
     journalctl -q -u $u --no-pager -o cat >"$tmp/$u.journal"
+    # A watchdog timeout (a guest vCPU the loaded host starved, counted
+    # below) ends in systemd's SIGABRT: that exit is the watchdog's, not a
+    # crash; one per timeout is let through, any other exit is not.
+    timeouts=$(grep -c 'Watchdog timeout' "$tmp/$u.journal" || true)
     if grep -E 'code=(dumped|killed)|status=[0-9]+/|Failed with result' "$tmp/$u.journal" |
-        grep -v 'watchdog' >"$tmp/crash"; then
+        grep -v 'watchdog' |
+        awk -v n="${timeouts:-0}" '/status=6\/ABRT/ && n > 0 { n--; next } { print }' >"$tmp/crash" &&
+        [ -s "$tmp/crash" ]; then
         fail "$u.service: no crash or failure"
         diag "$tmp/crash"
         journal $u
