@@ -73,7 +73,7 @@ static int bus_check_root(sd_bus_message *msg, const struct bus_identity *id, sd
  */
 static const struct oomn_pressure *bus_state(Manager *m)
 {
-	uint64_t now;
+	uint64_t now = 0;
 	int r;
 
 	if (!m->source || !m->have_pressure)
