@@ -143,7 +143,9 @@ int oomn_client_attach_event(OomnClient *c, struct sd_event *event, int priority
 /*
  * Takes part in redemption. @band: 0 (background) .. 20 (idle) .. 50
  * (default) .. 80 (foreground) .. 100 (critical); the lower, the sooner the
- * process is chosen. @flags: OOMN_CLIENT_CAN_FREE, OOMN_CLIENT_CAN_CHECKPOINT.
+ * process is chosen; above 50 only for root (-EACCES). @flags:
+ * OOMN_CLIENT_CAN_FREE, OOMN_CLIENT_CAN_CHECKPOINT. The registration is this
+ * process's: register from the process that opened the connection.
  * Calling it again changes band and flags. The registration is kept by the
  * client: when the broker restarts it is sent again (see OomnBrokerFn).
  * Blocks for the broker's answer. Returns 0 and the broker's id in *@ret_id
