@@ -80,6 +80,18 @@ static void hog_to_low(Hog *h)
 	hog_start(h);
 	cmd = g_strdup_printf("grow %" G_GUINT64_FORMAT, avail - total * TARGET_PCT / 100);
 	hog_cmd(h, cmd);
+	/*
+	 * Right after a previous hog died, 6.12 keeps its pages on per-CPU free
+	 * lists that MemAvailable does not count: the first allocations come
+	 * from there and a size computed from MemAvailable stops short. Grow on
+	 * until MemAvailable says the target is reached.
+	 */
+	for (int i = 0; i < 64; i++) {
+		vm_meminfo_mib(&total, &avail);
+		if (avail <= total * TARGET_PCT / 100)
+			break;
+		hog_cmd(h, "grow 2");
+	}
 }
 
 static void stop_cli(GPid pid)
