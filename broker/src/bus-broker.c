@@ -76,7 +76,7 @@ static const struct oomn_pressure *bus_state(Manager *m)
 	uint64_t now = 0;
 	int r;
 
-	if (!m->source || !m->have_pressure)
+	if (!m->source || !m->have_pressure || m->reporting)
 		return &m->pressure;
 	if (sd_event_now(m->event, CLOCK_MONOTONIC, &now) < 0 ||
 	    now - m->state_read_usec >= BUS_STATE_FRESH_USEC) {

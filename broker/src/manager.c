@@ -17,6 +17,12 @@ static void manager_on_pressure(const struct oomn_pressure *p, void *userdata)
 		return;
 	}
 
+	/*
+	 * Emitting PropertiesChanged calls the property getters, which may
+	 * re-read the source (bus_state()): a change found there would be
+	 * reported inside this one and overtake it (critical's warning lost).
+	 */
+	m->reporting = true;
 	changed = !m->have_pressure || p->level != m->pressure.level;
 	m->pressure = *p;
 	m->pressure.cgroup = NULL;
@@ -30,6 +36,7 @@ static void manager_on_pressure(const struct oomn_pressure *p, void *userdata)
 	(void)bus_broker_emit_pressure(m, changed);
 	if (changed)
 		bus_lmm_pressure(m);
+	m->reporting = false;
 }
 
 static void manager_on_oom(const struct oomn_oom_event *ev, const char *cgroup, void *userdata)

@@ -53,6 +53,7 @@ typedef struct Manager {
 	bool have_pressure;
 	uint64_t seq; /* PressureChanged signals sent, from 1 */
 	uint64_t state_read_usec; /* CLOCK_MONOTONIC: a caller last had the source re-read */
+	bool reporting;		  /* inside manager_on_pressure(): no re-read from there */
 
 	/* LowMemoryMonitor compatibility. */
 	bool lmm_owned;
