@@ -10,7 +10,8 @@ src=$(cd "$(dirname "$0")" && pwd)
 
 mkdir -p "$out/include/uapi/linux"
 for f in Kbuild oom_notify.h oom_notify_level.h oom_notify_main.c \
-	 oom_notify_genl.c oom_notify_hooks.c oom_notify_level.c; do
+	 oom_notify_genl.c oom_notify_hooks.c oom_notify_level.c \
+	 oom_notify_swap.c; do
 	cmp -s "$src/$f" "$out/$f" || cp "$src/$f" "$out/$f"
 done
 cmp -s "$src/include/uapi/linux/oom_notify.h" "$out/include/uapi/linux/oom_notify.h" ||

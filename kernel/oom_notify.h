@@ -23,6 +23,9 @@ struct oom_notify_snapshot {
 	u64 mem_total;		/* bytes */
 	u64 mem_available;
 	u64 swap_free;
+	u64 swap_worth;		/* what the levels count, see oom_notify_swap.c */
+	u32 swap_cost;		/* per-mille */
+	bool thrashing;
 	struct oom_notify_thresholds thresholds;
 };
 
@@ -70,6 +73,14 @@ void oom_notify_genl_exit(void);
 void oom_notify_genl_send_pressure(const struct oom_notify_snapshot *snap);
 int oom_notify_genl_send_oom(const struct oom_notify_victim *v,
 			     enum oom_notify_level level);
+
+/* oom_notify_swap.c, all under the state lock */
+void oom_notify_swap_init(void);
+long oom_notify_swap_step(void);
+void oom_notify_swap_read(u64 *free, u64 *worth, u32 *cost);
+bool oom_notify_thrash_sample(void);
+bool oom_notify_thrash_stop(void);
+bool oom_notify_thrashing(void);
 
 /* oom_notify_hooks.c */
 int oom_notify_hooks_init(void);

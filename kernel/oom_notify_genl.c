@@ -107,8 +107,9 @@ static size_t oom_notify_thresholds_size(void)
 
 static size_t oom_notify_state_size(void)
 {
-	return 3 * nla_total_size(sizeof(u32)) +	/* levels, cause */
-	       6 * nla_total_size_64bit(sizeof(u64)) +
+	return 4 * nla_total_size(sizeof(u32)) +	/* levels, cause, cost */
+	       7 * nla_total_size_64bit(sizeof(u64)) +
+	       nla_total_size(sizeof(u8)) +		/* thrashing */
 	       oom_notify_thresholds_size();
 }
 
@@ -151,7 +152,11 @@ static int oom_notify_put_state(struct sk_buff *skb,
 	    nla_put_u64_64bit(skb, OOM_NOTIFY_A_MEM_AVAILABLE, s->mem_available,
 			      OOM_NOTIFY_A_PAD) ||
 	    nla_put_u64_64bit(skb, OOM_NOTIFY_A_SWAP_FREE, s->swap_free,
-			      OOM_NOTIFY_A_PAD))
+			      OOM_NOTIFY_A_PAD) ||
+	    nla_put_u64_64bit(skb, OOM_NOTIFY_A_SWAP_WORTH, s->swap_worth,
+			      OOM_NOTIFY_A_PAD) ||
+	    nla_put_u32(skb, OOM_NOTIFY_A_SWAP_COST, s->swap_cost) ||
+	    nla_put_u8(skb, OOM_NOTIFY_A_THRASHING, s->thrashing))
 		return -EMSGSIZE;
 	return oom_notify_put_thresholds(skb, &s->thresholds);
 }

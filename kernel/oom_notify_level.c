@@ -104,11 +104,12 @@ static int below(__u64 a, __u64 total, __u32 permille)
 	return a * OOM_NOTIFY_PERMILLE_MAX < total * permille;
 }
 
+/* Thrashing: swap absorbs nothing useful, however much of it is free. */
 static int reached(const struct oom_notify_thresholds *t,
 		   const struct oom_notify_figures *f, int l)
 {
 	return below(f->mem_available, f->mem_total, t->mem[l]) &&
-	       below(f->swap_free, f->mem_total, t->swap[l]);
+	       (f->thrashing || below(f->swap_worth, f->mem_total, t->swap[l]));
 }
 
 static int released(const struct oom_notify_thresholds *t,
@@ -116,7 +117,52 @@ static int released(const struct oom_notify_thresholds *t,
 {
 	return !below(f->mem_available, f->mem_total,
 		      t->mem[l] + t->hysteresis) ||
-	       !below(f->swap_free, f->mem_total, t->swap[l] + t->hysteresis);
+	       (!f->thrashing &&
+		!below(f->swap_worth, f->mem_total, t->swap[l] + t->hysteresis));
+}
+
+__u64 oom_notify_swap_worth(__u64 swap_free, __u32 cost_permille)
+{
+	if (cost_permille >= OOM_NOTIFY_PERMILLE_MAX)
+		return 0;
+	/* free swap is pages or bytes: split to stay clear of overflow */
+	return div64_u64(swap_free, OOM_NOTIFY_PERMILLE_MAX) *
+	       (OOM_NOTIFY_PERMILLE_MAX - cost_permille) +
+	       div64_u64((swap_free % OOM_NOTIFY_PERMILLE_MAX) *
+			 (OOM_NOTIFY_PERMILLE_MAX - cost_permille),
+			 OOM_NOTIFY_PERMILLE_MAX);
+}
+
+__u32 oom_notify_swap_cost(__u64 ram_used, __u64 stored, __u64 min_stored,
+			   __u32 fallback)
+{
+	if (stored < min_stored || !stored)
+		return fallback;
+	if (ram_used >= stored)
+		return OOM_NOTIFY_PERMILLE_MAX;
+	/* ram_used < stored: the quotient is below 1000 */
+	if (ram_used > U64_MAX / OOM_NOTIFY_PERMILLE_MAX)
+		return div64_u64(ram_used, div64_u64(stored,
+						     OOM_NOTIFY_PERMILLE_MAX) ?: 1);
+	return div64_u64(ram_used * OOM_NOTIFY_PERMILLE_MAX, stored);
+}
+
+__u64 oom_notify_swap_free_bound(__u64 worth_bound, __u32 cost_permille)
+{
+	__u64 keep;
+
+	if (!worth_bound || worth_bound == U64_MAX)
+		return worth_bound;
+	if (cost_permille >= OOM_NOTIFY_PERMILLE_MAX)
+		return U64_MAX;
+	if (!cost_permille)
+		return worth_bound;
+	keep = OOM_NOTIFY_PERMILLE_MAX - cost_permille;
+	/* the smallest free with worth(free) >= worth_bound, near enough */
+	if (worth_bound > U64_MAX / OOM_NOTIFY_PERMILLE_MAX)
+		return U64_MAX;
+	return div64_u64(worth_bound * OOM_NOTIFY_PERMILLE_MAX + keep - 1,
+			 keep);
 }
 
 enum oom_notify_level
@@ -188,15 +234,17 @@ void oom_notify_swap_bounds(const struct oom_notify_thresholds *t,
 	 */
 	*swap_rise_below = 0;
 	for (l = level + 1; l <= OOM_NOTIFY_LEVEL_MAX; l++) {
-		if (below(f->mem_available, f->mem_total, t->mem[l])) {
+		if (below(f->mem_available, f->mem_total, t->mem[l]) &&
+		    !f->thrashing) {
 			*swap_rise_below = permille_ceil(f->mem_total,
 							 t->swap[l]);
 			break;
 		}
 	}
 
+	/* while thrashing, swap holds no level: only the end of it releases */
 	*swap_fall_at = U64_MAX;
-	if (level > OOM_NOTIFY_LEVEL_NORMAL)
+	if (level > OOM_NOTIFY_LEVEL_NORMAL && !f->thrashing)
 		*swap_fall_at = permille_ceil(f->mem_total,
 					      t->swap[level] + t->hysteresis);
 }

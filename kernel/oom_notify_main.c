@@ -47,6 +47,8 @@ static unsigned int oom_notify_idle_rounds;
 static bool oom_notify_stopping;
 /* What the last evaluation decided on, and when (jiffies). */
 static struct oom_notify_figures oom_notify_figures;
+static u64 oom_notify_swap_free;		/* pages */
+static u32 oom_notify_swap_cost_pm;
 static unsigned long oom_notify_eval_jiffies;
 
 /* Lock-free hand-over from the hooks to the workqueue. */
@@ -57,6 +59,7 @@ static void oom_notify_eval_workfn(struct work_struct *work);
 static void oom_notify_followup_workfn(struct work_struct *work);
 static void oom_notify_poll_workfn(struct work_struct *work);
 static void oom_notify_victims_workfn(struct work_struct *work);
+static void oom_notify_thrash_workfn(struct work_struct *work);
 static void oom_notify_kick_irq(struct irq_work *work);
 
 static DECLARE_WORK(oom_notify_eval_work, oom_notify_eval_workfn);
@@ -64,14 +67,25 @@ static DECLARE_DELAYED_WORK(oom_notify_followup_work,
 			    oom_notify_followup_workfn);
 static DECLARE_DEFERRABLE_WORK(oom_notify_poll_work, oom_notify_poll_workfn);
 static DECLARE_WORK(oom_notify_victims_work, oom_notify_victims_workfn);
+static DECLARE_DELAYED_WORK(oom_notify_thrash_work, oom_notify_thrash_workfn);
 static struct irq_work oom_notify_irq_work =
 	IRQ_WORK_INIT(oom_notify_kick_irq);
 
+/* Under the state lock: the swap cost is measured here. */
 static void oom_notify_read_figures(struct oom_notify_figures *f)
 {
 	f->mem_total = totalram_pages();
 	f->mem_available = max(si_mem_available(), 0L);
-	f->swap_free = max(get_nr_swap_pages(), 0L);
+	oom_notify_swap_read(&oom_notify_swap_free, &f->swap_worth,
+			     &oom_notify_swap_cost_pm);
+	f->thrashing = oom_notify_thrashing();
+}
+
+/* Below the low memory threshold: swap and thrashing can decide a level. */
+static bool oom_notify_memory_short(const struct oom_notify_figures *f)
+{
+	return f->mem_available * OOM_NOTIFY_PERMILLE_MAX <
+	       f->mem_total * oom_notify_thresholds.mem[OOM_NOTIFY_LEVEL_LOW];
 }
 
 static void oom_notify_fill_locked(struct oom_notify_snapshot *snap,
@@ -85,7 +99,10 @@ static void oom_notify_fill_locked(struct oom_notify_snapshot *snap,
 	snap->timestamp_ns = ktime_get_boottime_ns();
 	snap->mem_total = f->mem_total << PAGE_SHIFT;
 	snap->mem_available = f->mem_available << PAGE_SHIFT;
-	snap->swap_free = f->swap_free << PAGE_SHIFT;
+	snap->swap_free = oom_notify_swap_free << PAGE_SHIFT;
+	snap->swap_worth = f->swap_worth << PAGE_SHIFT;
+	snap->swap_cost = oom_notify_swap_cost_pm;
+	snap->thrashing = f->thrashing;
 	snap->thresholds = oom_notify_thresholds;
 }
 
@@ -142,6 +159,30 @@ static void oom_notify_evaluate_locked(enum oom_notify_cause cause)
 				&rise_below, &fall_at);
 	oom_notify_swap_bounds(&oom_notify_thresholds, &f, level,
 			       &swap_rise_below, &swap_fall_at);
+	/* the hooks see free swap: bound it where its worth crosses */
+	swap_rise_below = oom_notify_swap_free_bound(swap_rise_below,
+						     oom_notify_swap_cost_pm);
+	swap_fall_at = oom_notify_swap_free_bound(swap_fall_at,
+						  oom_notify_swap_cost_pm);
+	if (oom_notify_memory_short(&f)) {
+		/*
+		 * Where swap decides, measure its cost again each step it
+		 * moves (zram filling with data that does not compress is
+		 * worth nothing), and look for thrashing once a second.
+		 */
+		long step = oom_notify_swap_step();
+
+		if (oom_notify_swap_free > step)
+			swap_rise_below = max_t(u64, swap_rise_below,
+						oom_notify_swap_free - step);
+		swap_fall_at = min_t(u64, swap_fall_at,
+				     oom_notify_swap_free + step);
+		queue_delayed_work(oom_notify_wq, &oom_notify_thrash_work, HZ);
+	} else if (oom_notify_thrash_stop()) {
+		/* thrashing cannot hold a level memory no longer reaches */
+		f.thrashing = false;
+		oom_notify_figures = f;
+	}
 	oom_notify_hooks_set_bounds(rise_below, fall_at, swap_rise_below,
 				    swap_fall_at);
 
@@ -171,6 +212,24 @@ static void oom_notify_eval_workfn(struct work_struct *work)
 static void oom_notify_followup_workfn(struct work_struct *work)
 {
 	oom_notify_eval_workfn(NULL);
+}
+
+/*
+ * Armed by evaluations while memory is short, so it runs only then: a
+ * change of the thrashing state is evaluated at once; otherwise the hooks
+ * keep the level (an evaluation here would race them to every crossing).
+ */
+static void oom_notify_thrash_workfn(struct work_struct *work)
+{
+	mutex_lock(&oom_notify_lock);
+	if (!oom_notify_stopping) {
+		if (oom_notify_thrash_sample())
+			oom_notify_evaluate_locked(OOM_NOTIFY_CAUSE_THRASHING);
+		else if (oom_notify_memory_short(&oom_notify_figures))
+			queue_delayed_work(oom_notify_wq,
+					   &oom_notify_thrash_work, HZ);
+	}
+	mutex_unlock(&oom_notify_lock);
 }
 
 static void oom_notify_poll_workfn(struct work_struct *work)
@@ -335,6 +394,7 @@ static void oom_notify_stop(void)
 
 	irq_work_sync(&oom_notify_irq_work);
 	cancel_delayed_work_sync(&oom_notify_followup_work);
+	cancel_delayed_work_sync(&oom_notify_thrash_work);
 	cancel_delayed_work_sync(&oom_notify_poll_work);
 	/* Flushes the last evaluation and sends the victims still queued. */
 	destroy_workqueue(oom_notify_wq);
@@ -346,6 +406,7 @@ static int __init oom_notify_init(void)
 	int ret;
 
 	oom_notify_thresholds_default(&oom_notify_thresholds);
+	oom_notify_swap_init();
 	oom_notify_read_figures(&f);
 	oom_notify_level = oom_notify_level_eval(&oom_notify_thresholds, &f,
 						 OOM_NOTIFY_LEVEL_NORMAL);

@@ -149,6 +149,7 @@ const char *oomn_cause_to_string(uint32_t cause)
 		[OOM_NOTIFY_CAUSE_THRESHOLDS] = "thresholds",
 		[OOM_NOTIFY_CAUSE_OOM_KILL] = "oom-kill",
 		[OOM_NOTIFY_CAUSE_QUERY] = "query",
+		[OOM_NOTIFY_CAUSE_THRASHING] = "thrashing",
 	};
 
 	/* A newer module may add causes; they are not an error. */
@@ -159,6 +160,7 @@ const char *oomn_cause_to_string(uint32_t cause)
 
 /* ---- parsing ---------------------------------------------------------- */
 
+#define OOMN_POLICY_U8 { .type = NLA_U8, .minlen = 1, .maxlen = 1 }
 #define OOMN_POLICY_U16 { .type = NLA_U16, .minlen = 2, .maxlen = 2 }
 #define OOMN_POLICY_U32 { .type = NLA_U32, .minlen = 4, .maxlen = 4 }
 #define OOMN_POLICY_S32 { .type = NLA_S32, .minlen = 4, .maxlen = 4 }
@@ -190,7 +192,11 @@ static const struct nla_policy oomn_attr_policy[OOM_NOTIFY_A_MAX + 1] = {
 	[OOM_NOTIFY_A_OOM_CGROUP_ID] = OOMN_POLICY_U64,
 	[OOM_NOTIFY_A_OOM_CGROUP] = { .type = NLA_STRING, .maxlen = PATH_MAX },
 	[OOM_NOTIFY_A_OOM_LOST] = OOMN_POLICY_U32,
+	[OOM_NOTIFY_A_SWAP_WORTH] = OOMN_POLICY_U64,
+	[OOM_NOTIFY_A_SWAP_COST] = OOMN_POLICY_U32,
+	[OOM_NOTIFY_A_THRASHING] = OOMN_POLICY_U8,
 };
+
 
 static const struct nla_policy oomn_threshold_policy[OOM_NOTIFY_T_MAX + 1] = {
 	[OOM_NOTIFY_T_MEM_LOW] = OOMN_POLICY_U32,
@@ -323,6 +329,16 @@ static uint32_t oomn_get_u32(struct nlattr *a)
 	return a ? nla_get_u32(a) : 0;
 }
 
+/* A module from before swap worth: free swap counted whole, as it did. */
+static void oomn_get_swap(struct nlattr **tb, uint64_t *free, uint64_t *worth, uint32_t *cost,
+			  bool *thrashing)
+{
+	*free = oomn_get_u64(tb[OOM_NOTIFY_A_SWAP_FREE]);
+	*worth = tb[OOM_NOTIFY_A_SWAP_WORTH] ? nla_get_u64(tb[OOM_NOTIFY_A_SWAP_WORTH]) : *free;
+	*cost = oomn_get_u32(tb[OOM_NOTIFY_A_SWAP_COST]);
+	*thrashing = tb[OOM_NOTIFY_A_THRASHING] && nla_get_u8(tb[OOM_NOTIFY_A_THRASHING]);
+}
+
 int oomn_genl_parse_state(struct nlmsghdr *nlh, struct oomn_state *ret)
 {
 	struct nlattr *tb[OOM_NOTIFY_A_MAX + 1];
@@ -351,7 +367,7 @@ int oomn_genl_parse_state(struct nlmsghdr *nlh, struct oomn_state *ret)
 	s.cause = oomn_get_u32(tb[OOM_NOTIFY_A_CAUSE]);
 	s.mem_total = oomn_get_u64(tb[OOM_NOTIFY_A_MEM_TOTAL]);
 	s.mem_available = oomn_get_u64(tb[OOM_NOTIFY_A_MEM_AVAILABLE]);
-	s.swap_free = oomn_get_u64(tb[OOM_NOTIFY_A_SWAP_FREE]);
+	oomn_get_swap(tb, &s.swap_free, &s.swap_worth, &s.swap_cost_permille, &s.thrashing);
 
 	*ret = s;
 	return 0;
@@ -391,7 +407,7 @@ int oomn_genl_parse_pressure(struct nlmsghdr *nlh, struct oomn_pressure_event *r
 	e.cause = oomn_get_u32(tb[OOM_NOTIFY_A_CAUSE]);
 	e.mem_total = oomn_get_u64(tb[OOM_NOTIFY_A_MEM_TOTAL]);
 	e.mem_available = oomn_get_u64(tb[OOM_NOTIFY_A_MEM_AVAILABLE]);
-	e.swap_free = oomn_get_u64(tb[OOM_NOTIFY_A_SWAP_FREE]);
+	oomn_get_swap(tb, &e.swap_free, &e.swap_worth, &e.swap_cost_permille, &e.thrashing);
 
 	*ret = e;
 	return 0;

@@ -33,6 +33,9 @@ struct oomn_state {
 	uint64_t mem_total;    /* bytes */
 	uint64_t mem_available;
 	uint64_t swap_free;
+	uint64_t swap_worth; /* what the level counted: swap_free net of its RAM cost */
+	uint32_t swap_cost_permille; /* RAM per page swapped; 0: a disk */
+	bool thrashing;
 	bool has_thresholds; /* if so, all seven were present */
 	struct oom_notify_thresholds thresholds;
 };
@@ -47,6 +50,9 @@ struct oomn_pressure_event {
 	uint64_t mem_total;
 	uint64_t mem_available;
 	uint64_t swap_free;
+	uint64_t swap_worth; /* what the level counted: swap_free net of its RAM cost */
+	uint32_t swap_cost_permille; /* RAM per page swapped; 0: a disk */
+	bool thrashing;
 	bool has_thresholds;
 	struct oom_notify_thresholds thresholds;
 };

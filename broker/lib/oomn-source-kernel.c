@@ -46,6 +46,8 @@ int oomn_source_kernel_refresh(OomnSource *s, bool resync, uint32_t cause)
 		.mem_available = st.mem_available,
 		.swap_total = oomn_source_swap_total(s),
 		.swap_free = st.swap_free,
+		.swap_worth = st.swap_worth,
+		.thrashing = st.thrashing,
 		.source = OOMN_SOURCE_KERNEL,
 		.resync = resync,
 	};
@@ -70,6 +72,8 @@ static void oomn_source_kernel_on_pressure(const struct oomn_pressure_event *ev,
 		.mem_available = ev->mem_available,
 		.swap_total = oomn_source_swap_total(s),
 		.swap_free = ev->swap_free,
+		.swap_worth = ev->swap_worth,
+		.thrashing = ev->thrashing,
 		.source = OOMN_SOURCE_KERNEL,
 	};
 

@@ -138,7 +138,7 @@ int oomn_meminfo_level(const struct oom_notify_thresholds *t, const struct oomn_
 	f = (struct oom_notify_figures){
 		.mem_total = mi->mem_total,
 		.mem_available = mi->mem_available,
-		.swap_free = mi->swap_free,
+		.swap_worth = mi->swap_free,
 	};
 	*ret_level = oom_notify_level_eval(t, &f, prev);
 	if (ret_f)
@@ -182,7 +182,7 @@ int oomn_cgroup_level(const struct oom_notify_thresholds *t, uint64_t current, u
 	f = (struct oom_notify_figures){
 		.mem_total = limit,
 		.mem_available = current < limit ? limit - current : 0,
-		.swap_free = 0,
+		.swap_worth = 0,
 	};
 	*ret_level = oom_notify_level_eval(t, &f, prev);
 	if (ret_f)

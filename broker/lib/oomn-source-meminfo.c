@@ -46,7 +46,8 @@ static void oomn_source_timer_arm(OomnSource *s, bool read_ok)
 	struct oom_notify_figures f = {
 		.mem_total = s->current.mem_total,
 		.mem_available = s->current.mem_available,
-		.swap_free = s->current.swap_free,
+		.swap_worth = s->current.swap_worth,
+		.thrashing = s->current.thrashing,
 	};
 	int r;
 
@@ -110,7 +111,9 @@ int oomn_source_meminfo_evaluate(OomnSource *s, bool resync, uint32_t cause)
 		.mem_total = f.mem_total,
 		.mem_available = f.mem_available,
 		.swap_total = mi.swap_total,
-		.swap_free = f.swap_free,
+		.swap_free = mi.swap_free,
+		.swap_worth = f.swap_worth,
+		.thrashing = f.thrashing,
 		.source = s->kind,
 		.resync = resync,
 	};

@@ -41,6 +41,8 @@ struct oomn_pressure {
 	uint64_t mem_available;
 	uint64_t swap_total;	/* from /proc/meminfo */
 	uint64_t swap_free;
+	uint64_t swap_worth;	/* what the level counts: free swap net of its RAM cost */
+	bool thrashing;
 	enum oomn_source_kind source;
 	const char *cgroup;	/* NULL: the whole system; else a cgroup path */
 	bool resync;		/* a re-read after a gap, an overflow or a source switch */

@@ -29,7 +29,7 @@ static enum oom_notify_level eval(const struct oom_notify_thresholds *t, __u64 t
 	struct oom_notify_figures f = {
 		.mem_total = total,
 		.mem_available = avail,
-		.swap_free = swap_free,
+		.swap_worth = swap_free,
 	};
 
 	return oom_notify_level_eval(t, &f, prev);
@@ -280,7 +280,7 @@ static void check_bounds(const struct oom_notify_thresholds *t, __u64 total,
 			struct oom_notify_figures f = {
 				.mem_total = total,
 				.mem_available = x0,
-				.swap_free = swap_free,
+				.swap_worth = swap_free,
 			};
 			__u64 rise_below, fall_at;
 			__u64 probes[8];
@@ -356,7 +356,7 @@ static void test_bounds_swap(void)
 	struct oom_notify_figures f = {
 		.mem_total = total,
 		.mem_available = 140,
-		.swap_free = swap_free,
+		.swap_worth = swap_free,
 	};
 	__u64 rise_below, fall_at;
 
@@ -492,6 +492,103 @@ static void test_merge(void)
 	}
 }
 
+/* What swap is worth at a cost, and the inverse the module's hooks use. */
+static void test_swap_worth(void)
+{
+	__u64 free;
+	__u32 cost;
+
+	/* a disk: all of it; zram that does not compress: nothing */
+	g_assert_cmpuint(oom_notify_swap_worth(65536, 0), ==, 65536);
+	g_assert_cmpuint(oom_notify_swap_worth(65536, 1000), ==, 0);
+	g_assert_cmpuint(oom_notify_swap_worth(65536, 2000), ==, 0);
+	/* 3:1 compression keeps two thirds */
+	g_assert_cmpuint(oom_notify_swap_worth(3000, 333), ==, 2001);
+	/* bytes of a 64 TiB swap do not overflow */
+	g_assert_cmpuint(oom_notify_swap_worth(1ULL << 46, 250), ==, (1ULL << 46) / 4 * 3);
+	g_assert_cmpuint(oom_notify_swap_worth(G_MAXUINT64, 0), ==, G_MAXUINT64);
+
+	/* cost: RAM used over pages stored, clamped, fallback when too few */
+	g_assert_cmpuint(oom_notify_swap_cost(256, 1024, 1, 0), ==, 250);
+	g_assert_cmpuint(oom_notify_swap_cost(0, 1024, 1, 700), ==, 0);
+	g_assert_cmpuint(oom_notify_swap_cost(1030, 1024, 1, 0), ==, 1000);
+	g_assert_cmpuint(oom_notify_swap_cost(10, 100, 256, 420), ==, 420);
+	g_assert_cmpuint(oom_notify_swap_cost(0, 0, 0, 420), ==, 420);
+	g_assert_cmpuint(oom_notify_swap_cost(G_MAXUINT64 / 2, G_MAXUINT64, 1, 0), ==, 500);
+
+	/* the free-swap bound: the least free swap worth the bound */
+	for (cost = 0; cost < 1000; cost += 37) {
+		for (free = 1; free < 5000; free += 97) {
+			__u64 w = oom_notify_swap_worth(free, cost);
+			__u64 b = oom_notify_swap_free_bound(w ?: 1, cost);
+
+			g_assert_cmpuint(oom_notify_swap_worth(b, cost), >=, w ?: 1);
+			/* at most one unit of rounding below it */
+			if (b > 1)
+				g_assert_cmpuint(oom_notify_swap_worth(b - 2, cost), <, w ?: 1);
+		}
+	}
+	g_assert_cmpuint(oom_notify_swap_free_bound(0, 500), ==, 0);
+	g_assert_cmpuint(oom_notify_swap_free_bound(G_MAXUINT64, 500), ==, G_MAXUINT64);
+	g_assert_cmpuint(oom_notify_swap_free_bound(100, 1000), ==, G_MAXUINT64);
+	g_assert_cmpuint(oom_notify_swap_free_bound(100, 0), ==, 100);
+}
+
+/*
+ * Thrashing meets every swap condition: with plenty of swap worth, memory
+ * decides the level alone; it releases nothing while it lasts.
+ */
+static void test_eval_thrashing(void)
+{
+	struct oom_notify_thresholds t = defaults();
+	struct oom_notify_figures f = {
+		.mem_total = 1000, .mem_available = 90, .swap_worth = 800,
+	};
+	__u64 rise, fall;
+
+	g_assert_cmpint(oom_notify_level_eval(&t, &f, NORMAL), ==, NORMAL);
+	f.thrashing = 1;
+	g_assert_cmpint(oom_notify_level_eval(&t, &f, NORMAL), ==, CRITICAL);
+	f.mem_available = 140;
+	g_assert_cmpint(oom_notify_level_eval(&t, &f, NORMAL), ==, MEDIUM);
+	/* memory clear of the hysteresis still releases */
+	f.mem_available = 125;
+	g_assert_cmpint(oom_notify_level_eval(&t, &f, CRITICAL), ==, MEDIUM);
+	f.mem_available = 500;
+	g_assert_cmpint(oom_notify_level_eval(&t, &f, CRITICAL), ==, NORMAL);
+	/* while thrashing, swap gives no bound either way */
+	f.mem_available = 90;
+	oom_notify_swap_bounds(&t, &f, CRITICAL, &rise, &fall);
+	g_assert_cmpuint(rise, ==, 0);
+	g_assert_cmpuint(fall, ==, G_MAXUINT64);
+	f.mem_available = 140;
+	oom_notify_swap_bounds(&t, &f, MEDIUM, &rise, &fall);
+	g_assert_cmpuint(rise, ==, 0);
+	/* when it ends, swap worth decides again */
+	f.thrashing = 0;
+	f.mem_available = 90;
+	g_assert_cmpint(oom_notify_level_eval(&t, &f, CRITICAL), ==, NORMAL);
+}
+
+/*
+ * zram holding data that does not compress: free swap is plentiful, its
+ * worth nothing, so memory alone sets the level (the kernel's OOM killer
+ * would otherwise come first); data compressing 4:1 keeps the swap gate.
+ */
+static void test_eval_zram(void)
+{
+	struct oom_notify_thresholds t = defaults();
+	__u64 total = 512, zram_free = 200;
+
+	g_assert_cmpint(eval(&t, total, 40, oom_notify_swap_worth(zram_free, 0), NORMAL), ==, NORMAL);
+	g_assert_cmpint(eval(&t, total, 40, oom_notify_swap_worth(zram_free, 1000), NORMAL), ==,
+			CRITICAL);
+	g_assert_cmpint(eval(&t, total, 40, oom_notify_swap_worth(zram_free, 250), NORMAL), ==,
+			NORMAL);
+	/* a fuller zram at the same ratio: now short */
+	g_assert_cmpint(eval(&t, total, 40, oom_notify_swap_worth(60, 250), NORMAL), ==, CRITICAL);
+}
+
 int main(int argc, char *argv[])
 {
 	g_test_init(&argc, &argv, NULL);
@@ -507,6 +604,9 @@ int main(int argc, char *argv[])
 	g_test_add_func("/core/level/bounds", test_bounds);
 	g_test_add_func("/core/level/bounds/swap", test_bounds_swap);
 	g_test_add_func("/core/level/bounds/swap-alone", test_swap_bounds);
+	g_test_add_func("/core/level/swap-worth", test_swap_worth);
+	g_test_add_func("/core/level/eval/thrashing", test_eval_thrashing);
+	g_test_add_func("/core/level/eval/zram", test_eval_zram);
 
 	return g_test_run();
 }

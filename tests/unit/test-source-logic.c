@@ -121,7 +121,7 @@ static void test_memory_events_bad(void)
 }
 
 #define FIG(t, a, sf)                                                                              \
-	(&(struct oom_notify_figures){ .mem_total = (t), .mem_available = (a), .swap_free = (sf) })
+	(&(struct oom_notify_figures){ .mem_total = (t), .mem_available = (a), .swap_worth = (sf) })
 #define MI(t, a, st, sf)                                                                           \
 	(&(struct oomn_meminfo){                                                                   \
 		.mem_total = (t), .mem_available = (a), .swap_total = (st), .swap_free = (sf) })
@@ -130,7 +130,7 @@ static struct oom_notify_figures fig(uint64_t total, uint64_t avail, uint64_t sw
 {
 	return (struct oom_notify_figures){ .mem_total = total,
 					    .mem_available = avail,
-					    .swap_free = swap_free };
+					    .swap_worth = swap_free };
 }
 
 static void test_backoff(void)

@@ -19,8 +19,10 @@
 
 /*
  * Pressure levels, the one scale used by kernel, bus and docs. A level is
- * reached when MemAvailable is below its memory threshold *and* free swap is
- * below its swap threshold (no swap counts as none free).
+ * reached when MemAvailable is below its memory threshold *and* either the
+ * swap worth (what swap can still take in net of its own RAM cost: all of
+ * free swap on a disk, what compression saves on zram or zswap) is below its
+ * swap threshold or the machine thrashes (no swap counts as none free).
  */
 enum oom_notify_level {
 	OOM_NOTIFY_LEVEL_NORMAL,
@@ -42,6 +44,7 @@ enum oom_notify_cause {
 	OOM_NOTIFY_CAUSE_THRESHOLDS,	/* SET_THRESHOLDS changed the scale */
 	OOM_NOTIFY_CAUSE_OOM_KILL,	/* the kernel OOM killer ran */
 	OOM_NOTIFY_CAUSE_QUERY,		/* a GET_STATE request re-evaluated */
+	OOM_NOTIFY_CAUSE_THRASHING,	/* thrashing started or ended */
 
 	__OOM_NOTIFY_CAUSE_MAX,
 	OOM_NOTIFY_CAUSE_MAX = __OOM_NOTIFY_CAUSE_MAX - 1,
@@ -65,7 +68,8 @@ enum oom_notify_cmd {
 /*
  * Attributes. Sizes are in bytes. GET_STATE replies and PRESSURE_EVENTs carry
  * LEVEL, PREV_LEVEL (events), SEQ, OOM_SEQ (replies), TIMESTAMP_NS, CAUSE,
- * MEM_TOTAL, MEM_AVAILABLE, SWAP_FREE and THRESHOLDS. OOM_EVENTs carry
+ * MEM_TOTAL, MEM_AVAILABLE, SWAP_FREE, SWAP_WORTH, SWAP_COST, THRASHING and
+ * THRESHOLDS. OOM_EVENTs carry
  * OOM_SEQ, TIMESTAMP_NS, LEVEL and the OOM_* victim attributes.
  *
  * SwapTotal is not exported to modules, so it is not reported here: read it
@@ -98,6 +102,9 @@ enum oom_notify_attr {
 	OOM_NOTIFY_A_OOM_CGROUP_ID,	/* u64: victim's cgroup v2 id (inode) */
 	OOM_NOTIFY_A_OOM_CGROUP,	/* string: victim's cgroup v2 path */
 	OOM_NOTIFY_A_OOM_LOST,		/* u32: OOM events dropped before this */
+	OOM_NOTIFY_A_SWAP_WORTH,	/* u64: free swap net of its RAM cost */
+	OOM_NOTIFY_A_SWAP_COST,		/* u32: RAM per page swapped, per-mille */
+	OOM_NOTIFY_A_THRASHING,		/* u8: 1 while refaults run hot */
 
 	__OOM_NOTIFY_A_MAX,
 	OOM_NOTIFY_A_MAX = __OOM_NOTIFY_A_MAX - 1,
