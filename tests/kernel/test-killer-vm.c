@@ -659,6 +659,68 @@ static void test_no_wait(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(count_signals(f, "KillAnnounced"), ==, 1);
 }
 
+/* /proc/vmstat's oom_kill: every kernel OOM kill since boot, global or memcg. */
+static guint64 kernel_oom_kills(void)
+{
+	g_autofree char *text = NULL;
+	const char *p;
+
+	g_assert_true(g_file_get_contents("/proc/vmstat", &text, NULL, NULL));
+	p = strstr(text, "\noom_kill ");
+	g_assert_nonnull(p);
+	return g_ascii_strtoull(p + strlen("\noom_kill "), NULL, 10);
+}
+
+/* MiB of zram swap (the killer-zram suite), 0 if none. */
+static guint64 zram_swap_mib(void)
+{
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+
+	if (!g_file_get_contents("/proc/swaps", &text, NULL, NULL))
+		return 0;
+	lines = g_strsplit(text, "\n", -1);
+	for (guint i = 1; lines[i]; i++) {
+		char dev[256];
+		unsigned long long kib;
+
+		if (sscanf(lines[i], "%255s %*s %llu", dev, &kib) == 2 &&
+		    g_str_has_prefix(dev, "/dev/zram"))
+			return kib / 1024;
+	}
+	return 0;
+}
+
+/*
+ * 9. Swap in RAM, and a hog whose pages do not compress: free swap stays
+ * plentiful while nothing is left. oom-killerd kills it, the kernel's OOM
+ * killer never runs, the sleeper lives.
+ */
+static void test_zram_hog(Fixture *f, gconstpointer data)
+{
+	guint64 zram = zram_swap_mib(), total, avail, oom_before;
+	GPid sleeper, hog;
+	g_auto(VmKillLine) k = { 0 };
+	guint from = 0;
+
+	if (!zram) {
+		g_test_skip("needs zram swap (the killer-zram suite)");
+		return;
+	}
+	oom_before = kernel_oom_kills();
+	sleeper = start_sleeper(f);
+	vm_meminfo_mib(&total, &avail);
+	/* more than RAM and zram together could hold */
+	hog = start_hog(f, total + zram, "--fill", "random", NULL, FALSE);
+	wait_kill_line(f, hog, &from, &k);
+	g_assert_cmpstr(k.comm, ==, "oomn-hog");
+	(void)vm_children_wait(&f->children, hog);
+	assert_killed_signal(f, hog, "oomn-hog", "");
+	g_assert_cmpuint(kernel_oom_kills(), ==, oom_before);
+	g_assert_true(vm_child_alive(sleeper));
+	g_assert_cmpuint(count_signals(f, "Killed"), ==, 1);
+}
+
 static const Options opt_none = { NULL };
 static const Options opt_long = { NULL, 30 };
 static const Options opt_protect = {
@@ -693,5 +755,6 @@ int main(int argc, char **argv)
 	ADD("/killer/vm/kill-group", opt_group, test_kill_group);
 	ADD("/killer/vm/broker-stopped", opt_none, test_broker_stopped);
 	ADD("/killer/vm/no-wait", opt_long, test_no_wait);
+	ADD("/killer/vm/zram", opt_none, test_zram_hog);
 	return g_test_run();
 }

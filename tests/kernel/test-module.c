@@ -352,7 +352,7 @@ static void test_swap_larger_than_ram(Fixture *f, gconstpointer data)
 		rising++;
 		g_assert_cmpint(ev->level, ==, ev->prev_level + 1);
 		g_assert_true(below(ev->mem_available, ev->mem_total, ev->thresholds.mem[ev->level]));
-		g_assert_true(below(ev->swap_free, ev->mem_total, ev->thresholds.swap[ev->level]));
+		g_assert_true(below(ev->swap_worth, ev->mem_total, ev->thresholds.swap[ev->level]));
 		swap_bound = (ev->mem_total * ev->thresholds.swap[ev->level] + 999) / 1000;
 		g_test_message("%s: swap free %" G_GUINT64_FORMAT " KiB below its bound, %s",
 			       oomn_level_to_string(ev->level), (swap_bound - ev->swap_free) / 1024,
@@ -363,6 +363,159 @@ static void test_swap_larger_than_ram(Fixture *f, gconstpointer data)
 	}
 	g_assert_cmpuint(rising, ==, 3);
 	g_assert_cmpint(f->gaps, ==, 0);
+}
+
+/* The size of the zram swap device the module-zram suite gives, 0 if none. */
+static uint64_t zram_swap_size(void)
+{
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+
+	if (!g_file_get_contents("/proc/swaps", &text, NULL, NULL))
+		return 0;
+	lines = g_strsplit(text, "\n", -1);
+	for (guint i = 1; lines[i]; i++) {
+		char dev[256];
+		unsigned long long kib;
+
+		if (sscanf(lines[i], "%255s %*s %llu", dev, &kib) == 2 &&
+		    g_str_has_prefix(dev, "/dev/zram"))
+			return kib * 1024;
+	}
+	return 0;
+}
+
+static gboolean any_oom(Fixture *f, gconstpointer unused)
+{
+	return f->oom->len > 0;
+}
+
+/*
+ * zram full of pages that do not compress: each page swapped out costs a
+ * page of RAM, so free swap is worth nothing. The module must say critical
+ * while most of zram is still free (free swap alone would gate it) and
+ * before the kernel's OOM killer acts; the event says what swap cost.
+ */
+static void test_zram_incompressible(Fixture *f, gconstpointer data)
+{
+	uint64_t zram = zram_swap_size();
+	const struct oomn_pressure_event *ev;
+	struct oomn_meminfo mi;
+	Hog h;
+
+	if (!zram) {
+		g_test_skip("needs zram swap (the module-zram suite)");
+		return;
+	}
+	g_assert_cmpint(oomn_genl_subscribe(f->genl, OOMN_GROUP_PRESSURE | OOMN_GROUP_OOM), ==, 0);
+	hog_start_fill(&h, "random");
+	while (!last_level_is(f, GUINT_TO_POINTER(OOM_NOTIFY_LEVEL_CRITICAL))) {
+		g_assert_cmpint(oomn_meminfo_read(NULL, &mi), ==, 0);
+		if (mi.swap_free < zram / 4)
+			g_error("zram three quarters full (%" G_GUINT64_FORMAT " MiB free) and no critical event",
+				mi.swap_free / MIB);
+		hog_cmd(&h, "grow 2");
+		wait_for(f, pressure_count_at_least, GUINT_TO_POINTER(f->pressure->len + 1), 20);
+		g_assert_false(any_oom(f, NULL));
+	}
+	ev = &g_array_index(f->pressure, struct oomn_pressure_event, f->pressure->len - 1);
+	g_test_message("critical at MemAvailable %" G_GUINT64_FORMAT " MiB, free swap %" G_GUINT64_FORMAT
+		       " MiB worth %" G_GUINT64_FORMAT " MiB (cost %u per-mille), %s",
+		       ev->mem_available / MIB, ev->swap_free / MIB, ev->swap_worth / MIB,
+		       ev->swap_cost_permille, oomn_cause_to_string(ev->cause));
+	/* free swap alone would not have reached it; its worth did */
+	g_assert_false(below(ev->swap_free, ev->mem_total, ev->thresholds.swap[OOM_NOTIFY_LEVEL_CRITICAL]));
+	g_assert_true(below(ev->swap_worth, ev->mem_total, ev->thresholds.swap[OOM_NOTIFY_LEVEL_CRITICAL]));
+	g_assert_cmpuint(ev->swap_cost_permille, >=, 800);
+	g_assert_true(below(ev->mem_available, ev->mem_total, ev->thresholds.mem[OOM_NOTIFY_LEVEL_CRITICAL]));
+	hog_stop(&h);
+	/* nothing the kernel killed on the way (the hog answered to the end) */
+	wait_for(f, any_oom, NULL, 200);
+	g_assert_cmpuint(f->oom->len, ==, 0);
+}
+
+/*
+ * zram full of pages that compress to almost nothing: swapping them is real
+ * relief, so the module must not say critical while zram has room, however
+ * low MemAvailable gets.
+ */
+static void test_zram_compressible(Fixture *f, gconstpointer data)
+{
+	uint64_t zram = zram_swap_size(), start_free;
+	struct oomn_meminfo mi;
+	struct oomn_state st;
+	Hog h;
+
+	if (!zram) {
+		g_test_skip("needs zram swap (the module-zram suite)");
+		return;
+	}
+	g_assert_cmpint(oomn_genl_subscribe(f->genl, OOMN_GROUP_PRESSURE | OOMN_GROUP_OOM), ==, 0);
+	g_assert_cmpint(oomn_meminfo_read(NULL, &mi), ==, 0);
+	start_free = mi.swap_free;
+	hog_start_fill(&h, "ones");
+	/* until half of zram is in use: RAM long since full */
+	while (mi.swap_free > start_free - zram / 2) {
+		hog_cmd(&h, "grow 8");
+		wait_for(f, pressure_count_at_least, GUINT_TO_POINTER(f->pressure->len + 1), 20);
+		g_assert_cmpint(oomn_meminfo_read(NULL, &mi), ==, 0);
+	}
+	g_assert_cmpint(oomn_genl_get_state(f->genl, &st), ==, 0);
+	g_test_message("zram half used: MemAvailable %" G_GUINT64_FORMAT " MiB, free swap %" G_GUINT64_FORMAT
+		       " MiB worth %" G_GUINT64_FORMAT " MiB (cost %u per-mille), level %s",
+		       st.mem_available / MIB, st.swap_free / MIB, st.swap_worth / MIB,
+		       st.swap_cost_permille, oomn_level_to_string(st.level));
+	g_assert_cmpuint(st.swap_cost_permille, <, 200);
+	g_assert_cmpuint(st.swap_worth, >, st.swap_free / 2);
+	for (guint i = 0; i < f->pressure->len; i++)
+		g_assert_cmpint(g_array_index(f->pressure, struct oomn_pressure_event, i).level, <,
+				OOM_NOTIFY_LEVEL_CRITICAL);
+	g_assert_cmpint(st.level, <, OOM_NOTIFY_LEVEL_CRITICAL);
+	g_assert_cmpuint(f->oom->len, ==, 0);
+	hog_stop(&h);
+}
+
+static gboolean thrashing_reported(Fixture *f, gconstpointer unused)
+{
+	for (guint i = 0; i < f->pressure->len; i++) {
+		const struct oomn_pressure_event *ev =
+			&g_array_index(f->pressure, struct oomn_pressure_event, i);
+
+		if (ev->thrashing && ev->level > ev->prev_level)
+			return TRUE;
+	}
+	return FALSE;
+}
+
+/*
+ * A working set larger than RAM, read over and over, with swap to spare:
+ * free swap never gates, the refaults do. Reported as pressure (the level
+ * memory says, thrashing set) within seconds; over when the reader stops.
+ */
+static void test_thrashing(Fixture *f, gconstpointer data)
+{
+	const char *hog = g_getenv("OOMN_HOG");
+	struct oomn_meminfo mi;
+	g_autofree char *max = NULL;
+	char *argv[] = { (char *)hog, "--max", NULL, "--step", "16", "--reread", NULL };
+	int status;
+	GPid pid;
+
+	g_assert_cmpint(oomn_meminfo_read(NULL, &mi), ==, 0);
+	if (mi.swap_total < mi.mem_total / 4) {
+		g_test_skip("needs swap (the module-zram suite)");
+		return;
+	}
+	g_assert_cmpint(oomn_genl_subscribe(f->genl, OOMN_GROUP_PRESSURE), ==, 0);
+	/* RAM and a fifth more, in swap that has room for it all */
+	max = g_strdup_printf("%" G_GUINT64_FORMAT, mi.mem_total * 6 / 5 / MIB);
+	argv[2] = max;
+	pid = vm_spawn(argv, NULL, NULL, NULL, NULL);
+	g_assert_true(wait_for(f, thrashing_reported, NULL, 120000));
+	kill(pid, SIGKILL);
+	g_assert_true(vm_wait_child(pid, 30000, &status));
+	g_assert_true(wait_for(f, last_level_is, GUINT_TO_POINTER(OOM_NOTIFY_LEVEL_NORMAL), 60000));
+	g_assert_false(g_array_index(f->pressure, struct oomn_pressure_event, f->pressure->len - 1).thrashing);
 }
 
 static void update_all(struct oomn_thresholds_update *u, uint32_t low, uint32_t medium,
@@ -1144,6 +1297,9 @@ int main(int argc, char **argv)
 	ADD("/module/genl/strict", test_strict);
 	ADD("/module/pressure/ramp", test_pressure_ramp);
 	ADD("/module/swap/larger-than-ram", test_swap_larger_than_ram);
+	ADD("/module/zram/incompressible", test_zram_incompressible);
+	ADD("/module/zram/compressible", test_zram_compressible);
+	ADD("/module/zram/thrashing", test_thrashing);
 	ADD("/module/oom/kill", test_oom_kill);
 	ADD("/module/unload/reload", test_unload_reload);
 	ADD("/module/oom/many", test_oom_kill_many);

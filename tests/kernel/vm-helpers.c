@@ -13,8 +13,13 @@
 
 void hog_start(Hog *h)
 {
+	hog_start_fill(h, "ones");
+}
+
+void hog_start_fill(Hog *h, const char *fill)
+{
 	const char *hog = g_getenv("OOMN_HOG");
-	char *argv[] = { (char *)hog, "--control", NULL };
+	char *argv[] = { (char *)hog, "--control", "--fill", (char *)fill, NULL };
 	int in_fd, out_fd;
 	char line[64];
 	GError *err = NULL;

@@ -13,6 +13,8 @@ typedef struct {
 } Hog;
 
 void hog_start(Hog *h);
+/* the same, its pages filled as oomn-hog --fill says: ones, half or random */
+void hog_start_fill(Hog *h, const char *fill);
 /* "grow N" / "free N" (MiB); asserts the hog answered ok */
 void hog_cmd(Hog *h, const char *cmd);
 /* asks it to exit and asserts it did, cleanly */

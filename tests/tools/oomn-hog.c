@@ -4,7 +4,7 @@
  * touching anonymous pages.
  *
  *   oomn-hog [--max MIB] [--leave MIB] [--step MIB] [--delay-ms MS] [--ignore-term]
- *            [--hold] [--comm NAME]
+ *            [--hold | --reread] [--comm NAME] [--fill ones|half|random]
  *   oomn-hog --control      grow/shrink on command: reads "grow N", "free N",
  *                           "exit" lines on stdin, answers "ok TOTAL_MIB"
  *
@@ -17,10 +17,17 @@
  * prints "ready PID" once it starts and "done TOTAL_MIB" when it reached
  * --max (or the --leave mark). --comm renames the process (its comm, what
  * the killer's rules match by name) before it touches any memory.
+ *
+ * --fill says what the pages hold, which is what swap in RAM (zram) pays to
+ * keep them: "ones" (the default) one non-zero byte a page, compressing to
+ * almost nothing; "random" nothing compressible; "half" a random half and
+ * a zero half. --reread, once grown, reads every page over and over until
+ * killed: a working set that thrashes when it exceeds RAM.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +47,44 @@ static struct chunk *chunks;
 static size_t n_chunks, cap_chunks;
 static size_t total_mib;
 
+enum fill { FILL_ONES, FILL_HALF, FILL_RANDOM };
+static enum fill fill = FILL_ONES;
+static uint64_t rng = 0x9e3779b97f4a7c15ULL;
+
+/* xorshift64: fast enough under TCG, and no compressor finds a pattern */
+static uint64_t next_random(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static void fill_page(char *page, long size)
+{
+	long n = fill == FILL_RANDOM ? size : fill == FILL_HALF ? size / 2 : 0;
+
+	/* Non-zero bytes: a page that is only read would map the zero page. */
+	page[size - 1] = 1;
+	for (long off = 0; off + 8 <= n; off += 8) {
+		uint64_t v = next_random();
+
+		memcpy(page + off, &v, 8);
+	}
+}
+
+/* Read a byte of every page, over and over: each pass refaults what reclaim took. */
+static void reread(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	volatile char sink = 0;
+
+	for (;;)
+		for (size_t i = 0; i < n_chunks; i++)
+			for (size_t off = 0; off < chunks[i].len; off += page)
+				sink += ((volatile char *)chunks[i].p)[off];
+}
+
 static int grow(size_t mib)
 {
 	long page = sysconf(_SC_PAGESIZE);
@@ -58,9 +103,8 @@ static int grow(size_t mib)
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return -errno;
-	/* Non-zero bytes: a page that is only read would map the zero page. */
 	for (size_t off = 0; off < len; off += page)
-		p[off] = 1;
+		fill_page(p + off, page);
 	chunks[n_chunks++] = (struct chunk){ p, len };
 	total_mib += mib;
 	return 0;
@@ -127,7 +171,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: oomn-hog [--max MIB] [--leave MIB] [--step MIB] [--delay-ms MS]\n"
-		"                [--ignore-term] [--hold] [--comm NAME]\n"
+		"                [--ignore-term] [--hold | --reread] [--comm NAME]\n"
+		"                [--fill ones|half|random]\n"
 		"       oomn-hog --control\n"
 		"Touches anonymous memory to make real memory pressure.\n");
 }
@@ -143,12 +188,14 @@ int main(int argc, char **argv)
 		{ "hold", no_argument, NULL, 'H' },
 		{ "control", no_argument, NULL, 'c' },
 		{ "comm", required_argument, NULL, 'n' },
+		{ "fill", required_argument, NULL, 'f' },
+		{ "reread", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{}
 	};
 	unsigned long max = 0, step = 4, delay_ms = 0;
 	long leave = -1;
-	int hold = 0, ctl = 0, c;
+	int hold = 0, ctl = 0, again = 0, c;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) >= 0) {
 		switch (c) {
@@ -165,6 +212,20 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			break;
+		case 'f':
+			if (strcmp(optarg, "ones") == 0)
+				fill = FILL_ONES;
+			else if (strcmp(optarg, "half") == 0)
+				fill = FILL_HALF;
+			else if (strcmp(optarg, "random") == 0)
+				fill = FILL_RANDOM;
+			else {
+				fprintf(stderr, "oomn-hog: --fill: ones, half or random, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'r': again = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -206,6 +267,8 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("done %zu\n", total_mib);
+	if (again)
+		reread();
 	while (hold)
 		pause();
 	return 0;

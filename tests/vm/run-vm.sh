@@ -51,6 +51,9 @@ options:
                       --allow-dmesg)
   --swap SIZE         attach a sparse SIZE swap disk (virtio-blk) and swapon it
                       before COMMAND; default: no swap at all
+  --zram SIZE         swap to a SIZE zram device (compressed, in the guest's
+                      RAM) at a higher priority than --swap; the compressor
+                      is the kernel's default
   --module PATH.ko    insmod this module in the guest before COMMAND (repeatable,
                       loaded in order); the run fails if insmod fails.
                       OOMN_MODULE is set to the guest path of the first one.
@@ -110,6 +113,7 @@ mem=512M
 cpus=2
 timeout_s=900
 swap=
+zram=
 overlay=0
 systemd=0
 keep=0
@@ -126,7 +130,7 @@ while [ $# -gt 0 ]; do
     --*=*) val=${opt#*=}; opt=${opt%%=*}; shift; set -- "$opt" "$val" "$@" ;;
     esac
     case "$opt" in
-    --kernel | --mem | --cpus | --timeout | --swap | --module | --env | --allow-dmesg | --boot | --hang)
+    --kernel | --mem | --cpus | --timeout | --swap | --zram | --module | --env | --allow-dmesg | --boot | --hang)
         [ $# -ge 2 ] || usage_error "$opt needs a value"
         val=$2
         shift 2
@@ -138,6 +142,7 @@ while [ $# -gt 0 ]; do
     --cpus) cpus=$val ;;
     --timeout) timeout_s=$val ;;
     --swap) swap=$val ;;
+    --zram) zram=$val ;;
     --module) modules+=("$val") ;;
     --env) envs+=("$val") ;;
     --allow-dmesg) allow_dmesg+=("$val") ;;
@@ -158,6 +163,9 @@ done
 [[ $timeout_s =~ ^[1-9][0-9]*$ ]] || usage_error "bad --timeout '$timeout_s' (seconds)"
 if [ -n "$swap" ]; then
     [[ $swap =~ ^[1-9][0-9]*[KMG]?$ ]] || usage_error "bad --swap '$swap' (e.g. 64M, 1G)"
+fi
+if [ -n "$zram" ]; then
+    [[ $zram =~ ^[1-9][0-9]*[KMG]?$ ]] || usage_error "bad --zram '$zram' (e.g. 256M, 1G)"
 fi
 case "$boot" in
 bzimage | pvh) ;;
@@ -308,6 +316,15 @@ EOF
 echo -1000 >/proc/self/oom_score_adj
 EOF
     echo "cd $(q "$cwd") || fail $(q "cannot change to $cwd in the guest")"
+    if [ -n "$zram" ]; then
+        # In the chroot: the host's modprobe finds zram, zsmalloc and the
+        # compressor (the kernel's own request_module would look in the
+        # initramfs).
+        echo "modprobe zram num_devices=1 || fail 'modprobe zram failed'"
+        echo "echo $(q "$zram") >/sys/block/zram0/disksize || fail 'cannot size /dev/zram0'"
+        echo "mkswap /dev/zram0 >/dev/null || fail 'mkswap /dev/zram0 failed'"
+        echo "swapon -p 100 /dev/zram0 || fail 'swapon /dev/zram0 failed'"
+    fi
     for m in ${guest_modules[@]+"${guest_modules[@]}"}; do
         echo "insmod $(q "$m") || fail $(q "insmod ${m##*/} failed (see the output above and dmesg)")"
     done
