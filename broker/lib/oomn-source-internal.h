@@ -11,6 +11,7 @@
 
 #include "oomn-source.h"
 #include "oomn-source-logic.h"
+#include "oomn-swap.h"
 
 /* The psi source's drift timer: PSI wakes it at once on a stall, the timer
  * only sees recovery and MemAvailable sinking without any stall (anonymous
@@ -37,6 +38,7 @@ struct OomnSource {
 	sd_event *event;
 	char *proc_root;
 	char *cgroup_root;
+	char *sysfs_root;
 	char **cgroup_paths; /* the config's, copied */
 	enum oomn_source_kind force;
 	struct oom_notify_thresholds thresholds;
@@ -61,6 +63,9 @@ struct OomnSource {
 	/* psi: one fd per trigger ("some", "full") */
 	int psi_fd[2];
 	sd_event_source *psi_io[2];
+
+	/* swap worth and thrashing (psi and meminfo sources) */
+	struct oomn_swap_reader swap;
 
 	/* the poll timer (meminfo source; psi source's drift timer) */
 	sd_event_source *timer;

@@ -124,8 +124,8 @@ uint64_t oomn_backoff_next(uint64_t prev_usec, uint64_t min_usec, uint64_t max_u
 }
 
 int oomn_meminfo_level(const struct oom_notify_thresholds *t, const struct oomn_meminfo *mi,
-		       enum oom_notify_level prev, enum oom_notify_level *ret_level,
-		       struct oom_notify_figures *ret_f)
+		       uint64_t swap_worth, bool thrashing, enum oom_notify_level prev,
+		       enum oom_notify_level *ret_level, struct oom_notify_figures *ret_f)
 {
 	struct oom_notify_figures f;
 
@@ -138,7 +138,8 @@ int oomn_meminfo_level(const struct oom_notify_thresholds *t, const struct oomn_
 	f = (struct oom_notify_figures){
 		.mem_total = mi->mem_total,
 		.mem_available = mi->mem_available,
-		.swap_worth = mi->swap_free,
+		.swap_worth = swap_worth < mi->swap_free ? swap_worth : mi->swap_free,
+		.thrashing = thrashing,
 	};
 	*ret_level = oom_notify_level_eval(t, &f, prev);
 	if (ret_f)

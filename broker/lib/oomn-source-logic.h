@@ -95,13 +95,16 @@ uint64_t oomn_backoff_next(uint64_t prev_usec, uint64_t min_usec, uint64_t max_u
 
 /*
  * The level of a meminfo reading on the module's scale, with hysteresis
- * from @prev. *ret_f (optional) gets the figures it was computed from.
- * Returns -EBADMSG, leaving the outputs alone, when the reading is not
- * plausible (MemAvailable above MemTotal, SwapFree above SwapTotal).
+ * from @prev: @swap_worth is what free swap is worth net of its RAM cost
+ * (oomn_swap_reader_worth(); SwapFree for swap on disk), capped at SwapFree,
+ * and @thrashing meets every swap condition (oomn_swap_reader_thrashing()).
+ * *ret_f (optional) gets the figures it was computed from. Returns -EBADMSG,
+ * leaving the outputs alone, when the reading is not plausible (MemAvailable
+ * above MemTotal, SwapFree above SwapTotal).
  */
 int oomn_meminfo_level(const struct oom_notify_thresholds *t, const struct oomn_meminfo *mi,
-		       enum oom_notify_level prev, enum oom_notify_level *ret_level,
-		       struct oom_notify_figures *ret_f);
+		       uint64_t swap_worth, bool thrashing, enum oom_notify_level prev,
+		       enum oom_notify_level *ret_level, struct oom_notify_figures *ret_f);
 
 /*
  * Parses a cgroup memory.max / memory.high value: a decimal number of bytes

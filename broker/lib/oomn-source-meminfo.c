@@ -84,14 +84,20 @@ int oomn_source_meminfo_evaluate(OomnSource *s, bool resync, uint32_t cause)
 {
 	struct oomn_meminfo mi;
 	struct oom_notify_figures f;
-	enum oom_notify_level level;
+	enum oom_notify_level level, unchanged;
 	struct oomn_pressure p;
+	uint64_t worth;
+	bool thrashing;
 	int r;
 
 	r = oomn_source_read_meminfo(s, &mi);
 	if (r < 0)
 		goto arm;
-	r = oomn_meminfo_level(&s->thresholds, &mi, s->current.level, &level, &f);
+	/* free swap net of zram's RAM cost (reads nothing without swap), and
+	 * thrashing (reads nothing while memory is plentiful) */
+	worth = oomn_swap_reader_worth(&s->swap, &mi);
+	thrashing = oomn_swap_reader_thrashing(&s->swap, &s->thresholds, &mi);
+	r = oomn_meminfo_level(&s->thresholds, &mi, worth, thrashing, s->current.level, &level, &f);
 	if (r < 0) {
 		oomn_source_warn(s,
 				 "implausible %s/meminfo (MemAvailable %llu of %llu, SwapFree %llu "
@@ -101,6 +107,14 @@ int oomn_source_meminfo_evaluate(OomnSource *s, bool resync, uint32_t cause)
 				 (unsigned long long)mi.swap_total);
 		goto arm;
 	}
+
+	/* a change that only thrashing starting or ending made is told so */
+	if (!resync && !s->starting && level != s->current.level &&
+	    thrashing != s->current.thrashing &&
+	    oomn_meminfo_level(&s->thresholds, &mi, worth, s->current.thrashing, s->current.level,
+			       &unchanged, NULL) == 0 &&
+	    unchanged == s->current.level)
+		cause = OOM_NOTIFY_CAUSE_THRASHING;
 
 	p = (struct oomn_pressure){
 		.level = level,

@@ -40,6 +40,11 @@ void oomn_source_warn(OomnSource *s, const char *fmt, ...)
 	s->handlers.on_warning(msg, s->userdata);
 }
 
+static void oomn_source_swap_warn(const char *what, void *userdata)
+{
+	oomn_source_warn(userdata, "%s", what);
+}
+
 void oomn_source_report(OomnSource *s, const struct oomn_pressure *p)
 {
 	s->current = *p;
@@ -216,8 +221,10 @@ int oomn_source_new(OomnSource **ret, sd_event *e, const struct oomn_source_conf
 	s->interval_max = OOMN_BACKOFF_MAX_USEC;
 	s->proc_root = strdup(cfg->proc_root ?: "/proc");
 	s->cgroup_root = strdup(cfg->cgroup_root ?: "/sys/fs/cgroup");
-	if (!s->proc_root || !s->cgroup_root)
+	s->sysfs_root = strdup(cfg->sysfs_root ?: "/sys");
+	if (!s->proc_root || !s->cgroup_root || !s->sysfs_root)
 		return -ENOMEM;
+	oomn_swap_reader_init(&s->swap, s->proc_root, s->sysfs_root, oomn_source_swap_warn, s);
 	for (char **c = cfg->cgroups; c && *c; c++)
 		n++;
 	s->cgroup_paths = calloc(n + 1, sizeof(char *));
@@ -260,6 +267,7 @@ OomnSource *oomn_source_free(OomnSource *s)
 	free(s->cgroup_paths);
 	free(s->proc_root);
 	free(s->cgroup_root);
+	free(s->sysfs_root);
 	free(s->why);
 	free(s);
 	return NULL;
@@ -329,6 +337,8 @@ int oomn_source_refresh(OomnSource *s)
 void oomn_source_get_stats(const OomnSource *s, struct oomn_source_stats *ret)
 {
 	*ret = s->stats;
+	ret->swaps_reads = s->swap.swaps_reads;
+	ret->thrash_reads = s->swap.thrash_reads;
 }
 
 int oomn_source_set_poll_intervals(OomnSource *s, uint64_t min_usec, uint64_t max_usec)

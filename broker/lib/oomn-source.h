@@ -10,8 +10,13 @@
  *   meminfo  where the kernel refuses PSI triggers: /proc/meminfo read on a
  *            timer that backs off while memory is plentiful
  *
+ * The psi and meminfo sources count free swap at what it is worth net of
+ * its RAM cost (zram from /proc/swaps and sysfs) and tell thrashing from PSI
+ * or workingset refaults, as the module does (oomn-swap.h).
+ *
  * It lives on the caller's sd-event loop and reports through handlers. The
- * proc and cgroup roots are parameters so tests can point them at fakes.
+ * proc, sysfs and cgroup roots are parameters so tests can point them at
+ * fakes.
  */
 #pragma once
 
@@ -51,6 +56,7 @@ struct oomn_pressure {
 struct oomn_source_config {
 	const char *proc_root;		/* NULL: /proc */
 	const char *cgroup_root;	/* NULL: /sys/fs/cgroup */
+	const char *sysfs_root;		/* NULL: /sys (zram's mm_stat, for the swap worth) */
 	/* NULL-terminated paths below cgroup_root to watch, or NULL. Used by
 	 * the psi and meminfo sources (memory.pressure triggers, memory.events);
 	 * the module reports every cgroup's OOM kills by itself. */
@@ -111,6 +117,8 @@ struct oomn_source_stats {
 	uint64_t resyncs;	/* pressures reported with resync set */
 	uint64_t warnings;	/* on_warning calls */
 	uint64_t interval_usec;	/* the poll timer's current interval, 0: not armed */
+	uint64_t swaps_reads;	/* <proc_root>/swaps reads (psi, meminfo; only with swap) */
+	uint64_t thrash_reads;	/* pressure/memory or vmstat reads (only while memory is short) */
 };
 void oomn_source_get_stats(const OomnSource *s, struct oomn_source_stats *ret);
 

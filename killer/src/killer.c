@@ -186,16 +186,18 @@ static void killer_read_meminfo(Killer *k)
 	}
 	k->mem_total = mi.mem_total;
 	k->mem_available = mi.mem_available;
-	k->swap_free = mi.swap_free;
+	k->swap_worth = oomn_swap_reader_worth(&k->swap, &mi);
 	k->floor_bytes = k->mem_total / 1000 * (uint64_t)k->cfg.floor_permille;
 }
 
 /* What the floor is held against: memory the kernel can still hand out before
  * its own OOM killer must act. Free swap counts, as it does for the levels:
- * with swap, MemAvailable alone falls low long before anything is at risk. */
+ * with swap, MemAvailable alone falls low long before anything is at risk.
+ * It counts at what it is worth net of its RAM cost (oomn-swap.h): zram full
+ * of data that does not compress frees nothing by swapping. */
 static uint64_t killer_headroom(const Killer *k)
 {
-	return k->mem_available + k->swap_free;
+	return k->mem_available + k->swap_worth;
 }
 
 /* Who can redeem decides how long the candidate is waited for (wait-policy.h). */
@@ -579,7 +581,7 @@ static void killer_on_pressure(const struct oomn_pressure *p, void *userdata)
 	k->level = p->level;
 	k->mem_total = p->mem_total;
 	k->mem_available = p->mem_available;
-	k->swap_free = p->swap_free;
+	k->swap_worth = p->swap_worth;
 	k->floor_bytes = k->mem_total / 1000 * (uint64_t)k->cfg.floor_permille;
 	if (p->level != prev)
 		log_info("Level %s -> %s (MemAvailable %" PRIu64 " of %" PRIu64 " kB, source %s)",
@@ -697,6 +699,7 @@ int killer_new(Killer **ret, const KillerConfig *cfg, Rules *rules)
 	}
 	k->rules = rules; /* owned from here on */
 	k->cfg = *cfg;
+	oomn_swap_reader_init(&k->swap, k->cfg.proc_root, NULL, killer_warn, NULL);
 	oom_notify_thresholds_default(&scfg.thresholds);
 	k->pidfd = -EBADF;
 	k->level = OOM_NOTIFY_LEVEL_NORMAL;

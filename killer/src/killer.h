@@ -15,6 +15,7 @@
 #include "config.h"
 #include "episode.h"
 #include "oomn-source.h"
+#include "oomn-swap.h"
 #include "rules.h"
 #include "wait-policy.h"
 
@@ -35,8 +36,10 @@ typedef struct Killer {
 
 	enum oom_notify_level level;
 	uint64_t mem_total, mem_available; /* bytes */
-	uint64_t swap_free;		   /* bytes; with MemAvailable, what the floor is held against */
+	uint64_t swap_worth; /* bytes: free swap net of its RAM cost (zram); with MemAvailable,
+			      * what the floor is held against */
 	uint64_t floor_bytes;
+	struct oomn_swap_reader swap; /* the swap worth where it reads meminfo itself */
 
 	Episode episode;
 	sd_event_source *episode_timer; /* CLOCK_BOOTTIME */

@@ -187,38 +187,75 @@ static void test_meminfo_level(void)
 	struct oom_notify_figures f;
 	enum oom_notify_level l = 99;
 
-	g_assert_cmpint(oomn_meminfo_level(&t, MI(1000, 500, 0, 0), NORMAL, &l, &f), ==, 0);
+	g_assert_cmpint(oomn_meminfo_level(&t, MI(1000, 500, 0, 0), 0, false, NORMAL, &l, &f), ==,
+			0);
 	g_assert_cmpint(l, ==, NORMAL);
 	g_assert_cmpuint(f.mem_total, ==, 1000);
 	g_assert_cmpuint(f.mem_available, ==, 500);
 
-	g_assert_cmpint(oomn_meminfo_level(&t, MI(1000, 199, 0, 0), NORMAL, &l, NULL), ==, 0);
+	g_assert_cmpint(oomn_meminfo_level(&t, MI(1000, 199, 0, 0), 0, false, NORMAL, &l, NULL), ==,
+			0);
 	g_assert_cmpint(l, ==, LOW);
-	g_assert_cmpint(oomn_meminfo_level(&t, MI(1000, 99, 0, 0), NORMAL, &l, NULL), ==, 0);
+	g_assert_cmpint(oomn_meminfo_level(&t, MI(1000, 99, 0, 0), 0, false, NORMAL, &l, NULL), ==,
+			0);
 	g_assert_cmpint(l, ==, CRITICAL);
 	/* hysteresis: critical is left at 100 + 20 */
-	g_assert_cmpint(oomn_meminfo_level(&t, MI(1000, 119, 0, 0), CRITICAL, &l, NULL), ==, 0);
+	g_assert_cmpint(oomn_meminfo_level(&t, MI(1000, 119, 0, 0), 0, false, CRITICAL, &l, NULL),
+			==, 0);
 	g_assert_cmpint(l, ==, CRITICAL);
-	g_assert_cmpint(oomn_meminfo_level(&t, MI(1000, 120, 0, 0), CRITICAL, &l, NULL), ==, 0);
+	g_assert_cmpint(oomn_meminfo_level(&t, MI(1000, 120, 0, 0), 0, false, CRITICAL, &l, NULL),
+			==, 0);
 	g_assert_cmpint(l, ==, MEDIUM);
-	g_assert_cmpint(oomn_meminfo_level(&t, MI(1000, 500, 0, 0), CRITICAL, &l, NULL), ==, 0);
+	g_assert_cmpint(oomn_meminfo_level(&t, MI(1000, 500, 0, 0), 0, false, CRITICAL, &l, NULL),
+			==, 0);
 	g_assert_cmpint(l, ==, NORMAL);
 	/* free swap holds the level down */
-	g_assert_cmpint(oomn_meminfo_level(&t, MI(1000, 99, 2000, 500), NORMAL, &l, NULL), ==, 0);
+	g_assert_cmpint(
+		oomn_meminfo_level(&t, MI(1000, 99, 2000, 500), 500, false, NORMAL, &l, NULL), ==,
+		0);
 	g_assert_cmpint(l, ==, NORMAL);
-	g_assert_cmpint(oomn_meminfo_level(&t, MI(1000, 99, 2000, 120), NORMAL, &l, NULL), ==, 0);
+	g_assert_cmpint(
+		oomn_meminfo_level(&t, MI(1000, 99, 2000, 120), 120, false, NORMAL, &l, NULL), ==,
+		0);
 	g_assert_cmpint(l, ==, MEDIUM);
+	/* free swap counts at what it is worth (zram: net of its RAM cost) */
+	g_assert_cmpint(oomn_meminfo_level(&t, MI(1000, 99, 2000, 500), 50, false, NORMAL, &l, &f),
+			==, 0);
+	g_assert_cmpint(l, ==, CRITICAL);
+	g_assert_cmpuint(f.swap_worth, ==, 50);
+	g_assert_false(f.thrashing);
+	/* never more than SwapFree */
+	g_assert_cmpint(oomn_meminfo_level(&t, MI(1000, 99, 2000, 120), 900, false, NORMAL, &l, &f),
+			==, 0);
+	g_assert_cmpint(l, ==, MEDIUM);
+	g_assert_cmpuint(f.swap_worth, ==, 120);
+	/* thrashing meets every swap condition, however much swap is free */
+	g_assert_cmpint(oomn_meminfo_level(&t, MI(1000, 99, 2000, 900), 900, true, NORMAL, &l, &f),
+			==, 0);
+	g_assert_cmpint(l, ==, CRITICAL);
+	g_assert_true(f.thrashing);
+	/* but not the memory conditions */
+	g_assert_cmpint(oomn_meminfo_level(&t, MI(1000, 500, 2000, 0), 0, true, NORMAL, &l, NULL),
+			==, 0);
+	g_assert_cmpint(l, ==, NORMAL);
+	/* its end releases the level as swap would */
+	g_assert_cmpint(
+		oomn_meminfo_level(&t, MI(1000, 99, 2000, 900), 900, false, CRITICAL, &l, NULL), ==,
+		0);
+	g_assert_cmpint(l, ==, NORMAL);
 	/* a previous level out of range counts as normal */
-	g_assert_cmpint(oomn_meminfo_level(&t, MI(1000, 500, 0, 0), 42, &l, NULL), ==, 0);
+	g_assert_cmpint(oomn_meminfo_level(&t, MI(1000, 500, 0, 0), 0, false, 42, &l, NULL), ==, 0);
 	g_assert_cmpint(l, ==, NORMAL);
 
 	/* implausible readings change nothing */
 	l = LOW;
-	g_assert_cmpint(oomn_meminfo_level(&t, MI(1000, 1001, 0, 0), NORMAL, &l, NULL), ==,
+	g_assert_cmpint(oomn_meminfo_level(&t, MI(1000, 1001, 0, 0), 0, false, NORMAL, &l, NULL),
+			==, -EBADMSG);
+	g_assert_cmpint(
+		oomn_meminfo_level(&t, MI(1000, 10, 100, 101), 101, false, NORMAL, &l, NULL), ==,
+		-EBADMSG);
+	g_assert_cmpint(oomn_meminfo_level(&t, MI(0, 0, 0, 0), 0, false, NORMAL, &l, NULL), ==,
 			-EBADMSG);
-	g_assert_cmpint(oomn_meminfo_level(&t, MI(1000, 10, 100, 101), NORMAL, &l, NULL), ==,
-			-EBADMSG);
-	g_assert_cmpint(oomn_meminfo_level(&t, MI(0, 0, 0, 0), NORMAL, &l, NULL), ==, -EBADMSG);
 	g_assert_cmpint(l, ==, LOW);
 }
 

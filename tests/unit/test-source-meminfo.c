@@ -11,11 +11,55 @@
 #define MS	 1000ULL
 #define TOTAL_KB 1000000ULL /* MemAvailable in per-mille is avail_kb / 1000 */
 
+/* A fake sysfs root inside the fake proc root (removed with it). */
+static char *sys_root(SourceFixture *f)
+{
+	return g_build_filename(f->proc, "sys", NULL);
+}
+
+/* /proc/vmstat with refault counters that never move: no thrashing. */
+static void write_vmstat(SourceFixture *f)
+{
+	sf_write_proc(
+		f, "vmstat",
+		"nr_free_pages 1000\nworkingset_refault_anon 10\nworkingset_refault_file 20\n");
+}
+
+/* meminfo with swap, in kB */
+static void write_meminfo_swap(SourceFixture *f, guint64 avail_kb, guint64 swap_total_kb,
+			       guint64 swap_free_kb)
+{
+	g_autofree char *text =
+		g_strdup_printf("MemTotal:       %llu kB\n"
+				"MemFree:        %" G_GUINT64_FORMAT " kB\n"
+				"MemAvailable:   %" G_GUINT64_FORMAT " kB\n"
+				"SwapTotal:      %" G_GUINT64_FORMAT " kB\n"
+				"SwapFree:       %" G_GUINT64_FORMAT " kB\n",
+				TOTAL_KB, avail_kb / 2, avail_kb, swap_total_kb, swap_free_kb);
+
+	sf_write_proc(f, "meminfo", text);
+}
+
+static void write_sys(SourceFixture *f, const char *name, const char *text)
+{
+	g_autofree char *root = sys_root(f);
+	g_autofree char *path = g_build_filename(root, name, NULL);
+	g_autofree char *dir = g_path_get_dirname(path);
+	GError *err = NULL;
+
+	g_assert_cmpint(g_mkdir_with_parents(dir, 0755), ==, 0);
+	g_file_set_contents(path, text, -1, &err);
+	g_assert_no_error(err);
+}
+
 static void start_meminfo(SourceFixture *f, char **cgroups)
 {
 	struct oomn_source_config cfg = sf_config(f, OOMN_SOURCE_MEMINFO);
+	g_autofree char *sys = sys_root(f);
 
 	cfg.cgroups = cgroups;
+	cfg.sysfs_root = sys;
+	write_vmstat(f);
 	g_assert_cmpint(oomn_source_new(&f->s, f->e, &cfg, &sf_handlers, f), ==, 0);
 	g_assert_cmpint(oomn_source_kind(f->s), ==, OOMN_SOURCE_MEMINFO);
 	g_assert_cmpint(oomn_source_set_poll_intervals(f->s, 1 * MS, 64 * MS), ==, 0);
@@ -115,8 +159,11 @@ static void test_backoff(SourceFixture *f, gconstpointer data)
 	g_test_message("%" G_GUINT64_FORMAT " wakeups over 20 maximum intervals", wakeups);
 	g_assert_cmpuint(wakeups, <=, 21);
 	g_assert_cmpuint(wakeups, >=, 1);
-	/* one read per wakeup, nothing else reads */
+	/* one read per wakeup, nothing else reads: without swap no
+	 * /proc/swaps, with plenty of memory no thrashing sample */
 	g_assert_cmpuint(st.meminfo_reads - st0.meminfo_reads, ==, wakeups);
+	g_assert_cmpuint(st.swaps_reads, ==, 0);
+	g_assert_cmpuint(st.thrash_reads, ==, 0);
 
 	/* within 5 % of RAM above the low threshold: back to the minimum */
 	sf_write_meminfo(f, TOTAL_KB, 240000);
@@ -291,6 +338,157 @@ static void test_cgroup_events(SourceFixture *f, gconstpointer data)
 	}
 }
 
+#define SWAPS_HEADER "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n"
+
+static gboolean wakeups_since(SourceFixture *f, guint n)
+{
+	struct oomn_source_stats st;
+
+	oomn_source_get_stats(f->s, &st);
+	return sf_run_until(f, sf_wakeups_at_least, GUINT_TO_POINTER(st.timer_wakeups + n),
+			    5000 * MS);
+}
+
+/*
+ * Free swap on zram counts at what it saves: 500 MB free at a cost of 900
+ * per-mille is worth 50 MB, 5 % of RAM, which holds no level; on a disk
+ * the same free swap holds every level.
+ */
+static void test_swap_zram(SourceFixture *f, gconstpointer data)
+{
+	const struct oomn_pressure *p, *cur;
+	struct oomn_source_stats st;
+
+	sf_write_proc(f, "swaps", SWAPS_HEADER "/dev/zram0 partition 600000 100000 100\n");
+	/* 100000 kB stored in 90 % of that */
+	write_sys(f, "block/zram0/mm_stat", "102400000 80000000 92160000 0 92160000 0 0 0 0\n");
+	write_meminfo_swap(f, 800000, 600000, 500000);
+	start_meminfo(f, NULL);
+	cur = oomn_source_current(f->s);
+	g_assert_cmpint(cur->level, ==, OOM_NOTIFY_LEVEL_NORMAL);
+	g_assert_cmpuint(cur->swap_total, ==, 600000 * 1024);
+	g_assert_cmpuint(cur->swap_free, ==, 500000 * 1024);
+	g_assert_cmpuint(cur->swap_worth, ==, 50000 * 1024);
+	g_assert_false(cur->thrashing);
+
+	/* MemAvailable at 9 %: critical, swap worth 5 % does not hold it */
+	write_meminfo_swap(f, 90000, 600000, 500000);
+	g_assert_true(sf_run_until(f, sf_pressures_at_least, GUINT_TO_POINTER(1), 5000 * MS));
+	p = sf_pressure(f, 0);
+	g_assert_cmpint(p->level, ==, OOM_NOTIFY_LEVEL_CRITICAL);
+	g_assert_cmpuint(p->swap_free, ==, 500000 * 1024);
+	g_assert_cmpuint(p->swap_worth, ==, 50000 * 1024);
+	g_assert_cmpuint(p->cause, ==, OOM_NOTIFY_CAUSE_TIMER);
+
+	/* it compresses better now (cost 500): 25 %, every level released */
+	write_sys(f, "block/zram0/mm_stat", "102400000 40000000 51200000 0 92160000 0 0 0 0\n");
+	g_assert_true(sf_run_until(f, sf_pressures_at_least, GUINT_TO_POINTER(2), 5000 * MS));
+	p = sf_pressure(f, 1);
+	g_assert_cmpint(p->level, ==, OOM_NOTIFY_LEVEL_NORMAL);
+	g_assert_cmpuint(p->swap_worth, ==, 250000 * 1024);
+
+	/* its memory limit almost reached: 10 MB of RAM left hold 10 MB more
+	 * (worth 1 %), critical again */
+	write_sys(f, "block/zram0/mm_stat",
+		  "102400000 40000000 51200000 61440000 92160000 0 0 0 0\n");
+	g_assert_true(sf_run_until(f, sf_pressures_at_least, GUINT_TO_POINTER(3), 5000 * MS));
+	p = sf_pressure(f, 2);
+	g_assert_cmpint(p->level, ==, OOM_NOTIFY_LEVEL_CRITICAL);
+	g_assert_cmpuint(p->swap_worth, ==, 10240000);
+
+	/* the same free swap on a disk: all of it counts */
+	sf_write_proc(f, "swaps", SWAPS_HEADER "/dev/vda2 partition 600000 100000 -2\n");
+	g_assert_true(sf_run_until(f, sf_pressures_at_least, GUINT_TO_POINTER(4), 5000 * MS));
+	p = sf_pressure(f, 3);
+	g_assert_cmpint(p->level, ==, OOM_NOTIFY_LEVEL_NORMAL);
+	g_assert_cmpuint(p->swap_worth, ==, 500000 * 1024);
+
+	/* every read of meminfo with swap reads /proc/swaps too */
+	oomn_source_get_stats(f->s, &st);
+	g_assert_cmpuint(st.swaps_reads, ==, st.meminfo_reads);
+	g_assert_cmpuint(f->warnings->len, ==, 0);
+}
+
+/* A zram device without its mm_stat: worth nothing, one warning. */
+static void test_swap_zram_unknown(SourceFixture *f, gconstpointer data)
+{
+	sf_write_proc(f, "swaps", SWAPS_HEADER "/dev/zram1 partition 600000 100000 100\n");
+	write_meminfo_swap(f, 90000, 600000, 500000);
+	start_meminfo(f, NULL);
+	g_assert_cmpint(oomn_source_current(f->s)->level, ==, OOM_NOTIFY_LEVEL_CRITICAL);
+	g_assert_cmpuint(oomn_source_current(f->s)->swap_worth, ==, 0);
+	g_assert_cmpuint(oomn_source_current(f->s)->swap_free, ==, 500000 * 1024);
+	g_assert_true(wakeups_since(f, 5));
+	g_assert_cmpuint(f->warnings->len, ==, 1);
+	g_assert_true(sf_warned(f, "zram1/mm_stat"));
+	g_assert_true(sf_warned(f, "cost 1000"));
+	g_assert_cmpuint(f->pressure->len, ==, 0);
+}
+
+/*
+ * Thrashing ("full" avg10 at 10 % and more) meets every swap condition:
+ * with plenty of swap on a disk and MemAvailable at 14 %, medium while it
+ * lasts, normal once below 5 %; both changes told as caused by it.
+ */
+static void test_thrashing(SourceFixture *f, gconstpointer data)
+{
+	g_autofree char *dir = g_build_filename(f->proc, "pressure", NULL);
+	const struct oomn_pressure *p;
+	struct oomn_source_stats st, st0;
+
+	g_assert_cmpint(g_mkdir(dir, 0755), ==, 0);
+	sf_write_proc(f, "pressure/memory",
+		      "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+		      "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n");
+	sf_write_proc(f, "swaps", SWAPS_HEADER "/dev/vda2 partition 1000000 0 -2\n");
+	write_meminfo_swap(f, 140000, 1000000, 1000000);
+	start_meminfo(f, NULL);
+	g_assert_cmpint(oomn_source_current(f->s)->level, ==, OOM_NOTIFY_LEVEL_NORMAL);
+	g_assert_false(oomn_source_current(f->s)->thrashing);
+
+	sf_write_proc(f, "pressure/memory",
+		      "some avg10=40.00 avg60=9.00 avg300=2.00 total=9\n"
+		      "full avg10=20.00 avg60=5.00 avg300=1.00 total=5\n");
+	g_assert_true(sf_run_until(f, sf_pressures_at_least, GUINT_TO_POINTER(1), 5000 * MS));
+	p = sf_pressure(f, 0);
+	g_assert_cmpint(p->level, ==, OOM_NOTIFY_LEVEL_MEDIUM);
+	g_assert_true(p->thrashing);
+	g_assert_cmpuint(p->cause, ==, OOM_NOTIFY_CAUSE_THRASHING);
+	g_assert_cmpuint(p->swap_worth, ==, 1000000 * 1024);
+
+	/* 6 %: still thrashing (it ends below half the threshold) */
+	sf_write_proc(f, "pressure/memory",
+		      "some avg10=9.00 avg60=9.00 avg300=2.00 total=9\n"
+		      "full avg10=6.00 avg60=5.00 avg300=1.00 total=5\n");
+	g_assert_true(wakeups_since(f, 3));
+	g_assert_cmpuint(f->pressure->len, ==, 1);
+	g_assert_true(oomn_source_current(f->s)->thrashing);
+
+	sf_write_proc(f, "pressure/memory",
+		      "some avg10=9.00 avg60=9.00 avg300=2.00 total=9\n"
+		      "full avg10=4.00 avg60=5.00 avg300=1.00 total=5\n");
+	g_assert_true(sf_run_until(f, sf_pressures_at_least, GUINT_TO_POINTER(2), 5000 * MS));
+	p = sf_pressure(f, 1);
+	g_assert_cmpint(p->level, ==, OOM_NOTIFY_LEVEL_NORMAL);
+	g_assert_false(p->thrashing);
+	g_assert_cmpuint(p->cause, ==, OOM_NOTIFY_CAUSE_THRASHING);
+
+	/* plentiful memory: thrashing is not looked for at all */
+	sf_write_proc(f, "pressure/memory",
+		      "some avg10=90.00 avg60=9.00 avg300=2.00 total=9\n"
+		      "full avg10=90.00 avg60=5.00 avg300=1.00 total=5\n");
+	write_meminfo_swap(f, 800000, 1000000, 1000000);
+	g_assert_true(wakeups_since(f, 1));
+	oomn_source_get_stats(f->s, &st0);
+	g_assert_true(wakeups_since(f, 5));
+	oomn_source_get_stats(f->s, &st);
+	g_assert_cmpuint(st.thrash_reads, ==, st0.thrash_reads);
+	g_assert_cmpuint(st.meminfo_reads, >, st0.meminfo_reads);
+	g_assert_false(oomn_source_current(f->s)->thrashing);
+	g_assert_cmpuint(f->pressure->len, ==, 2);
+	g_assert_cmpuint(f->warnings->len, ==, 0);
+}
+
 /* The selection: kernel, psi, meminfo; a forced one must be there. */
 static void test_select(SourceFixture *f, gconstpointer data)
 {
@@ -347,6 +545,9 @@ int main(int argc, char *argv[])
 	ADD("/source/meminfo/bad-input", test_bad_input);
 	ADD("/source/meminfo/refresh", test_refresh);
 	ADD("/source/meminfo/cgroup-events", test_cgroup_events);
+	ADD("/source/meminfo/swap-zram", test_swap_zram);
+	ADD("/source/meminfo/swap-zram-unknown", test_swap_zram_unknown);
+	ADD("/source/meminfo/thrashing", test_thrashing);
 	ADD("/source/select", test_select);
 	return g_test_run();
 }
