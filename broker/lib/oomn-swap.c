@@ -320,6 +320,7 @@ bool oomn_memory_short(const struct oom_notify_thresholds *t, uint64_t mem_total
 bool oomn_thrash_psi(struct oomn_thrash *t, uint32_t full_avg10_centi, uint32_t threshold_centi)
 {
 	t->have_base = false;
+	t->hot = 0;
 	if (threshold_centi == 0)
 		t->on = false; /* turned off */
 	else if (full_avg10_centi >= threshold_centi)
@@ -338,8 +339,10 @@ bool oomn_thrash_refaults(struct oomn_thrash *t, uint64_t refault_pages, uint64_
 		mem_total % 1000 * OOMN_THRASH_REFAULT_PERMILLE / 1000;
 	if (limit > OOMN_THRASH_REFAULT_CAP)
 		limit = OOMN_THRASH_REFAULT_CAP;
-	if (limit == 0)
+	if (limit == 0) {
 		t->on = false;
+		t->hot = 0;
+	}
 
 	if (!t->have_base || refault_pages < t->base_refaults || now_usec < t->base_usec)
 		goto rebase; /* the first sample, a reset or a wrap: not judged */
@@ -353,7 +356,11 @@ bool oomn_thrash_refaults(struct oomn_thrash *t, uint64_t refault_pages, uint64_
 		rate = UINT64_MAX;
 	else
 		rate = pages * page_size * 1000000 / elapsed;
-	if (limit && rate >= limit)
+	if (!limit || rate < limit)
+		t->hot = 0;
+	else if (t->hot < OOMN_THRASH_REFAULT_HOT)
+		t->hot++;
+	if (t->hot >= OOMN_THRASH_REFAULT_HOT)
 		t->on = true;
 	else if (rate < limit / 2)
 		t->on = false;

@@ -12,10 +12,11 @@
  *    worth free * (1 - cost); a disk partition or a swap file is worth all of
  *    its free space.
  *  - thrashing: with PSI, the "full" avg10 of <proc>/pressure/memory (every
- *    task stalled on memory) at 10 % or more; without, workingset refaults
- *    (/proc/vmstat) at a rate of 5 per-mille of MemTotal a second or more
- *    (capped at 16 MiB/s), as the module does. It ends below half of that.
- *    Sampled only while MemAvailable is below the low threshold.
+ *    task stalled on memory) at 10 % or more, ending below half of it;
+ *    without, workingset refaults (/proc/vmstat) as the module counts them:
+ *    two samples in a row at 2 % of MemTotal a second or more (capped at
+ *    16 MiB/s) start it, one below half of that ends it. Sampled only while
+ *    MemAvailable is below the low threshold.
  *
  * The parsers and the decisions are pure (text or samples in, figures out)
  * and unit-tested; struct oomn_swap_reader does the reading, keeps what the
@@ -130,9 +131,15 @@ uint64_t oomn_swaps_worth(const struct oomn_swaps *swaps,
 
 /* PSI "full" avg10 at which thrashing starts: 10.00 %, in hundredths. */
 #define OOMN_THRASH_PSI_FULL_CENTI 1000
-/* Refaults per second, per-mille of MemTotal, and their cap (the module's). */
-#define OOMN_THRASH_REFAULT_PERMILLE 5
+/*
+ * Refaults per second, per-mille of MemTotal, their cap, and how many
+ * samples in a row must reach them: the module's (thrash_permille). A hog
+ * growing into disk swap makes refaults in bursts of a second; a working set
+ * read over and over makes them all the time.
+ */
+#define OOMN_THRASH_REFAULT_PERMILLE 20
 #define OOMN_THRASH_REFAULT_CAP	     (UINT64_C(16) << 20)
+#define OOMN_THRASH_REFAULT_HOT	     2
 /* Refault samples closer together than this are not judged. */
 #define OOMN_THRASH_SAMPLE_MIN_USEC UINT64_C(500000)
 
@@ -153,6 +160,7 @@ int oomn_vmstat_refaults_parse(const char *text, uint64_t *ret_pages);
 
 struct oomn_thrash {
 	bool on;
+	unsigned int hot;	/* refault samples in a row at the rate */
 	bool have_base;		/* the refault rate's starting point */
 	uint64_t base_refaults; /* pages */
 	uint64_t base_usec;	/* CLOCK_MONOTONIC */
@@ -175,8 +183,9 @@ bool oomn_thrash_psi(struct oomn_thrash *t, uint32_t full_avg10_centi, uint32_t 
 /*
  * One refault sample: the rate since the base is judged once the base is
  * OOMN_THRASH_SAMPLE_MIN_USEC old (closer samples leave everything as it is);
- * thrashing starts at a rate of min(@mem_total * 5 / 1000, 16 MiB) bytes a
- * second and ends below half of it; the sample becomes the base. The first
+ * thrashing starts when OOMN_THRASH_REFAULT_HOT judged samples in a row reach
+ * min(@mem_total * 20 / 1000, 16 MiB) bytes a second, and ends with one below
+ * half of that; the sample becomes the base. The first
  * sample only sets the base. A counter below the base (a reset, or a wrap of
  * a 32-bit kernel's counter: the two look alike) or a clock going back is not
  * judged: the sample becomes the base and the state stays. Returns the state.

@@ -446,9 +446,9 @@ struct refault_step {
 	bool on;
 };
 
-/* mem_total 2e9 bytes: the limit is 1e7 bytes a second; pages of 1000 bytes
- * make it 10000 pages a second, and half of it 5000. */
-#define RF_TOTAL UINT64_C(2000000000)
+/* mem_total 5e8 bytes: the limit (2 %) is 1e7 bytes a second; pages of 1000
+ * bytes make it 10000 pages a second, and half of it 5000. */
+#define RF_TOTAL UINT64_C(500000000)
 #define RF_PAGE	 1000
 
 static void run_refaults(const char *name, const struct refault_step *steps, gsize n)
@@ -466,21 +466,32 @@ static void run_refaults(const char *name, const struct refault_step *steps, gsi
 
 static void test_thrash_refaults(void)
 {
-	/* the first sample only sets the base; then a second's rate */
+	/* the first sample only sets the base; then two seconds in a row at
+	 * the rate start it */
 	static const struct refault_step rising[] = {
 		{ 10 * SEC, 1000000, false }, { 11 * SEC, 1005000, false },
-		{ 12 * SEC, 1014999, false }, { 13 * SEC, 1024999, true },
-		{ 14 * SEC, 1064999, true },
+		{ 12 * SEC, 1014999, false }, { 13 * SEC, 1024999, false },
+		{ 14 * SEC, 1064999, true },  { 15 * SEC, 1074999, true },
 	};
-	/* at the threshold on, at half of it still on, just below half off,
-	 * just below the threshold still off */
+	/* at the threshold twice on, at half of it still on, just below half
+	 * off, just below the threshold still off */
 	static const struct refault_step hovering[] = {
-		{ 0, 0, false },	   { 1 * SEC, 10000, true },  { 2 * SEC, 15000, true },
-		{ 3 * SEC, 19999, false }, { 4 * SEC, 29998, false }, { 5 * SEC, 39998, true },
-		{ 6 * SEC, 44998, true },
+		{ 0, 0, false },	   { 1 * SEC, 10000, false }, { 2 * SEC, 20000, true },
+		{ 3 * SEC, 25000, true },  { 4 * SEC, 29999, false }, { 5 * SEC, 39998, false },
+		{ 6 * SEC, 49998, false }, { 7 * SEC, 59998, true },  { 8 * SEC, 64998, true },
+	};
+	/* bursts of one hot second between quieter ones never start it */
+	static const struct refault_step bursts[] = {
+		{ 0, 0, false },
+		{ 1 * SEC, 30000, false },
+		{ 2 * SEC, 39999, false },
+		{ 3 * SEC, 69999, false },
+		{ 4 * SEC, 69999, false },
+		{ 5 * SEC, 99999, false },
+		{ 6 * SEC, 104999, false },
 	};
 	static const struct refault_step falling[] = {
-		{ 0, 0, false },	  { 1 * SEC, 50000, true },  { 2 * SEC, 60000, true },
+		{ 0, 0, false },	  { 1 * SEC, 50000, false }, { 2 * SEC, 60000, true },
 		{ 3 * SEC, 65000, true }, { 4 * SEC, 69000, false }, { 5 * SEC, 69000, false },
 	};
 	/*
@@ -488,65 +499,76 @@ static void test_thrash_refaults(void)
 	 * is then taken over the whole time since it (25000 pages in 2.5 s).
 	 */
 	static const struct refault_step close[] = {
-		{ 0, 0, false },
-		{ 400000, 9000, false },   /* 22500 a second, but only 0.4 s */
-		{ 2500000, 25000, true },  /* 10000 a second over 2.5 s */
-		{ 2900000, 25000, true },  /* 0.4 s: not judged */
-		{ 3000000, 25000, false }, /* 0.5 s since the base, nothing */
+		{ 0, 0, false },	   { 1000000, 10000, false }, /* hot once */
+		{ 1400000, 19000, false }, /* 22500 a second, but only 0.4 s */
+		{ 3500000, 35000, true },  /* 10000 a second over 2.5 s: twice */
+		{ 3900000, 35000, true },  /* 0.4 s: not judged */
+		{ 4000000, 35000, false }, /* 0.5 s since the base, nothing */
 	};
 	/* the counter goes back (a reset, or a 32-bit counter wrapping):
 	 * not judged, the state stays, and the next rate is from there */
 	static const struct refault_step reset[] = {
-		{ 0, 500000, false },	  { 1 * SEC, 520000, true }, { 2 * SEC, 300, true },
-		{ 3 * SEC, 10300, true }, { 4 * SEC, 10400, false }, { 5 * SEC, 5, false },
-		{ 6 * SEC, 20005, true },
+		{ 0, 500000, false },	{ 1 * SEC, 520000, false }, { 2 * SEC, 540000, true },
+		{ 3 * SEC, 300, true }, { 4 * SEC, 10300, true },   { 5 * SEC, 10400, false },
+		{ 6 * SEC, 5, false },	{ 7 * SEC, 20005, false },  { 8 * SEC, 40005, true },
 	};
 	static const struct refault_step wrap64[] = {
 		{ 0, UINT64_MAX - 10, false },
 		{ 1 * SEC, 5, false },
-		{ 2 * SEC, 10005, true },
+		{ 2 * SEC, 10005, false },
+		{ 3 * SEC, 20005, true },
 	};
 	/* the clock going back: the same */
 	static const struct refault_step clock_back[] = {
-		{ 5 * SEC, 0, false },
-		{ 6 * SEC, 10000, true },
-		{ 1 * SEC, 10000, true },
-		{ 2 * SEC, 10000, false },
+		{ 5 * SEC, 0, false },	  { 6 * SEC, 10000, false }, { 7 * SEC, 20000, true },
+		{ 1 * SEC, 20000, true }, { 2 * SEC, 20000, false },
 	};
 	struct oomn_thrash t = { 0 };
 
 	run_refaults("rising", rising, G_N_ELEMENTS(rising));
 	run_refaults("hovering", hovering, G_N_ELEMENTS(hovering));
+	run_refaults("bursts", bursts, G_N_ELEMENTS(bursts));
 	run_refaults("falling", falling, G_N_ELEMENTS(falling));
 	run_refaults("close", close, G_N_ELEMENTS(close));
 	run_refaults("reset", reset, G_N_ELEMENTS(reset));
 	run_refaults("wrap64", wrap64, G_N_ELEMENTS(wrap64));
 	run_refaults("clock-back", clock_back, G_N_ELEMENTS(clock_back));
 
-	/* the cap: 64 GiB of RAM would make 5 per-mille 320 MiB/s; 16 MiB/s it is */
+	/* the cap: 64 GiB of RAM would make 2 % 1.3 GiB/s; 16 MiB/s it is */
 	g_assert_false(oomn_thrash_refaults(&t, 0, 4096, 0, 64 * GIB));
-	g_assert_true(oomn_thrash_refaults(&t, 4096, 4096, SEC, 64 * GIB)); /* 16 MiB */
-	g_assert_true(oomn_thrash_refaults(&t, 4096 + 2048, 4096, 2 * SEC, 64 * GIB));
-	g_assert_false(oomn_thrash_refaults(&t, 4096 + 2048 + 2047, 4096, 3 * SEC, 64 * GIB));
+	g_assert_false(oomn_thrash_refaults(&t, 4096, 4096, SEC, 64 * GIB)); /* 16 MiB */
+	g_assert_true(oomn_thrash_refaults(&t, 8192, 4096, 2 * SEC, 64 * GIB));
+	g_assert_true(oomn_thrash_refaults(&t, 8192 + 2048, 4096, 3 * SEC, 64 * GIB));
+	g_assert_false(oomn_thrash_refaults(&t, 8192 + 2048 + 2047, 4096, 4 * SEC, 64 * GIB));
 
 	/* a rate that does not fit in u64 is far above any limit */
 	oomn_thrash_stop(&t);
 	g_assert_false(oomn_thrash_refaults(&t, 0, 4096, 0, 8 * GIB));
-	g_assert_true(oomn_thrash_refaults(&t, UINT64_MAX - 1, 4096, SEC, 8 * GIB));
+	g_assert_false(oomn_thrash_refaults(&t, UINT64_MAX / 2, 4096, SEC, 8 * GIB));
+	g_assert_true(oomn_thrash_refaults(&t, UINT64_MAX - 1, 4096, 2 * SEC, 8 * GIB));
 
 	/* too little RAM for any rate to count: never thrashing */
 	oomn_thrash_stop(&t);
-	g_assert_false(oomn_thrash_refaults(&t, 0, 4096, 0, 100));
-	g_assert_false(oomn_thrash_refaults(&t, UINT64_MAX / 2, 4096, SEC, 100));
+	g_assert_false(oomn_thrash_refaults(&t, 0, 4096, 0, 10));
+	g_assert_false(oomn_thrash_refaults(&t, UINT64_MAX / 4, 4096, SEC, 10));
+	g_assert_false(oomn_thrash_refaults(&t, UINT64_MAX / 2, 4096, 2 * SEC, 10));
 
 	/* stop: off, and the next sample is a first one again */
 	oomn_thrash_stop(&t);
 	g_assert_false(oomn_thrash_refaults(&t, 0, RF_PAGE, 0, RF_TOTAL));
-	g_assert_true(oomn_thrash_refaults(&t, 20000, RF_PAGE, SEC, RF_TOTAL));
+	g_assert_false(oomn_thrash_refaults(&t, 20000, RF_PAGE, SEC, RF_TOTAL));
+	g_assert_true(oomn_thrash_refaults(&t, 40000, RF_PAGE, 2 * SEC, RF_TOTAL));
 	oomn_thrash_stop(&t);
 	g_assert_false(t.on);
 	g_assert_false(t.have_base);
-	g_assert_false(oomn_thrash_refaults(&t, 1000000, RF_PAGE, 2 * SEC, RF_TOTAL));
+	g_assert_cmpuint(t.hot, ==, 0);
+	g_assert_false(oomn_thrash_refaults(&t, 1000000, RF_PAGE, 3 * SEC, RF_TOTAL));
+	/* and a hot second before the stop does not count after it */
+	g_assert_false(oomn_thrash_refaults(&t, 1020000, RF_PAGE, 4 * SEC, RF_TOTAL));
+	oomn_thrash_stop(&t);
+	g_assert_false(oomn_thrash_refaults(&t, 1020000, RF_PAGE, 5 * SEC, RF_TOTAL));
+	g_assert_false(oomn_thrash_refaults(&t, 1040000, RF_PAGE, 6 * SEC, RF_TOTAL));
+	g_assert_true(oomn_thrash_refaults(&t, 1060000, RF_PAGE, 7 * SEC, RF_TOTAL));
 }
 
 /* ---- the reader on fake trees ---------------------------------------- */
@@ -778,11 +800,15 @@ static void test_reader_thrashing(ReaderFixture *f, gconstpointer data)
 	g_assert_cmpuint(f->warnings->len, ==, 0);
 
 	/* no PSI: the refault rate from vmstat, judged after half a second;
-	 * a rate of 2^50 pages in a second is thrashing however long it took */
+	 * 2^48 pages and more in a second are a rate above any limit however
+	 * long the sample took, twice in a row: thrashing */
 	rf_unlink(f->proc, "pressure/memory");
 	rf_write(f->proc, "vmstat",
 		 "nr_free_pages 1\nworkingset_refault_anon 0\n"
 		 "workingset_refault_file 0\n");
+	g_assert_false(oomn_swap_reader_thrashing(&f->r, &t, &shortm));
+	g_usleep(OOMN_THRASH_SAMPLE_MIN_USEC + 50000);
+	write_refaults(f, UINT64_C(1) << 49);
 	g_assert_false(oomn_swap_reader_thrashing(&f->r, &t, &shortm));
 	g_usleep(OOMN_THRASH_SAMPLE_MIN_USEC + 50000);
 	write_refaults(f, UINT64_C(1) << 50);
