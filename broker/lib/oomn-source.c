@@ -225,6 +225,8 @@ int oomn_source_new(OomnSource **ret, sd_event *e, const struct oomn_source_conf
 	if (!s->proc_root || !s->cgroup_root || !s->sysfs_root)
 		return -ENOMEM;
 	oomn_swap_reader_init(&s->swap, s->proc_root, s->sysfs_root, oomn_source_swap_warn, s);
+	/* the zram costs are measured while memory is short by these */
+	s->swap.thresholds = s->thresholds;
 	for (char **c = cfg->cgroups; c && *c; c++)
 		n++;
 	s->cgroup_paths = calloc(n + 1, sizeof(char *));

@@ -17,6 +17,8 @@
 
 /* /proc/swaps and /proc/vmstat: a few KiB; far larger is not the file. */
 #define OOMN_SWAP_TEXT_MAX (64 * 1024)
+/* The least step of swap a zram cost is measured over (oomn_swap_step()). */
+#define OOMN_SWAP_STEP_MIN (UINT64_C(1) << 20)
 /* The highest minor number a block device can have (MINORMASK). */
 #define OOMN_ZRAM_MAX ((1 << 20) - 1)
 
@@ -174,12 +176,51 @@ int oomn_zram_stat_parse(const char *text, struct oomn_zram_stat *ret)
 	return 0;
 }
 
-uint32_t oomn_zram_cost(const struct oomn_zram_stat *st)
+uint64_t oomn_swap_step(uint64_t mem_total)
 {
+	uint64_t step = mem_total / 512;
+
+	return step > OOMN_SWAP_STEP_MIN ? step : OOMN_SWAP_STEP_MIN;
+}
+
+static void oomn_zram_rebase(struct oomn_zram_marginal *m, uint64_t used,
+			     const struct oomn_zram_stat *st)
+{
+	m->have_base = true;
+	m->base_used = used;
+	m->base_orig = st->orig_data_size;
+	m->base_mem = st->mem_used_total;
+}
+
+uint32_t oomn_zram_marginal(struct oomn_zram_marginal *m, uint64_t used,
+			    const struct oomn_zram_stat *st, bool mem_short, uint64_t step)
+{
+	uint64_t orig, mem;
+
+	if (!mem_short) {
+		/* plentiful: the next hog's data may compress quite otherwise */
+		*m = (struct oomn_zram_marginal){ .cost = 0 };
+		if (st)
+			oomn_zram_rebase(m, used, st);
+		return 0;
+	}
 	if (!st)
-		return OOMN_ZRAM_COST_UNKNOWN;
-	return oom_notify_swap_cost(st->mem_used_total, st->orig_data_size, OOMN_ZRAM_MIN_STORED,
-				    OOMN_ZRAM_COST_UNKNOWN);
+		return m->cost;
+	if (!m->have_base || used < m->base_used || st->orig_data_size < m->base_orig) {
+		/* given back, freed or reset: only the base moves */
+		oomn_zram_rebase(m, used, st);
+		return m->cost;
+	}
+	if (used - m->base_used < step)
+		return m->cost;
+
+	orig = st->orig_data_size - m->base_orig;
+	mem = st->mem_used_total > m->base_mem ? st->mem_used_total - m->base_mem : 0;
+	/* nothing more stored for the swap taken (same-filled pages, slots
+	 * not yet written): it cost nothing */
+	m->cost = orig ? oom_notify_swap_cost(mem, orig, 1, 0) : 0;
+	oomn_zram_rebase(m, used, st);
+	return m->cost;
 }
 
 /* a * b / c, rounded down, UINT64_MAX where it does not fit; b, c <= 1000. */
@@ -192,24 +233,23 @@ static uint64_t oomn_swap_mul_div(uint64_t a, uint64_t b, uint64_t c)
 	return q * b + r * b / c;
 }
 
-uint64_t oomn_zram_worth(uint64_t free, const struct oomn_zram_stat *st)
+uint64_t oomn_zram_worth(uint64_t free, uint32_t cost, const struct oomn_zram_stat *st)
 {
-	uint32_t cost = oomn_zram_cost(st);
-	uint64_t worth = oom_notify_swap_worth(free, cost);
+	uint64_t worth = oom_notify_swap_worth(free, cost), room, cap;
 
-	if (st && st->mem_limit && cost > 0 && worth > 0) {
-		uint64_t room =
-			st->mem_limit > st->mem_used_total ? st->mem_limit - st->mem_used_total : 0;
-		/* room holds room / cost of swap data, worth (1 - cost) of it */
-		uint64_t cap = oomn_swap_mul_div(room, OOM_NOTIFY_PERMILLE_MAX - cost, cost);
-
-		if (cap < worth)
-			worth = cap;
-	}
-	return worth;
+	if (!st || !st->mem_limit || worth == 0)
+		return worth;
+	room = st->mem_limit > st->mem_used_total ? st->mem_limit - st->mem_used_total : 0;
+	if (room == 0)
+		return 0; /* at its limit: it takes nothing it must compress */
+	if (cost == 0)
+		return worth; /* room / 0: no cap */
+	/* room holds room / cost of swap data, worth (1 - cost) of it */
+	cap = oomn_swap_mul_div(room, OOM_NOTIFY_PERMILLE_MAX - cost, cost);
+	return cap < worth ? cap : worth;
 }
 
-uint64_t oomn_swaps_worth(const struct oomn_swaps *swaps,
+uint64_t oomn_swaps_worth(const struct oomn_swaps *swaps, const uint32_t *zram_cost,
 			  const struct oomn_zram_stat *const *zram_stat, uint64_t swap_free)
 {
 	uint64_t sum = 0;
@@ -218,7 +258,9 @@ uint64_t oomn_swaps_worth(const struct oomn_swaps *swaps,
 		const struct oomn_swap_device *d = &swaps->dev[i];
 		uint64_t free = d->size > d->used ? d->size - d->used : 0, w;
 
-		w = d->zram >= 0 ? oomn_zram_worth(free, zram_stat ? zram_stat[i] : NULL) : free;
+		w = d->zram >= 0 ? oomn_zram_worth(free, zram_cost ? zram_cost[i] : 0,
+						   zram_stat ? zram_stat[i] : NULL)
+				 : free;
 		sum = w > UINT64_MAX - sum ? UINT64_MAX : sum + w;
 	}
 	return sum < swap_free ? sum : swap_free;
@@ -390,6 +432,7 @@ void oomn_swap_reader_init(struct oomn_swap_reader *r, const char *proc_root,
 		.userdata = userdata,
 		.page_size = ps > 0 ? (uint64_t)ps : 4096,
 	};
+	oom_notify_thresholds_default(&r->thresholds);
 }
 
 static void oomn_swap_warn(struct oomn_swap_reader *r, const char *fmt, ...)
@@ -440,8 +483,12 @@ static uint64_t *oomn_swap_zram_bit(struct oomn_swap_reader *r, int n, uint64_t 
 	return &r->zram_told[b / 64];
 }
 
-/* zramN's mm_stat into *ret; 0, or -errno (warned about once per device). */
-static int oomn_swap_read_zram(struct oomn_swap_reader *r, int n, struct oomn_zram_stat *ret)
+/*
+ * zramN's mm_stat into *ret; 0, or -errno (warned about once per device,
+ * with @cost, what its free swap is counted at meanwhile).
+ */
+static int oomn_swap_read_zram(struct oomn_swap_reader *r, int n, uint32_t cost,
+			       struct oomn_zram_stat *ret)
 {
 	_cleanup_free_ char *path = NULL;
 	uint64_t mask, *told = oomn_swap_zram_bit(r, n, &mask);
@@ -459,11 +506,21 @@ static int oomn_swap_read_zram(struct oomn_swap_reader *r, int n, struct oomn_zr
 	}
 	if (!(*told & mask))
 		oomn_swap_warn(r,
-			       "cannot use %s (%s): free swap on /dev/zram%d counts as worth "
-			       "nothing (cost 1000 per-mille)",
-			       path, strerror(-e), n);
+			       "cannot use %s (%s): free swap on /dev/zram%d counts at the last "
+			       "cost measured (%u per-mille now, 0 until one is), with no "
+			       "memory limit",
+			       path, strerror(-e), n, (unsigned)cost);
 	*told |= mask;
 	return e;
+}
+
+/* zramN's state from the last read, else a new one (cost 0). */
+static struct oomn_zram_marginal oomn_swap_zram_last(const struct oomn_swap_reader *r, int n)
+{
+	for (size_t i = 0; i < r->n_zram; i++)
+		if (r->zram[i].zram == n)
+			return r->zram[i].m;
+	return (struct oomn_zram_marginal){ .cost = 0 };
 }
 
 uint64_t oomn_swap_reader_worth(struct oomn_swap_reader *r, const struct oomn_meminfo *mi)
@@ -472,11 +529,18 @@ uint64_t oomn_swap_reader_worth(struct oomn_swap_reader *r, const struct oomn_me
 	struct oomn_swaps sw;
 	struct oomn_zram_stat st[OOMN_SWAPS_MAX];
 	const struct oomn_zram_stat *stp[OOMN_SWAPS_MAX];
+	uint32_t cost[OOMN_SWAPS_MAX];
+	struct oomn_swap_zram zram[OOMN_SWAPS_MAX];
+	size_t n_zram = 0;
+	bool mem_short;
+	uint64_t step;
 	int e;
 
-	/* no swap: nothing to read, nothing it is worth */
-	if (mi->swap_total == 0)
+	/* no swap: nothing to read, nothing it is worth (and no zram to keep) */
+	if (mi->swap_total == 0) {
+		r->n_zram = 0;
 		return 0;
+	}
 
 	r->swaps_reads++;
 	e = oomn_swap_read_big(oomn_swap_proc(r), "swaps", &text);
@@ -493,12 +557,41 @@ uint64_t oomn_swap_reader_worth(struct oomn_swap_reader *r, const struct oomn_me
 	}
 	r->swaps_error = 0;
 
+	mem_short = oomn_memory_short(&r->thresholds, mi->mem_total, mi->mem_available);
+	step = oomn_swap_step(mi->mem_total);
 	for (size_t i = 0; i < sw.n; i++) {
+		struct oomn_zram_marginal m;
+		int n = sw.dev[i].zram;
+		size_t j;
+
 		stp[i] = NULL;
-		if (sw.dev[i].zram >= 0 && oomn_swap_read_zram(r, sw.dev[i].zram, &st[i]) >= 0)
+		cost[i] = 0;
+		if (n < 0)
+			continue;
+		/* listed twice (not by the kernel): measured once */
+		for (j = 0; j < n_zram && zram[j].zram != n; j++)
+			;
+		m = j < n_zram ? zram[j].m : oomn_swap_zram_last(r, n);
+		/*
+		 * mm_stat unreadable: the last cost measured stays, 0 if none,
+		 * as for a device where no step has been taken yet. Not 1000:
+		 * that would make a hog whose pages compress well critical
+		 * before it swapped a page (measured in the VM); the last
+		 * measure is the best there is of what is swapped now, and
+		 * forgotten as any other once memory is plentiful.
+		 */
+		if (oomn_swap_read_zram(r, n, m.cost, &st[i]) >= 0)
 			stp[i] = &st[i];
+		if (j < n_zram) {
+			cost[i] = m.cost;
+			continue;
+		}
+		cost[i] = oomn_zram_marginal(&m, sw.dev[i].used, stp[i], mem_short, step);
+		zram[n_zram++] = (struct oomn_swap_zram){ .zram = n, .m = m };
 	}
-	return oomn_swaps_worth(&sw, stp, mi->swap_free);
+	memcpy(r->zram, zram, n_zram * sizeof(zram[0]));
+	r->n_zram = n_zram;
+	return oomn_swaps_worth(&sw, cost, stp, mi->swap_free);
 }
 
 static uint64_t oomn_swap_now_usec(void)

@@ -9,8 +9,11 @@
  *    /proc/swaps lists the devices; a zram device (/dev/zramN) stores
  *    compressed pages in RAM, and its mm_stat says how much RAM
  *    (mem_used_total) holds how much data (orig_data_size). Its free space is
- *    worth free * (1 - cost); a disk partition or a swap file is worth all of
- *    its free space.
+ *    worth free * (1 - cost), the cost being the marginal one, as the module
+ *    measures it: what the data being swapped now costs, over each step of
+ *    swap taken in while memory is short, 0 until then and again once memory
+ *    is plentiful (oomn_zram_marginal()). A disk partition or a swap file is
+ *    worth all of its free space.
  *  - thrashing: with PSI, the "full" avg10 of <proc>/pressure/memory (every
  *    task stalled on memory) at 10 % or more, ending below half of it;
  *    without, workingset refaults (/proc/vmstat) as the module counts them:
@@ -79,52 +82,80 @@ struct oomn_zram_stat {
  * separated by blanks, ending in a newline; fields after the ninth are
  * ignored (a newer kernel may add some). Returns 0; -EBADMSG for fewer than 7
  * fields, anything but digits, a number above UINT64_MAX or a missing
- * newline. An empty device (orig_data_size 0) is valid: there is nothing to
- * tell its cost by yet (oomn_zram_cost()). *ret is only written on success.
+ * newline. An empty device (orig_data_size 0) is valid. *ret is only
+ * written on success.
  */
 int oomn_zram_stat_parse(const char *text, struct oomn_zram_stat *ret);
 
 /*
- * Below this much data stored, a zram device's ratio says little (a few
- * pages of metadata against a few pages of data).
+ * How far a zram device's used swap must move before its cost is measured
+ * again: max(1 MiB, MemTotal / 512), the module's step
+ * (oom_notify_swap_step()). Less says little: a few pages against the
+ * allocator's own.
  */
-#define OOMN_ZRAM_MIN_STORED (UINT64_C(1) << 20)
-/*
- * The cost assumed until there is data to tell it by, or when mm_stat cannot
- * be read: 1000 per-mille, as if nothing compressed, so free zram space is
- * worth nothing. Conservative on purpose: a wrong guess this way reports
- * pressure earlier (on MemAvailable alone, as with no swap), never later;
- * the other way, zram filling with data that does not compress looked like
- * plenty of swap until the kernel's OOM killer came first.
- */
-#define OOMN_ZRAM_COST_UNKNOWN OOM_NOTIFY_PERMILLE_MAX
+uint64_t oomn_swap_step(uint64_t mem_total);
 
 /*
- * The RAM cost of a page stored on the device, per-mille: mem_used_total /
- * orig_data_size, clamped to 0..1000; OOMN_ZRAM_COST_UNKNOWN when @st is NULL
- * or less than OOMN_ZRAM_MIN_STORED is stored.
+ * What a zram device's swap costs, as the module measures it
+ * (kernel/oom_notify_swap.c) but from the device's own figures: the base is
+ * the sample the cost was last measured at (or forgotten at).
  */
-uint32_t oomn_zram_cost(const struct oomn_zram_stat *st);
+struct oomn_zram_marginal {
+	bool have_base;
+	uint64_t base_used; /* bytes, its Used in /proc/swaps */
+	uint64_t base_orig; /* mm_stat orig_data_size */
+	uint64_t base_mem;  /* mm_stat mem_used_total */
+	uint32_t cost;	    /* per-mille, 0..1000 */
+};
 
 /*
- * What @free bytes of a zram device are worth: free * (1 - cost), and with a
- * memory limit (mem_limit > 0) no more than the limit still allows: the
- * (mem_limit - mem_used_total) bytes of RAM left hold that over cost of swap
- * data, worth room * (1 - cost) / cost net of their cost. @st NULL: mm_stat
- * unknown, worth 0 (OOMN_ZRAM_COST_UNKNOWN).
+ * One sample of a zram device (pure): its Used in /proc/swaps (@used) and
+ * its mm_stat (@st; NULL when it could not be read), whether memory is short
+ * (oomn_memory_short()), and the step (oomn_swap_step()). Updates *@m and
+ * returns the cost now:
+ *
+ *  - memory not short: forgotten, cost 0, the sample is the base (what was
+ *    swapped before says nothing about the next hog's data);
+ *  - no base yet: the sample becomes it, the cost stays (0 for a new
+ *    device: free swap counts whole until a step has been taken in);
+ *  - used swap below the base (swap given back), or orig_data_size below it
+ *    (data freed or the device reset: the deltas mix what went out with
+ *    what came in): the sample becomes the base, the cost stays;
+ *  - used swap grown by @step or more: cost = Delta mem_used_total /
+ *    Delta orig_data_size (oom_notify_swap_cost(), 0..1000; a RAM use that
+ *    went down counts as 0; orig_data_size that did not grow costs 0), and
+ *    the sample becomes the base;
+ *  - less than a step: nothing changes.
+ *
+ * @st NULL: the cost stays while memory is short (the base too, for when it
+ * can be read again); with memory plentiful it is forgotten, with no base.
  */
-uint64_t oomn_zram_worth(uint64_t free, const struct oomn_zram_stat *st);
+uint32_t oomn_zram_marginal(struct oomn_zram_marginal *m, uint64_t used,
+			    const struct oomn_zram_stat *st, bool mem_short, uint64_t step);
 
 /*
- * The worth of all devices: zram ones by oomn_zram_worth() with @zram_stat[i]
- * (NULL: unknown), every other device's free space whole. zswap needs no
- * figures of its own: when its pool is full it writes back to the disk swap
- * beneath it, so free disk swap is what it can still take in, and it is
- * counted whole. The sum is capped at @swap_free (/proc/meminfo's SwapFree,
- * read separately: a device added or removed between the two reads must not
- * make swap worth more than is free).
+ * What @free bytes of a zram device are worth at @cost_permille:
+ * free * (1000 - cost) / 1000, and with a memory limit (@st->mem_limit > 0)
+ * no more than it still allows: the room = max(mem_limit - mem_used_total,
+ * 0) bytes of RAM left hold room * 1000 / cost of swap data, worth
+ * room * (1000 - cost) / cost net of their cost. At cost 0 the room caps
+ * nothing (free counts whole), unless there is none left: a device at its
+ * limit refuses what it would have to compress, worth 0. @st NULL: mm_stat
+ * unknown, no limit known either.
  */
-uint64_t oomn_swaps_worth(const struct oomn_swaps *swaps,
+uint64_t oomn_zram_worth(uint64_t free, uint32_t cost_permille, const struct oomn_zram_stat *st);
+
+/*
+ * The worth of all devices: zram ones by oomn_zram_worth() at @zram_cost[i]
+ * (NULL: 0 for all) with @zram_stat[i] (NULL: unknown), every other device's
+ * free space whole. zswap needs no figures of its own: when its pool is full
+ * it writes back to the disk swap beneath it, so free disk swap is what it
+ * can still take in, and it is counted whole. The sum is capped at
+ * @swap_free (/proc/meminfo's SwapFree, read separately: a device added or
+ * removed between the two reads must not make swap worth more than is
+ * free).
+ */
+uint64_t oomn_swaps_worth(const struct oomn_swaps *swaps, const uint32_t *zram_cost,
 			  const struct oomn_zram_stat *const *zram_stat, uint64_t swap_free);
 
 /* ---- thrashing ------------------------------------------------------- */
@@ -207,7 +238,18 @@ struct oomn_swap_reader {
 	oomn_swap_warn_fn warn; /* may be NULL */
 	void *userdata;
 	uint64_t page_size;
+	/* when memory is short (the zram costs are forgotten otherwise):
+	 * oom_notify_thresholds_default() until the owner sets its own */
+	struct oom_notify_thresholds thresholds;
 	struct oomn_thrash thrash;
+	/* the zram devices of the last /proc/swaps read and their costs; a
+	 * device that leaves it is forgotten (a reset needs a swapoff), one
+	 * that comes (back) starts at cost 0 */
+	size_t n_zram;
+	struct oomn_swap_zram {
+		int zram; /* N of /dev/zramN */
+		struct oomn_zram_marginal m;
+	} zram[OOMN_SWAPS_MAX];
 	/* what was told already: each trouble once, until it clears */
 	int swaps_error;
 	int psi_error;
@@ -224,10 +266,12 @@ void oomn_swap_reader_init(struct oomn_swap_reader *r, const char *proc_root,
 /*
  * What free swap is worth now, bytes, for a reading of /proc/meminfo. Reads
  * nothing without swap (SwapTotal 0: worth 0). Reads <proc_root>/swaps and
- * each zram device's <sysfs_root>/block/zramN/mm_stat. Never fails: a zram
- * device whose mm_stat cannot be read or parsed counts at cost 1000 (worth
- * nothing); when /proc/swaps cannot, SwapFree counts whole, as before this
- * was measured (which devices hold it is unknown, and counting a disk's free
+ * each zram device's <sysfs_root>/block/zramN/mm_stat, and measures each
+ * zram device's marginal cost (oomn_zram_marginal(), memory short by
+ * r->thresholds). Never fails: a zram device whose mm_stat cannot be read or
+ * parsed keeps the last cost measured (0 if none) and no memory limit; when
+ * /proc/swaps cannot be read, SwapFree counts whole, as before this was
+ * measured (which devices hold it is unknown, and counting a disk's free
  * swap as nothing would have the killer act with plenty of swap left). Both
  * are warned about once.
  */

@@ -349,59 +349,110 @@ static gboolean wakeups_since(SourceFixture *f, guint n)
 			    5000 * MS);
 }
 
+/* zram0 of 600000 kB with @used_kb used */
+static void write_swaps_zram(SourceFixture *f, const char *dev, guint64 used_kb)
+{
+	g_autofree char *text =
+		g_strdup_printf(SWAPS_HEADER "/dev/%s partition 600000 %" G_GUINT64_FORMAT " 100\n",
+				dev, used_kb);
+
+	sf_write_proc(f, "swaps", text);
+}
+
+static void write_mm_stat(SourceFixture *f, const char *dev, guint64 orig, guint64 mem,
+			  guint64 limit)
+{
+	g_autofree char *name = g_strdup_printf("block/%s/mm_stat", dev);
+	g_autofree char *text = g_strdup_printf("%" G_GUINT64_FORMAT " 0 %" G_GUINT64_FORMAT
+						" %" G_GUINT64_FORMAT " 0 0 0 0 0\n",
+						orig, mem, limit);
+
+	write_sys(f, name, text);
+}
+
 /*
- * Free swap on zram counts at what it saves: 500 MB free at a cost of 900
- * per-mille is worth 50 MB, 5 % of RAM, which holds no level; on a disk
- * the same free swap holds every level.
+ * One step of swap taken in: mm_stat first, /proc/swaps next, meminfo last,
+ * so that whatever the timer reads in between, the growth of Used is never
+ * seen before the data that filled it.
+ */
+static void swap_in(SourceFixture *f, guint64 orig, guint64 mem, guint64 limit, guint64 used_kb,
+		    guint64 avail_kb)
+{
+	write_mm_stat(f, "zram0", orig, mem, limit);
+	write_swaps_zram(f, "zram0", used_kb);
+	write_meminfo_swap(f, avail_kb, 600000, 600000 - used_kb);
+}
+
+/*
+ * Free swap on zram counts at what the data being swapped now costs, as the
+ * module counts it: whole until a step (here 2 MB) is swapped while memory
+ * is short, whatever is stored already; at nothing after a step of data
+ * that does not compress; forgotten once memory is plentiful, so the next,
+ * compressible hog swaps with no level; and within zram's memory limit.
  */
 static void test_swap_zram(SourceFixture *f, gconstpointer data)
 {
 	const struct oomn_pressure *p, *cur;
 	struct oomn_source_stats st;
 
-	sf_write_proc(f, "swaps", SWAPS_HEADER "/dev/zram0 partition 600000 100000 100\n");
-	/* 100000 kB stored in 90 % of that */
-	write_sys(f, "block/zram0/mm_stat", "102400000 80000000 92160000 0 92160000 0 0 0 0\n");
-	write_meminfo_swap(f, 800000, 600000, 500000);
+	/* 100000 kB stored in 90 % of that: leftovers that did not compress */
+	swap_in(f, 102400000, 92160000, 0, 100000, 800000);
 	start_meminfo(f, NULL);
 	cur = oomn_source_current(f->s);
 	g_assert_cmpint(cur->level, ==, OOM_NOTIFY_LEVEL_NORMAL);
 	g_assert_cmpuint(cur->swap_total, ==, 600000 * 1024);
 	g_assert_cmpuint(cur->swap_free, ==, 500000 * 1024);
-	g_assert_cmpuint(cur->swap_worth, ==, 50000 * 1024);
+	g_assert_cmpuint(cur->swap_worth, ==, 500000 * 1024);
 	g_assert_false(cur->thrashing);
 
-	/* MemAvailable at 9 %: critical, swap worth 5 % does not hold it */
+	/* MemAvailable at 9 %: nothing swapped yet, the 50 % free holds it */
 	write_meminfo_swap(f, 90000, 600000, 500000);
+	g_assert_true(wakeups_since(f, 5));
+	g_assert_cmpuint(f->pressure->len, ==, 0);
+	g_assert_cmpuint(oomn_source_current(f->s)->mem_available, ==, 90000 * 1024);
+	g_assert_cmpuint(oomn_source_current(f->s)->swap_worth, ==, 500000 * 1024);
+
+	/* 20000 kB of random bytes swapped, a bit more RAM for them: critical */
+	swap_in(f, 122880000, 112700000, 0, 120000, 90000);
 	g_assert_true(sf_run_until(f, sf_pressures_at_least, GUINT_TO_POINTER(1), 5000 * MS));
 	p = sf_pressure(f, 0);
 	g_assert_cmpint(p->level, ==, OOM_NOTIFY_LEVEL_CRITICAL);
-	g_assert_cmpuint(p->swap_free, ==, 500000 * 1024);
-	g_assert_cmpuint(p->swap_worth, ==, 50000 * 1024);
+	g_assert_cmpuint(p->swap_worth, ==, 0);
 	g_assert_cmpuint(p->cause, ==, OOM_NOTIFY_CAUSE_TIMER);
 
-	/* it compresses better now (cost 500): 25 %, every level released */
-	write_sys(f, "block/zram0/mm_stat", "102400000 40000000 51200000 0 92160000 0 0 0 0\n");
+	/* the hog gone, memory plentiful: the cost is forgotten */
+	write_meminfo_swap(f, 800000, 600000, 480000);
 	g_assert_true(sf_run_until(f, sf_pressures_at_least, GUINT_TO_POINTER(2), 5000 * MS));
 	p = sf_pressure(f, 1);
 	g_assert_cmpint(p->level, ==, OOM_NOTIFY_LEVEL_NORMAL);
-	g_assert_cmpuint(p->swap_worth, ==, 250000 * 1024);
+	g_assert_cmpuint(p->swap_worth, ==, 480000 * 1024);
 
-	/* its memory limit almost reached: 10 MB of RAM left hold 10 MB more
-	 * (worth 1 %), critical again */
-	write_sys(f, "block/zram0/mm_stat",
-		  "102400000 40000000 51200000 61440000 92160000 0 0 0 0\n");
+	/* short again: the leftovers decide nothing... */
+	write_meminfo_swap(f, 90000, 600000, 480000);
+	g_assert_true(wakeups_since(f, 3));
+	g_assert_cmpuint(oomn_source_current(f->s)->mem_available, ==, 90000 * 1024);
+	g_assert_cmpuint(oomn_source_current(f->s)->swap_worth, ==, 480000 * 1024);
+	/* ...and a hog whose pages compress to 5 % swaps 40000 kB, no level */
+	swap_in(f, 163840000, 114748000, 0, 160000, 90000);
+	g_assert_true(wakeups_since(f, 3));
+	g_assert_cmpuint(oomn_source_current(f->s)->swap_free, ==, 440000 * 1024);
+	g_assert_cmpuint(oomn_source_current(f->s)->swap_worth, ==, 428032000);
+	g_assert_cmpuint(f->pressure->len, ==, 2);
+
+	/* zram's memory limit almost reached: 4096000 bytes of RAM left hold
+	 * 20 times that at cost 50, worth 77824000 (7.6 %): critical */
+	write_mm_stat(f, "zram0", 163840000, 114748000, 114748000 + 4096000);
 	g_assert_true(sf_run_until(f, sf_pressures_at_least, GUINT_TO_POINTER(3), 5000 * MS));
 	p = sf_pressure(f, 2);
 	g_assert_cmpint(p->level, ==, OOM_NOTIFY_LEVEL_CRITICAL);
-	g_assert_cmpuint(p->swap_worth, ==, 10240000);
+	g_assert_cmpuint(p->swap_worth, ==, 77824000);
 
 	/* the same free swap on a disk: all of it counts */
-	sf_write_proc(f, "swaps", SWAPS_HEADER "/dev/vda2 partition 600000 100000 -2\n");
+	sf_write_proc(f, "swaps", SWAPS_HEADER "/dev/vda2 partition 600000 160000 -2\n");
 	g_assert_true(sf_run_until(f, sf_pressures_at_least, GUINT_TO_POINTER(4), 5000 * MS));
 	p = sf_pressure(f, 3);
 	g_assert_cmpint(p->level, ==, OOM_NOTIFY_LEVEL_NORMAL);
-	g_assert_cmpuint(p->swap_worth, ==, 500000 * 1024);
+	g_assert_cmpuint(p->swap_worth, ==, 440000 * 1024);
 
 	/* every read of meminfo with swap reads /proc/swaps too */
 	oomn_source_get_stats(f->s, &st);
@@ -409,20 +460,55 @@ static void test_swap_zram(SourceFixture *f, gconstpointer data)
 	g_assert_cmpuint(f->warnings->len, ==, 0);
 }
 
-/* A zram device without its mm_stat: worth nothing, one warning. */
+/*
+ * A zram device without its mm_stat: counted at the last cost measured, 0
+ * when none was, with one warning.
+ */
 static void test_swap_zram_unknown(SourceFixture *f, gconstpointer data)
 {
-	sf_write_proc(f, "swaps", SWAPS_HEADER "/dev/zram1 partition 600000 100000 100\n");
+	const struct oomn_pressure *p;
+
+	write_swaps_zram(f, "zram1", 100000);
 	write_meminfo_swap(f, 90000, 600000, 500000);
 	start_meminfo(f, NULL);
-	g_assert_cmpint(oomn_source_current(f->s)->level, ==, OOM_NOTIFY_LEVEL_CRITICAL);
-	g_assert_cmpuint(oomn_source_current(f->s)->swap_worth, ==, 0);
+	g_assert_cmpint(oomn_source_current(f->s)->level, ==, OOM_NOTIFY_LEVEL_NORMAL);
+	g_assert_cmpuint(oomn_source_current(f->s)->swap_worth, ==, 500000 * 1024);
 	g_assert_cmpuint(oomn_source_current(f->s)->swap_free, ==, 500000 * 1024);
 	g_assert_true(wakeups_since(f, 5));
 	g_assert_cmpuint(f->warnings->len, ==, 1);
 	g_assert_true(sf_warned(f, "zram1/mm_stat"));
-	g_assert_true(sf_warned(f, "cost 1000"));
+	g_assert_true(sf_warned(f, "0 per-mille"));
 	g_assert_cmpuint(f->pressure->len, ==, 0);
+
+	/* there: a step that does not compress; gone again: the cost stays */
+	write_mm_stat(f, "zram1", 102400000, 102400000, 0);
+	g_assert_true(wakeups_since(f, 2));
+	write_mm_stat(f, "zram1", 106496000, 106600000, 0);
+	write_swaps_zram(f, "zram1", 104000);
+	write_meminfo_swap(f, 90000, 600000, 496000);
+	g_assert_true(sf_run_until(f, sf_pressures_at_least, GUINT_TO_POINTER(1), 5000 * MS));
+	p = sf_pressure(f, 0);
+	g_assert_cmpint(p->level, ==, OOM_NOTIFY_LEVEL_CRITICAL);
+	g_assert_cmpuint(p->swap_worth, ==, 0);
+	{
+		g_autofree char *root = sys_root(f);
+		g_autofree char *path = g_build_filename(root, "block/zram1/mm_stat", NULL);
+
+		g_assert_cmpint(g_unlink(path), ==, 0);
+	}
+	g_assert_true(wakeups_since(f, 5));
+	g_assert_cmpuint(f->pressure->len, ==, 1);
+	g_assert_cmpuint(oomn_source_current(f->s)->swap_worth, ==, 0);
+	g_assert_cmpuint(f->warnings->len, ==, 2);
+	g_assert_true(sf_warned(f, "1000 per-mille"));
+
+	/* memory plentiful: forgotten like any cost */
+	write_meminfo_swap(f, 800000, 600000, 496000);
+	g_assert_true(sf_run_until(f, sf_pressures_at_least, GUINT_TO_POINTER(2), 5000 * MS));
+	p = sf_pressure(f, 1);
+	g_assert_cmpint(p->level, ==, OOM_NOTIFY_LEVEL_NORMAL);
+	g_assert_cmpuint(p->swap_worth, ==, 496000 * 1024);
+	g_assert_cmpuint(f->warnings->len, ==, 2);
 }
 
 /*

@@ -197,51 +197,186 @@ static struct oomn_zram_stat zstat(uint64_t orig, uint64_t used, uint64_t limit)
 	};
 }
 
-static void test_zram_cost(void)
+/* ---- zram: the marginal cost --------------------------------------- */
+
+static void test_swap_step(void)
 {
+	g_assert_cmpuint(oomn_swap_step(0), ==, MIB);
+	g_assert_cmpuint(oomn_swap_step(256 * MIB), ==, MIB);
+	g_assert_cmpuint(oomn_swap_step(512 * MIB), ==, MIB);
+	g_assert_cmpuint(oomn_swap_step(4 * GIB), ==, 8 * MIB);
+}
+
+/* One recorded sample of a zram device and the cost expected after it. */
+struct zsample {
+	uint64_t used, orig, mem; /* Used in /proc/swaps, orig_data_size, mem_used_total */
+	bool mem_short;
+	uint32_t cost;
+};
+
+/* 512 MiB of RAM: a step is 1 MiB. */
+#define STEP MIB
+
+static void run_samples(struct oomn_zram_marginal *m, const struct zsample *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct oomn_zram_stat st = zstat(s[i].orig, s[i].mem, 0);
+
+		g_test_message("sample %zu: used %" G_GUINT64_FORMAT " orig %" G_GUINT64_FORMAT
+			       " mem %" G_GUINT64_FORMAT "%s",
+			       i, s[i].used, s[i].orig, s[i].mem, s[i].mem_short ? " short" : "");
+		g_assert_cmpuint(oomn_zram_marginal(m, s[i].used, &st, s[i].mem_short, STEP), ==,
+				 s[i].cost);
+		g_assert_cmpuint(m->cost, ==, s[i].cost);
+		g_assert_true(m->have_base);
+	}
+}
+
+/*
+ * A hog whose pages compress well (about 4 % of their size, as in the VM):
+ * free swap counts whole until a step is taken, then at the little it costs,
+ * however far zram fills.
+ */
+static void test_marginal_compressible(void)
+{
+	static const struct zsample s[] = {
+		{ 0, 0, 0, false, 0 },
+		{ 0, 0, 0, true, 0 },
+		/* half a step: nothing measured, still whole */
+		{ 512 * KIB, 512 * KIB, 20 * KIB, true, 0 },
+		/* a step: 40 KiB of RAM for 1 MiB */
+		{ MIB, MIB, 40 * KIB, true, 39 },
+		{ 17 * MIB, 17 * MIB, 40 * KIB + 768 * KIB, true, 46 },
+		{ 129 * MIB, 129 * MIB, 808 * KIB + 5 * MIB, true, 44 },
+		/* compaction gave RAM back meanwhile: it cost nothing */
+		{ 131 * MIB, 131 * MIB, 5 * MIB, true, 0 },
+	};
+	struct oomn_zram_marginal m = { .cost = 0 };
+
+	run_samples(&m, s, G_N_ELEMENTS(s));
+	/* 125 MiB free at cost 44: worth nearly all of it */
+	g_assert_cmpuint(oomn_zram_worth(125 * MIB, 44, NULL), ==, 125 * MIB / 1000 * 956);
+}
+
+/*
+ * A hog of random bytes: zsmalloc keeps each page whole, plus its own
+ * overhead. Whole until the first step, nothing at all from it on.
+ */
+static void test_marginal_incompressible(void)
+{
+	static const struct zsample s[] = {
+		/* other processes' pages already there, compressed well */
+		{ 8 * MIB, 8 * MIB, 2 * MIB, false, 0 },
+		{ 8 * MIB, 8 * MIB, 2 * MIB, true, 0 },
+		{ 8 * MIB + 700 * KIB, 8 * MIB + 700 * KIB, 2 * MIB + 700 * KIB, true, 0 },
+		{ 9 * MIB + 4 * KIB, 9 * MIB + 4 * KIB, 3 * MIB + 40 * KIB, true, 1000 },
+		/* and so on: a store that costs nearly what it holds */
+		{ 12 * MIB, 12 * MIB, 3 * MIB + 40 * KIB + 3 * MIB - 64 * KIB, true, 980 },
+	};
+	struct oomn_zram_marginal m = { .cost = 0 };
+
+	run_samples(&m, s, G_N_ELEMENTS(s));
+	g_assert_cmpuint(oomn_zram_worth(244 * MIB, 1000, NULL), ==, 0);
+}
+
+/*
+ * What an earlier hog left in zram says nothing of the next one: the cost
+ * of incompressible leftovers is forgotten once memory is plentiful, free
+ * swap counts whole again, and the next compressible hog is measured on
+ * its own pages.
+ */
+static void test_marginal_leftovers(void)
+{
+	static const struct zsample s[] = {
+		{ 0, 0, 0, true, 0 },
+		{ 2 * MIB, 2 * MIB, 2 * MIB + 100 * KIB, true, 1000 },
+		/* the hog killed, memory back; its pages... */
+		{ 2 * MIB, 2 * MIB, 2 * MIB + 100 * KIB, false, 0 },
+		/* ...and those of others stay in zram at cost 980 on average */
+		{ 2 * MIB, 2 * MIB, 2 * MIB + 100 * KIB, true, 0 },
+		{ 2 * MIB + 900 * KIB, 2 * MIB + 900 * KIB, 2 * MIB + 136 * KIB, true, 0 },
+		{ 4 * MIB, 4 * MIB, 2 * MIB + 180 * KIB, true, 39 },
+	};
+	struct oomn_zram_marginal m = { .cost = 0 };
+
+	run_samples(&m, s, G_N_ELEMENTS(s));
+}
+
+/* Swap given back (an exit, pages read back in): the base moves, the cost
+ * stays, and the next step is measured from there. */
+static void test_marginal_given_back(void)
+{
+	static const struct zsample s[] = {
+		{ 10 * MIB, 10 * MIB, 3 * MIB, true, 0 },
+		{ 20 * MIB, 20 * MIB, 6 * MIB, true, 300 },
+		{ 12 * MIB, 12 * MIB, 4 * MIB, true, 300 },
+		/* half a step above the new base, a step above the old one */
+		{ 12 * MIB + 512 * KIB, 12 * MIB + 512 * KIB, 4 * MIB + 256 * KIB, true, 300 },
+		{ 13 * MIB, 13 * MIB, 4 * MIB + 512 * KIB, true, 500 },
+		/* swap grew a step, data did not: nothing more stored costs nothing */
+		{ 14 * MIB, 13 * MIB, 4 * MIB + 512 * KIB, true, 0 },
+	};
+	struct oomn_zram_marginal m = { .cost = 0 };
+
+	run_samples(&m, s, G_N_ELEMENTS(s));
+}
+
+/* A device reset (swapoff, reset, swapon): everything back to 0, a rebase;
+ * data freed while swap grew: the deltas tell nothing, a rebase too. */
+static void test_marginal_reset(void)
+{
+	static const struct zsample s[] = {
+		{ 0, 0, 0, true, 0 },
+		{ 64 * MIB, 64 * MIB, 64 * MIB, true, 1000 },
+		{ 0, 0, 0, true, 1000 },
+		{ 8 * MIB, 8 * MIB, 2 * MIB, true, 250 },
+		/* reset and refilled past the old Used between two reads */
+		{ 16 * MIB, 4 * MIB, MIB, true, 250 },
+		{ 18 * MIB, 6 * MIB, MIB + 200 * KIB, true, 97 },
+	};
+	struct oomn_zram_marginal m = { .cost = 0 };
+
+	run_samples(&m, s, G_N_ELEMENTS(s));
+}
+
+/* mm_stat unreadable: the cost stays while memory is short, and is
+ * forgotten like any other once it is plentiful. */
+static void test_marginal_unknown(void)
+{
+	struct oomn_zram_marginal m = { .cost = 0 };
 	struct oomn_zram_stat st;
 
-	/* unknown: as if nothing compressed */
-	g_assert_cmpuint(oomn_zram_cost(NULL), ==, 1000);
-	/* empty, and too little stored to tell: the same */
-	st = zstat(0, 0, 0);
-	g_assert_cmpuint(oomn_zram_cost(&st), ==, 1000);
-	st = zstat(0, 64 * KIB, 0);
-	g_assert_cmpuint(oomn_zram_cost(&st), ==, 1000);
-	st = zstat(OOMN_ZRAM_MIN_STORED - 4096, 4096, 0);
-	g_assert_cmpuint(oomn_zram_cost(&st), ==, 1000);
-	/* from 1 MiB on, what it measures */
-	st = zstat(OOMN_ZRAM_MIN_STORED, OOMN_ZRAM_MIN_STORED / 4, 0);
-	g_assert_cmpuint(oomn_zram_cost(&st), ==, 250);
-	st = zstat(300 * MIB, 100 * MIB, 0);
-	g_assert_cmpuint(oomn_zram_cost(&st), ==, 333);
-	/* does not compress: more RAM than data (zsmalloc's overhead) */
-	st = zstat(10 * MIB, 11 * MIB, 0);
-	g_assert_cmpuint(oomn_zram_cost(&st), ==, 1000);
-	/* zero pages cost nothing */
-	st = zstat(GIB, 0, 0);
-	g_assert_cmpuint(oomn_zram_cost(&st), ==, 0);
+	/* never read: no base, cost 0 */
+	g_assert_cmpuint(oomn_zram_marginal(&m, 4 * MIB, NULL, true, STEP), ==, 0);
+	g_assert_false(m.have_base);
+	st = zstat(4 * MIB, MIB, 0);
+	g_assert_cmpuint(oomn_zram_marginal(&m, 4 * MIB, &st, true, STEP), ==, 0);
+	st = zstat(6 * MIB, 2 * MIB, 0);
+	g_assert_cmpuint(oomn_zram_marginal(&m, 6 * MIB, &st, true, STEP), ==, 500);
+	g_assert_cmpuint(oomn_zram_marginal(&m, 60 * MIB, NULL, true, STEP), ==, 500);
+	g_assert_cmpuint(m.base_used, ==, 6 * MIB);
+	g_assert_cmpuint(oomn_zram_marginal(&m, 60 * MIB, NULL, false, STEP), ==, 0);
+	g_assert_false(m.have_base);
+	/* readable again, short: a base, the cost 0 until a step */
+	st = zstat(60 * MIB, 20 * MIB, 0);
+	g_assert_cmpuint(oomn_zram_marginal(&m, 60 * MIB, &st, true, STEP), ==, 0);
+	g_assert_true(m.have_base);
 	/* huge values: no overflow */
-	st = zstat(UINT64_MAX, UINT64_MAX / 2, 0);
-	g_assert_cmpuint(oomn_zram_cost(&st), ==, 500);
 	st = zstat(UINT64_MAX, UINT64_MAX, 0);
-	g_assert_cmpuint(oomn_zram_cost(&st), ==, 1000);
+	g_assert_cmpuint(oomn_zram_marginal(&m, UINT64_MAX, &st, true, STEP), ==, 1000);
 }
 
 static void test_zram_worth(void)
 {
 	struct oomn_zram_stat st;
 
-	/* free * (1 - cost) */
-	st = zstat(400 * MIB, 100 * MIB, 0); /* cost 250 */
-	g_assert_cmpuint(oomn_zram_worth(GIB, &st), ==, 768 * MIB);
-	g_assert_cmpuint(oomn_zram_worth(0, &st), ==, 0);
-	st = zstat(100 * MIB, 100 * MIB, 0); /* cost 1000 */
-	g_assert_cmpuint(oomn_zram_worth(GIB, &st), ==, 0);
-	/* unknown or empty: worth nothing */
-	g_assert_cmpuint(oomn_zram_worth(GIB, NULL), ==, 0);
+	/* free * (1 - cost); cost 0, or mm_stat unknown: whole */
+	g_assert_cmpuint(oomn_zram_worth(GIB, 250, NULL), ==, 768 * MIB);
+	g_assert_cmpuint(oomn_zram_worth(0, 250, NULL), ==, 0);
+	g_assert_cmpuint(oomn_zram_worth(GIB, 1000, NULL), ==, 0);
+	g_assert_cmpuint(oomn_zram_worth(GIB, 0, NULL), ==, GIB);
 	st = zstat(0, 0, 0);
-	g_assert_cmpuint(oomn_zram_worth(GIB, &st), ==, 0);
+	g_assert_cmpuint(oomn_zram_worth(GIB, 0, &st), ==, GIB);
 
 	/*
 	 * mem_limit: 64 MiB of RAM left hold 256 MiB of swap data at cost 250,
@@ -249,22 +384,25 @@ static void test_zram_worth(void)
 	 * free space alone would be worth.
 	 */
 	st = zstat(400 * MIB, 100 * MIB, 164 * MIB);
-	g_assert_cmpuint(oomn_zram_worth(GIB, &st), ==, 192 * MIB);
+	g_assert_cmpuint(oomn_zram_worth(GIB, 250, &st), ==, 192 * MIB);
+	/* at cost 500 the same room holds 128 MiB, worth 64 MiB */
+	g_assert_cmpuint(oomn_zram_worth(GIB, 500, &st), ==, 64 * MIB);
+	/* at cost 0 the room caps nothing */
+	g_assert_cmpuint(oomn_zram_worth(GIB, 0, &st), ==, GIB);
 	/* a limit far away changes nothing */
 	st = zstat(400 * MIB, 100 * MIB, 100 * GIB);
-	g_assert_cmpuint(oomn_zram_worth(GIB, &st), ==, 768 * MIB);
-	/* at or over its limit: nothing more goes in */
+	g_assert_cmpuint(oomn_zram_worth(GIB, 250, &st), ==, 768 * MIB);
+	/* at or over its limit: nothing more goes in, whatever the cost */
 	st = zstat(400 * MIB, 100 * MIB, 100 * MIB);
-	g_assert_cmpuint(oomn_zram_worth(GIB, &st), ==, 0);
+	g_assert_cmpuint(oomn_zram_worth(GIB, 250, &st), ==, 0);
+	g_assert_cmpuint(oomn_zram_worth(GIB, 0, &st), ==, 0);
 	st = zstat(400 * MIB, 100 * MIB, 90 * MIB);
-	g_assert_cmpuint(oomn_zram_worth(GIB, &st), ==, 0);
-	/* cost 0 (zero pages): the limit costs nothing either */
-	st = zstat(GIB, 0, 1);
-	g_assert_cmpuint(oomn_zram_worth(GIB, &st), ==, GIB);
+	g_assert_cmpuint(oomn_zram_worth(GIB, 250, &st), ==, 0);
 	/* huge values: no overflow, no division by zero */
 	st = zstat(UINT64_MAX, UINT64_MAX / 4, UINT64_MAX);
-	g_assert_cmpuint(oomn_zram_worth(UINT64_MAX, &st), >, UINT64_MAX / 2);
-	g_assert_cmpuint(oomn_zram_worth(UINT64_MAX, &st), <, UINT64_MAX);
+	g_assert_cmpuint(oomn_zram_worth(UINT64_MAX, 250, &st), >, UINT64_MAX / 2);
+	g_assert_cmpuint(oomn_zram_worth(UINT64_MAX, 250, &st), <, UINT64_MAX);
+	g_assert_cmpuint(oomn_zram_worth(UINT64_MAX, 1, &st), <, UINT64_MAX);
 }
 
 static void test_swaps_worth(void)
@@ -273,23 +411,26 @@ static void test_swaps_worth(void)
 						"/swapfile file 262144 0 -3\n"
 						"/dev/zram0 partition 2097152 1048576 100\n";
 	struct oomn_swaps sw;
-	struct oomn_zram_stat z = zstat(400 * MIB, 100 * MIB, 0); /* cost 250 */
+	struct oomn_zram_stat z = zstat(400 * MIB, 100 * MIB, 0);
 	const struct oomn_zram_stat *stats[3] = { NULL, NULL, &z };
+	uint32_t cost[3] = { 0, 0, 250 };
 	uint64_t disk = 512 * MIB + 256 * MIB;
 
 	g_assert_cmpint(oomn_swaps_parse(text, &sw), ==, 0);
 	/* disks whole, zram's free GiB at 3/4 */
-	g_assert_cmpuint(oomn_swaps_worth(&sw, stats, 2 * GIB), ==, disk + 768 * MIB);
-	/* zram unknown: worth nothing, the disks still count */
+	g_assert_cmpuint(oomn_swaps_worth(&sw, cost, stats, 2 * GIB), ==, disk + 768 * MIB);
+	/* mm_stat unknown: the cost still counts, no limit */
 	stats[2] = NULL;
-	g_assert_cmpuint(oomn_swaps_worth(&sw, stats, 2 * GIB), ==, disk);
-	g_assert_cmpuint(oomn_swaps_worth(&sw, NULL, 2 * GIB), ==, disk);
+	g_assert_cmpuint(oomn_swaps_worth(&sw, cost, stats, 2 * GIB), ==, disk + 768 * MIB);
+	/* nothing measured: whole */
+	g_assert_cmpuint(oomn_swaps_worth(&sw, NULL, NULL, 2 * GIB), ==, disk + GIB);
+	cost[2] = 1000;
+	g_assert_cmpuint(oomn_swaps_worth(&sw, cost, NULL, 2 * GIB), ==, disk);
 	/* never more than SwapFree (a device removed between the reads) */
-	stats[2] = &z;
-	g_assert_cmpuint(oomn_swaps_worth(&sw, stats, 100 * MIB), ==, 100 * MIB);
+	g_assert_cmpuint(oomn_swaps_worth(&sw, NULL, NULL, 100 * MIB), ==, 100 * MIB);
 	/* no devices */
 	g_assert_cmpint(oomn_swaps_parse(SWAPS_HEADER, &sw), ==, 0);
-	g_assert_cmpuint(oomn_swaps_worth(&sw, NULL, GIB), ==, 0);
+	g_assert_cmpuint(oomn_swaps_worth(&sw, NULL, NULL, GIB), ==, 0);
 }
 
 /* ---- thrashing: parsers ---------------------------------------------- */
@@ -667,68 +808,115 @@ static void test_reader_disk(ReaderFixture *f, gconstpointer data)
 	g_assert_cmpuint(f->warnings->len, ==, 0);
 }
 
-/* zram at what it saves; its mm_stat missing: worth nothing, told once. */
+static void write_zram(ReaderFixture *f, int n, uint64_t orig, uint64_t mem, uint64_t limit)
+{
+	g_autofree char *name = g_strdup_printf("block/zram%d/mm_stat", n);
+	g_autofree char *text = g_strdup_printf("%" G_GUINT64_FORMAT " 0 %" G_GUINT64_FORMAT
+						" %" G_GUINT64_FORMAT " 0 0 0 0 0\n",
+						orig, mem, limit);
+
+	rf_write(f->sys, name, text);
+}
+
+/* zram0 of 1 GiB with @used_mib used, and a 1 GiB disk, a quarter used. */
+static void write_swaps_zram(ReaderFixture *f, uint64_t used_mib)
+{
+	g_autofree char *text = g_strdup_printf(
+		SWAPS_HEADER "/dev/zram0 partition 1048576 %" G_GUINT64_FORMAT " 100\n"
+			     "/dev/vdb1 partition 1048576 262144 -2\n",
+		used_mib * 1024);
+
+	rf_write(f->proc, "swaps", text);
+}
+
+/*
+ * zram at its marginal cost: whole until a step is taken while memory is
+ * short, then at what that step cost; forgotten once memory is plentiful.
+ * mm_stat missing or malformed: the last cost, told once.
+ */
 static void test_reader_zram(ReaderFixture *f, gconstpointer data)
 {
-	/* 1 GiB of zram, half used, and a 1 GiB disk, a quarter used */
-	struct oomn_meminfo mi = mi_swap(4 * GIB, GIB, 2 * GIB, 512 * MIB + 768 * MIB);
+	/* 1 GiB of RAM: a step is 2 MiB; short below 20 % */
+	struct oomn_meminfo plenty = mi_swap(GIB, 500 * MIB, 2 * GIB, 512 * MIB + 768 * MIB);
+	struct oomn_meminfo shortm = mi_swap(GIB, 150 * MIB, 2 * GIB, 512 * MIB + 768 * MIB);
 	guint n;
 
-	rf_write(f->proc, "swaps",
-		 SWAPS_HEADER "/dev/zram0 partition 1048576 524288 100\n"
-			      "/dev/vdb1 partition 1048576 262144 -2\n");
-	/* cost 250: 512 MiB stored in 128 MiB */
-	rf_write(f->sys, "block/zram0/mm_stat",
-		 "536870912 125829120 134217728        0 134217728     1024        0"
-		 "        0        0\n");
-	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &mi), ==, 384 * MIB + 768 * MIB);
+	/* 512 MiB stored in 128 MiB: an average says nothing of what comes */
+	write_swaps_zram(f, 512);
+	write_zram(f, 0, 512 * MIB, 128 * MIB, 0);
+	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &plenty), ==, 512 * MIB + 768 * MIB);
+	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &shortm), ==, 512 * MIB + 768 * MIB);
+	g_assert_cmpuint(f->r.n_zram, ==, 1);
+	g_assert_cmpint(f->r.zram[0].zram, ==, 0);
+
+	/* 4 MiB swapped, 1 MiB of RAM for it: cost 250 */
+	write_zram(f, 0, 516 * MIB, 129 * MIB, 0);
+	write_swaps_zram(f, 516);
+	shortm.swap_free = plenty.swap_free = 508 * MIB + 768 * MIB;
+	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &shortm), ==, 381 * MIB + 768 * MIB);
+	g_assert_cmpuint(f->r.zram[0].m.cost, ==, 250);
 	g_assert_cmpuint(f->warnings->len, ==, 0);
 
-	/* mem_limit 160 MiB: 32 MiB of RAM left, worth 96 MiB */
-	rf_write(f->sys, "block/zram0/mm_stat",
-		 "536870912 125829120 134217728 167772160 134217728 1024 0 0 0\n");
-	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &mi), ==, 96 * MIB + 768 * MIB);
+	/* mem_limit: 32 MiB of RAM left, worth 96 MiB at that cost */
+	write_zram(f, 0, 516 * MIB, 129 * MIB, 161 * MIB);
+	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &shortm), ==, 96 * MIB + 768 * MIB);
 
-	/* empty zram: nothing to tell the cost by, so worth nothing */
-	rf_write(f->sys, "block/zram0/mm_stat", "0 0 0 0 0 0 0 0 0\n");
-	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &mi), ==, 768 * MIB);
-	g_assert_cmpuint(f->warnings->len, ==, 0);
-
-	/* mm_stat gone: worth nothing, one warning however many reads */
+	/* mm_stat gone: the last cost, no limit; one warning however many reads */
 	rf_unlink(f->sys, "block/zram0/mm_stat");
 	for (int i = 0; i < 3; i++)
-		g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &mi), ==, 768 * MIB);
+		g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &shortm), ==, 381 * MIB + 768 * MIB);
 	g_assert_cmpuint(f->warnings->len, ==, 1);
 	g_assert_true(rf_warned(f, 0, "block/zram0/mm_stat"));
 	g_assert_true(rf_warned(f, 0, g_strerror(ENOENT)));
 	g_assert_true(rf_warned(f, 0, "/dev/zram0"));
-	g_assert_true(rf_warned(f, 0, "cost 1000"));
-
-	/* back: no warning, measured again */
-	rf_write(f->sys, "block/zram0/mm_stat", "536870912 0 134217728 0 0 0 0\n");
-	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &mi), ==, 384 * MIB + 768 * MIB);
+	g_assert_true(rf_warned(f, 0, "250 per-mille"));
+	/* memory plentiful: forgotten, whole */
+	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &plenty), ==, 508 * MIB + 768 * MIB);
 	g_assert_cmpuint(f->warnings->len, ==, 1);
 
-	/* malformed: a clear line (which file, why), once, then worth nothing */
+	/* back: no warning, whole until a step is taken while short */
+	write_zram(f, 0, 516 * MIB, 129 * MIB, 0);
+	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &shortm), ==, 508 * MIB + 768 * MIB);
+	g_assert_cmpuint(f->warnings->len, ==, 1);
+	/* 2 MiB of random bytes: nothing left */
+	write_zram(f, 0, 518 * MIB, 131 * MIB + 16 * KIB, 0);
+	write_swaps_zram(f, 518);
+	shortm.swap_free = 506 * MIB + 768 * MIB;
+	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &shortm), ==, 768 * MIB);
+
+	/* malformed: a clear line (which file, why), once, the cost kept */
 	rf_write(f->sys, "block/zram0/mm_stat", "536870912 0 lots 0 0 0 0\n");
 	n = f->warnings->len;
-	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &mi), ==, 768 * MIB);
-	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &mi), ==, 768 * MIB);
+	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &shortm), ==, 768 * MIB);
+	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &shortm), ==, 768 * MIB);
 	g_assert_cmpuint(f->warnings->len, ==, n + 1);
 	g_assert_true(rf_warned(f, n, "block/zram0/mm_stat"));
 	g_assert_true(rf_warned(f, n, g_strerror(EBADMSG)));
-	rf_write(f->sys, "block/zram0/mm_stat", "536870912 0 134217728 0 0 0 0\n");
-	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &mi), ==, 384 * MIB + 768 * MIB);
+	g_assert_true(rf_warned(f, n, "1000 per-mille"));
 
-	/* two zram devices, one told about, the other not */
+	/* two zram devices, one told about, the other not: zram1 new, cost 0 */
 	rf_write(f->proc, "swaps",
-		 SWAPS_HEADER "/dev/zram0 partition 1048576 524288 100\n"
-			      "/dev/zram1 partition 1048576 1048576 100\n"
+		 SWAPS_HEADER "/dev/zram0 partition 1048576 530432 100\n"
+			      "/dev/zram1 partition 1048576 524288 100\n"
 			      "/dev/vdb1 partition 1048576 262144 -2\n");
-	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &mi), ==, 384 * MIB + 768 * MIB);
+	shortm.swap_free = 2 * GIB;
+	shortm.swap_total = 3 * GIB;
+	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &shortm), ==, 512 * MIB + 768 * MIB);
 	g_assert_cmpuint(f->warnings->len, ==, n + 2);
 	g_assert_true(rf_warned(f, n + 1, "zram1"));
-	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &mi), ==, 384 * MIB + 768 * MIB);
+	g_assert_true(rf_warned(f, n + 1, "0 per-mille"));
+	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &shortm), ==, 512 * MIB + 768 * MIB);
+	g_assert_cmpuint(f->warnings->len, ==, n + 2);
+	g_assert_cmpuint(f->r.n_zram, ==, 2);
+
+	/* zram0 swapped off: forgotten; back, it starts over at cost 0 */
+	write_zram(f, 0, 0, 0, 0);
+	rf_write(f->proc, "swaps", SWAPS_HEADER "/dev/vdb1 partition 1048576 262144 -2\n");
+	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &shortm), ==, 768 * MIB);
+	g_assert_cmpuint(f->r.n_zram, ==, 0);
+	write_swaps_zram(f, 0);
+	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &shortm), ==, GIB + 768 * MIB);
+	g_assert_cmpuint(f->r.zram[0].m.cost, ==, 0);
 	g_assert_cmpuint(f->warnings->len, ==, n + 2);
 }
 
@@ -865,7 +1053,13 @@ int main(int argc, char *argv[])
 	g_test_add_func("/swap/swaps/parse/bad", test_swaps_parse_bad);
 	g_test_add_func("/swap/zram/parse", test_zram_stat_parse);
 	g_test_add_func("/swap/zram/parse/bad", test_zram_stat_parse_bad);
-	g_test_add_func("/swap/zram/cost", test_zram_cost);
+	g_test_add_func("/swap/zram/step", test_swap_step);
+	g_test_add_func("/swap/zram/marginal/compressible", test_marginal_compressible);
+	g_test_add_func("/swap/zram/marginal/incompressible", test_marginal_incompressible);
+	g_test_add_func("/swap/zram/marginal/leftovers", test_marginal_leftovers);
+	g_test_add_func("/swap/zram/marginal/given-back", test_marginal_given_back);
+	g_test_add_func("/swap/zram/marginal/reset", test_marginal_reset);
+	g_test_add_func("/swap/zram/marginal/unknown", test_marginal_unknown);
 	g_test_add_func("/swap/zram/worth", test_zram_worth);
 	g_test_add_func("/swap/worth", test_swaps_worth);
 	g_test_add_func("/swap/thrash/psi/parse", test_psi_parse);
