@@ -78,8 +78,9 @@ int oom_notify_genl_send_oom(const struct oom_notify_victim *v,
 void oom_notify_swap_init(void);
 long oom_notify_swap_step(void);
 void oom_notify_swap_read(u64 *free, u64 *worth, u32 *cost);
+void oom_notify_swap_forget(void);
 bool oom_notify_thrash_sample(void);
-bool oom_notify_thrash_stop(void);
+void oom_notify_thrash_stop(void);
 bool oom_notify_thrashing(void);
 
 /* oom_notify_hooks.c */

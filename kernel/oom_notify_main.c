@@ -71,21 +71,29 @@ static DECLARE_DELAYED_WORK(oom_notify_thrash_work, oom_notify_thrash_workfn);
 static struct irq_work oom_notify_irq_work =
 	IRQ_WORK_INIT(oom_notify_kick_irq);
 
-/* Under the state lock: the swap cost is measured here. */
-static void oom_notify_read_figures(struct oom_notify_figures *f)
-{
-	f->mem_total = totalram_pages();
-	f->mem_available = max(si_mem_available(), 0L);
-	oom_notify_swap_read(&oom_notify_swap_free, &f->swap_worth,
-			     &oom_notify_swap_cost_pm);
-	f->thrashing = oom_notify_thrashing();
-}
-
 /* Below the low memory threshold: swap and thrashing can decide a level. */
 static bool oom_notify_memory_short(const struct oom_notify_figures *f)
 {
 	return f->mem_available * OOM_NOTIFY_PERMILLE_MAX <
 	       f->mem_total * oom_notify_thresholds.mem[OOM_NOTIFY_LEVEL_LOW];
+}
+
+/*
+ * Under the state lock: the swap cost is measured here. With memory
+ * plentiful again, the cost and thrashing are over before anything is
+ * decided or reported on them.
+ */
+static void oom_notify_read_figures(struct oom_notify_figures *f)
+{
+	f->mem_total = totalram_pages();
+	f->mem_available = max(si_mem_available(), 0L);
+	if (!oom_notify_memory_short(f)) {
+		oom_notify_swap_forget();
+		oom_notify_thrash_stop();
+	}
+	oom_notify_swap_read(&oom_notify_swap_free, &f->swap_worth,
+			     &oom_notify_swap_cost_pm);
+	f->thrashing = oom_notify_thrashing();
 }
 
 static void oom_notify_fill_locked(struct oom_notify_snapshot *snap,
@@ -178,10 +186,6 @@ static void oom_notify_evaluate_locked(enum oom_notify_cause cause)
 		swap_fall_at = min_t(u64, swap_fall_at,
 				     oom_notify_swap_free + step);
 		queue_delayed_work(oom_notify_wq, &oom_notify_thrash_work, HZ);
-	} else if (oom_notify_thrash_stop()) {
-		/* thrashing cannot hold a level memory no longer reaches */
-		f.thrashing = false;
-		oom_notify_figures = f;
 	}
 	oom_notify_hooks_set_bounds(rise_below, fall_at, swap_rise_below,
 				    swap_fall_at);

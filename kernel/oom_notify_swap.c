@@ -6,12 +6,12 @@
  * compressed copy: free swap is worth what compression saves, nothing at
  * all for data that does not compress. Modules see neither the swap devices
  * nor zram's figures, but they see the RAM zsmalloc holds (NR_ZSPAGES,
- * where zram and zswap keep their pages): the cost per page stored is that
- * RAM over the swap taken since zsmalloc last held nothing, so it describes
- * what is stored now, not what was stored once. A disk never grows it:
- * cost 0, free swap is worth all it holds. Loaded while zsmalloc already
- * held pages, the module has no such start: it measures what each step of
- * swap movement costs until zsmalloc empties.
+ * where zram and zswap keep their pages): the cost per page swapped is how
+ * much that grew for each page swap took in since memory was last
+ * plentiful, once swap took in a step. A disk never grows it: cost 0, free
+ * swap is worth all it holds. Each time memory is plentiful again the cost
+ * is forgotten: the next hog's data may compress quite differently, and
+ * until a step of it is swapped free swap counts whole.
  *
  * Thrashing: pages coming back soon after reclaim evicted them (workingset
  * refaults). Sampled once a second, and only while memory is short: idle
@@ -42,17 +42,34 @@ MODULE_PARM_DESC(thrash_permille,
 /* All under the state lock (oom_notify_main.c). */
 static long oom_notify_swap_base_free;
 static long oom_notify_swap_base_zs;
-static bool oom_notify_swap_base_empty;	/* base_free: zsmalloc held nothing */
 static u32 oom_notify_swap_cost_pm;
 static unsigned long oom_notify_refaults_base;
 static unsigned long oom_notify_refaults_jiffies;
 static bool oom_notify_thrash_on;
 static unsigned int oom_notify_thrash_hot;	/* samples in a row at the rate */
 
+/*
+ * Exact, per-CPU deltas included: the folded counter lags by up to 125
+ * pages a CPU, as much as a whole step of swap on a small machine.
+ */
 static long oom_notify_zspages(void)
 {
 #if IS_ENABLED(CONFIG_ZSMALLOC)
-	return global_zone_page_state(NR_ZSPAGES);
+	long pages = 0;
+	int nid, i;
+
+	for_each_online_node(nid) {
+		pg_data_t *pgdat = NODE_DATA(nid);
+
+		for (i = 0; i < MAX_NR_ZONES; i++) {
+			struct zone *zone = &pgdat->node_zones[i];
+
+			if (populated_zone(zone))
+				pages += zone_page_state_snapshot(zone,
+								  NR_ZSPAGES);
+		}
+	}
+	return pages;
 #else
 	return 0;
 #endif
@@ -68,7 +85,6 @@ void oom_notify_swap_init(void)
 {
 	oom_notify_swap_base_free = get_nr_swap_pages();
 	oom_notify_swap_base_zs = oom_notify_zspages();
-	oom_notify_swap_base_empty = false;
 	oom_notify_swap_cost_pm = 0;
 	oom_notify_refaults_base = 0;
 	oom_notify_thrash_on = false;
@@ -76,51 +92,42 @@ void oom_notify_swap_init(void)
 }
 
 /*
- * Free swap now, and what it is worth at the cost of what is stored: the
- * RAM zsmalloc holds over the swap taken since it held nothing. Without
- * such a start, each step free swap moves against what zsmalloc grew (or
- * shrank) by; movements in opposite directions (an exit freeing swap while
- * zram fills) tell nothing, and the cost stays.
+ * Free swap now, and what it is worth at the cost of what this shortage
+ * swapped so far: zsmalloc's growth over the swap taken since memory was
+ * last plentiful, once that is a step. Swap given back during the shortage
+ * takes its pages with it, from both.
  */
 void oom_notify_swap_read(u64 *free, u64 *worth, u32 *cost)
 {
 	long now = max(get_nr_swap_pages(), 0L);
-	long zs = oom_notify_zspages();
-	long step = oom_notify_swap_step();
 	long taken = oom_notify_swap_base_free - now;
-	long grew = zs - oom_notify_swap_base_zs;
 
-	if (zs <= step / 4) {
-		/*
-		 * Next to nothing kept in RAM (swap slot caches may hold a few
-		 * pages back): whatever swap holds is on disk.
-		 */
-		oom_notify_swap_base_free = now;
-		oom_notify_swap_base_zs = zs;
-		oom_notify_swap_base_empty = true;
-		oom_notify_swap_cost_pm = 0;
-	} else if (oom_notify_swap_base_empty) {
-		/*
-		 * Less than a step taken tells nothing yet, and what it cost
-		 * before zsmalloc last emptied is no guide: count it whole.
-		 */
+	/*
+	 * Four steps before the first measure: zsmalloc allocates a zspage
+	 * (up to four pages) for each size class it starts to use, so the
+	 * first megabyte of a compressible fill measured a cost of 730 in the
+	 * VM, near enough to critical to flip a level.
+	 */
+	if (taken >= 4 * oom_notify_swap_step())
 		oom_notify_swap_cost_pm =
-			oom_notify_swap_cost(zs, max(taken, 0L), step, 0);
-	} else if (abs(taken) >= step) {
-		if (taken < 0) {
-			taken = -taken;
-			grew = -grew;
-		}
-		if (grew >= 0)
-			oom_notify_swap_cost_pm =
-				oom_notify_swap_cost(grew, taken, 1,
-						     oom_notify_swap_cost_pm);
-		oom_notify_swap_base_free = now;
-		oom_notify_swap_base_zs = zs;
-	}
+			oom_notify_swap_cost(max(oom_notify_zspages() -
+						 oom_notify_swap_base_zs, 0L),
+					     taken, 1, 0);
 	*free = now;
 	*cost = oom_notify_swap_cost_pm;
 	*worth = oom_notify_swap_worth(now, oom_notify_swap_cost_pm);
+}
+
+/*
+ * Memory is no longer short: what was swapped then says nothing of what
+ * will be next time, so free swap counts whole again until a step of swap
+ * taken in says otherwise.
+ */
+void oom_notify_swap_forget(void)
+{
+	oom_notify_swap_base_free = max(get_nr_swap_pages(), 0L);
+	oom_notify_swap_base_zs = oom_notify_zspages();
+	oom_notify_swap_cost_pm = 0;
 }
 
 static unsigned long oom_notify_refaults(void)
@@ -162,14 +169,11 @@ bool oom_notify_thrash_sample(void)
 }
 
 /* Memory is no longer short: forget the samples, stop thrashing. */
-bool oom_notify_thrash_stop(void)
+void oom_notify_thrash_stop(void)
 {
-	bool was = oom_notify_thrash_on;
-
 	oom_notify_refaults_base = 0;
 	oom_notify_thrash_on = false;
 	oom_notify_thrash_hot = 0;
-	return was;
 }
 
 bool oom_notify_thrashing(void)

@@ -48,6 +48,8 @@ int oomn_source_kernel_refresh(OomnSource *s, bool resync, uint32_t cause)
 		.swap_free = st.swap_free,
 		.swap_worth = st.swap_worth,
 		.thrashing = st.thrashing,
+		.has_thresholds = st.has_thresholds,
+		.thresholds = st.thresholds,
 		.source = OOMN_SOURCE_KERNEL,
 		.resync = resync,
 	};
@@ -74,6 +76,8 @@ static void oomn_source_kernel_on_pressure(const struct oomn_pressure_event *ev,
 		.swap_free = ev->swap_free,
 		.swap_worth = ev->swap_worth,
 		.thrashing = ev->thrashing,
+		.has_thresholds = ev->has_thresholds,
+		.thresholds = ev->thresholds,
 		.source = OOMN_SOURCE_KERNEL,
 	};
 

@@ -128,6 +128,8 @@ int oomn_source_meminfo_evaluate(OomnSource *s, bool resync, uint32_t cause)
 		.swap_free = mi.swap_free,
 		.swap_worth = f.swap_worth,
 		.thrashing = f.thrashing,
+		.has_thresholds = true,
+		.thresholds = s->thresholds,
 		.source = s->kind,
 		.resync = resync,
 	};

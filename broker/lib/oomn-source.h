@@ -48,6 +48,8 @@ struct oomn_pressure {
 	uint64_t swap_free;
 	uint64_t swap_worth;	/* what the level counts: free swap net of its RAM cost */
 	bool thrashing;
+	bool has_thresholds;	/* the scale the level was computed on, if known */
+	struct oom_notify_thresholds thresholds;
 	enum oomn_source_kind source;
 	const char *cgroup;	/* NULL: the whole system; else a cgroup path */
 	bool resync;		/* a re-read after a gap, an overflow or a source switch */

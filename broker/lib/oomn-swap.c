@@ -211,7 +211,13 @@ uint32_t oomn_zram_marginal(struct oomn_zram_marginal *m, uint64_t used,
 		oomn_zram_rebase(m, used, st);
 		return m->cost;
 	}
-	if (used - m->base_used < step)
+	/*
+	 * As the module: over all this shortage took in, first after four
+	 * steps (zsmalloc starts a zspage of up to four pages for each size
+	 * class it begins to use: the first megabyte of a compressible fill
+	 * measured 730 in the VM).
+	 */
+	if (used - m->base_used < 4 * step)
 		return m->cost;
 
 	orig = st->orig_data_size - m->base_orig;
@@ -219,7 +225,6 @@ uint32_t oomn_zram_marginal(struct oomn_zram_marginal *m, uint64_t used,
 	/* nothing more stored for the swap taken (same-filled pages, slots
 	 * not yet written): it cost nothing */
 	m->cost = orig ? oom_notify_swap_cost(mem, orig, 1, 0) : 0;
-	oomn_zram_rebase(m, used, st);
 	return m->cost;
 }
 

@@ -116,6 +116,18 @@ static bool episode_all_answered(const Episode *ep)
 	return ep->notified > 0 && ep->answered >= (unsigned)ep->notified;
 }
 
+EpisodeActions episode_kill_called_off(Episode *ep, enum oom_notify_level level,
+				       uint64_t now_usec)
+{
+	ep->level = level;
+	if ((ep->state != EPISODE_TERM && ep->state != EPISODE_KILLED) ||
+	    level == OOM_NOTIFY_LEVEL_CRITICAL)
+		return episode_out(ep, 0);
+	episode_forget_victim(ep);
+	episode_enter(ep, EPISODE_IDLE, 0);
+	return episode_out(ep, EPISODE_ACT_REPORT_REDEEMED | EPISODE_ACT_RELEASE);
+}
+
 EpisodeActions episode_level(Episode *ep, enum oom_notify_level level, uint64_t now_usec)
 {
 	ep->level = level;

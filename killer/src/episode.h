@@ -107,6 +107,14 @@ EpisodeActions episode_answered(Episode *ep, uint64_t now_usec);
 EpisodeActions episode_victim_exited(Episode *ep, uint64_t now_usec);
 /* The timer given in the last actions expired. */
 EpisodeActions episode_timer(Episode *ep, uint64_t now_usec);
+/*
+ * The kill the last actions started (its first signal, not sent yet) is
+ * called off: a fresh reading put the level at @level, below critical, so
+ * the memory came back in the meantime (the kernel's OOM killer may have
+ * come first). The candidate is redeemed, nobody is signalled.
+ */
+EpisodeActions episode_kill_called_off(Episode *ep, enum oom_notify_level level,
+				       uint64_t now_usec);
 
 const char *episode_state_to_string(EpisodeState s);
 const char *episode_cause_to_string(EpisodeKillCause c);

@@ -186,7 +186,14 @@ static void killer_read_meminfo(Killer *k)
 	}
 	k->mem_total = mi.mem_total;
 	k->mem_available = mi.mem_available;
-	k->swap_worth = oomn_swap_reader_worth(&k->swap, &mi);
+	/*
+	 * The swap worth stays the source's: its cost is measured over the
+	 * whole shortage (the module's, or the psi/meminfo reader's), which a
+	 * reading taken only now cannot know, and which decided the level;
+	 * never more than the swap now free.
+	 */
+	if (k->swap_worth > mi.swap_free)
+		k->swap_worth = mi.swap_free;
 	k->floor_bytes = k->mem_total / 1000 * (uint64_t)k->cfg.floor_permille;
 }
 
@@ -461,6 +468,11 @@ static void killer_report_redeemed(Killer *k)
 
 	if (k->episode.state == EPISODE_SETTLE)
 		(void)snprintf(reason, sizeof(reason), "exited by itself before the deadline");
+	else if (k->called_off_level >= 0)
+		(void)snprintf(reason, sizeof(reason),
+			       "memory came back before the kill: level %s on fresh figures "
+			       "(MemAvailable %" PRIu64 " kB)",
+			       level_name(k->called_off_level), k->mem_available / 1024);
 	else
 		(void)snprintf(reason, sizeof(reason),
 			       "level fell to %s before the deadline (MemAvailable %" PRIu64
@@ -471,8 +483,43 @@ static void killer_report_redeemed(Killer *k)
 				  ch->rule ? ch->rule->name : "", 0, reason);
 }
 
+/*
+ * Right before the first signal of a kill: the level on fresh figures, on
+ * the source's scale, the way down judged with its hysteresis. The event
+ * that started the episode may be older than memory coming back (the
+ * kernel's OOM killer may have come first); without this look, whoever
+ * was chosen next would pay for it.
+ */
+static enum oom_notify_level killer_last_look(Killer *k)
+{
+	struct oom_notify_figures f;
+
+	killer_read_meminfo(k);
+	f = (struct oom_notify_figures){
+		.mem_total = k->mem_total,
+		.mem_available = k->mem_available,
+		.swap_worth = k->swap_worth,
+		.thrashing = k->thrashing,
+	};
+	return oom_notify_level_eval(&k->thresholds, &f, OOM_NOTIFY_LEVEL_CRITICAL);
+}
+
 static void killer_apply(Killer *k, EpisodeActions a)
 {
+	bool starts = (a.flags & (EPISODE_ACT_SIGTERM | EPISODE_ACT_KILL_GROUP)) ||
+		      ((a.flags & EPISODE_ACT_SIGKILL) && !k->times.sigterm_ns);
+
+	if (k->have_victim && starts) {
+		enum oom_notify_level level = killer_last_look(k);
+
+		if (level < OOM_NOTIFY_LEVEL_CRITICAL) {
+			k->called_off_level = level;
+			killer_apply(k, episode_kill_called_off(&k->episode, level,
+								now_usec(CLOCK_BOOTTIME)));
+			k->called_off_level = -1;
+			return;
+		}
+	}
 	if (k->have_victim) {
 		if (a.flags & EPISODE_ACT_DRY_RUN) {
 			fprintf(stderr, "oom-killerd dry-run: pid=%d comm=%s rule=%s\n",
@@ -582,6 +629,9 @@ static void killer_on_pressure(const struct oomn_pressure *p, void *userdata)
 	k->mem_total = p->mem_total;
 	k->mem_available = p->mem_available;
 	k->swap_worth = p->swap_worth;
+	k->thrashing = p->thrashing;
+	if (p->has_thresholds)
+		k->thresholds = p->thresholds;
 	k->floor_bytes = k->mem_total / 1000 * (uint64_t)k->cfg.floor_permille;
 	if (p->level != prev)
 		log_info("Level %s -> %s (MemAvailable %" PRIu64 " of %" PRIu64 " kB, source %s)",
@@ -699,8 +749,9 @@ int killer_new(Killer **ret, const KillerConfig *cfg, Rules *rules)
 	}
 	k->rules = rules; /* owned from here on */
 	k->cfg = *cfg;
-	oomn_swap_reader_init(&k->swap, k->cfg.proc_root, NULL, killer_warn, NULL);
 	oom_notify_thresholds_default(&scfg.thresholds);
+	k->thresholds = scfg.thresholds;
+	k->called_off_level = -1;
 	k->pidfd = -EBADF;
 	k->level = OOM_NOTIFY_LEVEL_NORMAL;
 	if (k->cfg.floor_permille < 0)

@@ -39,7 +39,9 @@ typedef struct Killer {
 	uint64_t swap_worth; /* bytes: free swap net of its RAM cost (zram); with MemAvailable,
 			      * what the floor is held against */
 	uint64_t floor_bytes;
-	struct oomn_swap_reader swap; /* the swap worth where it reads meminfo itself */
+	bool thrashing; /* as the source last said */
+	int called_off_level; /* the last look's level when it called a kill off; -1: none */
+	struct oom_notify_thresholds thresholds; /* the source's scale, for the last look */
 
 	Episode episode;
 	sd_event_source *episode_timer; /* CLOCK_BOOTTIME */

@@ -401,6 +401,42 @@ static void test_time_left_grace(Fixture *f, gconstpointer data)
 	g_assert_cmpint(f->ep.state, ==, EPISODE_KILLED);
 }
 
+/*
+ * The kill just decided is called off: the daemon's last look found memory
+ * back below critical (a kernel OOM kill came first). Nobody is signalled,
+ * the candidate is let go; once signalled, a kill is never called off.
+ */
+static void test_kill_called_off(Fixture *f, gconstpointer data)
+{
+	(void)episode_mem_available(&f->ep, 50 * 1024 * 1024, 10 * 1024 * 1024, 100 * S);
+	f->a = episode_level(&f->ep, CRIT, 100 * S);
+	f->a = episode_chosen(&f->ep, 0, 0, false, 100 * S);
+	g_assert_cmpuint(f->a.flags, ==, EPISODE_ACT_SIGKILL);
+	/* still critical on fresh figures: the kill goes on */
+	f->a = episode_kill_called_off(&f->ep, CRIT, 100 * S);
+	g_assert_cmpuint(f->a.flags, ==, 0);
+	g_assert_cmpint(f->ep.state, ==, EPISODE_KILLED);
+	f->a = episode_kill_called_off(&f->ep, OOM_NOTIFY_LEVEL_MEDIUM, 100 * S);
+	g_assert_cmpuint(f->a.flags, ==, EPISODE_ACT_REPORT_REDEEMED | EPISODE_ACT_RELEASE);
+	g_assert_cmpint(f->ep.state, ==, EPISODE_IDLE);
+	g_assert_cmpuint(f->a.timer_usec, ==, 0);
+	/* the next critical starts a new episode */
+	f->a = episode_level(&f->ep, CRIT, 102 * S);
+	g_assert_cmpuint(f->a.flags, ==, EPISODE_ACT_CHOOSE);
+	/* with a grace: SIGTERM decided, called off the same way */
+	f->a = episode_chosen(&f->ep, 0, 3 * S, false, 102 * S);
+	g_assert_cmpuint(f->a.flags, ==, EPISODE_ACT_SIGTERM);
+	f->a = episode_kill_called_off(&f->ep, OOM_NOTIFY_LEVEL_LOW, 102 * S);
+	g_assert_cmpuint(f->a.flags, ==, EPISODE_ACT_REPORT_REDEEMED | EPISODE_ACT_RELEASE);
+	/* nothing to call off while idle or waiting out a deadline */
+	f->a = episode_kill_called_off(&f->ep, OOM_NOTIFY_LEVEL_LOW, 103 * S);
+	g_assert_cmpuint(f->a.flags, ==, 0);
+	to_notice(f, false);
+	f->a = episode_kill_called_off(&f->ep, OOM_NOTIFY_LEVEL_LOW, 105 * S);
+	g_assert_cmpuint(f->a.flags, ==, 0);
+	g_assert_cmpint(f->ep.state, ==, EPISODE_NOTICE);
+}
+
 static void test_names(void)
 {
 	for (int s = 0; s < _EPISODE_STATE_MAX; s++)
@@ -418,6 +454,7 @@ int main(int argc, char *argv[])
 #define ADD(path, fn, dry)                                                                       \
 	g_test_add(path, Fixture, GINT_TO_POINTER(dry), setup, fn, teardown)
 	ADD("/killer/episode/redeemed", test_redeemed, 0);
+	ADD("/killer/episode/kill-called-off", test_kill_called_off, 0);
 	ADD("/killer/episode/deadline-term-exit", test_deadline_term_exit, 0);
 	ADD("/killer/episode/sigkill-then-next", test_sigkill_then_next, 0);
 	ADD("/killer/episode/victim-never-exits", test_victim_never_exits, 0);

@@ -385,8 +385,8 @@ static void swap_in(SourceFixture *f, guint64 orig, guint64 mem, guint64 limit, 
 
 /*
  * Free swap on zram counts at what the data being swapped now costs, as the
- * module counts it: whole until a step (here 2 MB) is swapped while memory
- * is short, whatever is stored already; at nothing after a step of data
+ * module counts it: whole until four steps (here 7.8 MB) are swapped while
+ * memory is short, whatever is stored already; at nothing after that much data
  * that does not compress; forgotten once memory is plentiful, so the next,
  * compressible hog swaps with no level; and within zram's memory limit.
  */
@@ -483,9 +483,10 @@ static void test_swap_zram_unknown(SourceFixture *f, gconstpointer data)
 	/* there: a step that does not compress; gone again: the cost stays */
 	write_mm_stat(f, "zram1", 102400000, 102400000, 0);
 	g_assert_true(wakeups_since(f, 2));
-	write_mm_stat(f, "zram1", 106496000, 106600000, 0);
-	write_swaps_zram(f, "zram1", 104000);
-	write_meminfo_swap(f, 90000, 600000, 496000);
+	/* four steps of 1.95 MB (MemTotal / 512) */
+	write_mm_stat(f, "zram1", 110592000, 110696000, 0);
+	write_swaps_zram(f, "zram1", 108000);
+	write_meminfo_swap(f, 90000, 600000, 492000);
 	g_assert_true(sf_run_until(f, sf_pressures_at_least, GUINT_TO_POINTER(1), 5000 * MS));
 	p = sf_pressure(f, 0);
 	g_assert_cmpint(p->level, ==, OOM_NOTIFY_LEVEL_CRITICAL);
@@ -503,11 +504,11 @@ static void test_swap_zram_unknown(SourceFixture *f, gconstpointer data)
 	g_assert_true(sf_warned(f, "1000 per-mille"));
 
 	/* memory plentiful: forgotten like any cost */
-	write_meminfo_swap(f, 800000, 600000, 496000);
+	write_meminfo_swap(f, 800000, 600000, 492000);
 	g_assert_true(sf_run_until(f, sf_pressures_at_least, GUINT_TO_POINTER(2), 5000 * MS));
 	p = sf_pressure(f, 1);
 	g_assert_cmpint(p->level, ==, OOM_NOTIFY_LEVEL_NORMAL);
-	g_assert_cmpuint(p->swap_worth, ==, 496000 * 1024);
+	g_assert_cmpuint(p->swap_worth, ==, 492000 * 1024);
 	g_assert_cmpuint(f->warnings->len, ==, 2);
 }
 

@@ -234,8 +234,8 @@ static void run_samples(struct oomn_zram_marginal *m, const struct zsample *s, s
 
 /*
  * A hog whose pages compress well (about 4 % of their size, as in the VM):
- * free swap counts whole until a step is taken, then at the little it costs,
- * however far zram fills.
+ * free swap counts whole until four steps are taken, then at the little all
+ * this shortage's swap cost, however far zram fills.
  */
 static void test_marginal_compressible(void)
 {
@@ -244,12 +244,14 @@ static void test_marginal_compressible(void)
 		{ 0, 0, 0, true, 0 },
 		/* half a step: nothing measured, still whole */
 		{ 512 * KIB, 512 * KIB, 20 * KIB, true, 0 },
-		/* a step: 40 KiB of RAM for 1 MiB */
-		{ MIB, MIB, 40 * KIB, true, 39 },
+		/* a step: not yet measured (zsmalloc's first zspages weigh too much) */
+		{ MIB, MIB, 40 * KIB, true, 0 },
+		/* four steps: 160 KiB of RAM for 4 MiB */
+		{ 4 * MIB, 4 * MIB, 160 * KIB, true, 39 },
 		{ 17 * MIB, 17 * MIB, 40 * KIB + 768 * KIB, true, 46 },
 		{ 129 * MIB, 129 * MIB, 808 * KIB + 5 * MIB, true, 44 },
-		/* compaction gave RAM back meanwhile: it cost nothing */
-		{ 131 * MIB, 131 * MIB, 5 * MIB, true, 0 },
+		/* compaction gave RAM back meanwhile: the whole costs less */
+		{ 131 * MIB, 131 * MIB, 5 * MIB, true, 38 },
 	};
 	struct oomn_zram_marginal m = { .cost = 0 };
 
@@ -260,7 +262,7 @@ static void test_marginal_compressible(void)
 
 /*
  * A hog of random bytes: zsmalloc keeps each page whole, plus its own
- * overhead. Whole until the first step, nothing at all from it on.
+ * overhead. Whole until four steps, nothing at all from then on.
  */
 static void test_marginal_incompressible(void)
 {
@@ -269,9 +271,10 @@ static void test_marginal_incompressible(void)
 		{ 8 * MIB, 8 * MIB, 2 * MIB, false, 0 },
 		{ 8 * MIB, 8 * MIB, 2 * MIB, true, 0 },
 		{ 8 * MIB + 700 * KIB, 8 * MIB + 700 * KIB, 2 * MIB + 700 * KIB, true, 0 },
-		{ 9 * MIB + 4 * KIB, 9 * MIB + 4 * KIB, 3 * MIB + 40 * KIB, true, 1000 },
-		/* and so on: a store that costs nearly what it holds */
-		{ 12 * MIB, 12 * MIB, 3 * MIB + 40 * KIB + 3 * MIB - 64 * KIB, true, 980 },
+		{ 9 * MIB + 4 * KIB, 9 * MIB + 4 * KIB, 3 * MIB + 40 * KIB, true, 0 },
+		/* four steps: a store that costs nearly what it holds */
+		{ 12 * MIB, 12 * MIB, 3 * MIB + 40 * KIB + 3 * MIB - 64 * KIB, true, 994 },
+		{ 16 * MIB, 16 * MIB, 10 * MIB, true, 1000 },
 	};
 	struct oomn_zram_marginal m = { .cost = 0 };
 
@@ -289,32 +292,35 @@ static void test_marginal_leftovers(void)
 {
 	static const struct zsample s[] = {
 		{ 0, 0, 0, true, 0 },
-		{ 2 * MIB, 2 * MIB, 2 * MIB + 100 * KIB, true, 1000 },
+		{ 4 * MIB, 4 * MIB, 4 * MIB + 100 * KIB, true, 1000 },
 		/* the hog killed, memory back; its pages... */
-		{ 2 * MIB, 2 * MIB, 2 * MIB + 100 * KIB, false, 0 },
-		/* ...and those of others stay in zram at cost 980 on average */
-		{ 2 * MIB, 2 * MIB, 2 * MIB + 100 * KIB, true, 0 },
-		{ 2 * MIB + 900 * KIB, 2 * MIB + 900 * KIB, 2 * MIB + 136 * KIB, true, 0 },
-		{ 4 * MIB, 4 * MIB, 2 * MIB + 180 * KIB, true, 39 },
+		{ 4 * MIB, 4 * MIB, 4 * MIB + 100 * KIB, false, 0 },
+		/* ...and those of others stay in zram at cost 1000 on average */
+		{ 4 * MIB, 4 * MIB, 4 * MIB + 100 * KIB, true, 0 },
+		{ 4 * MIB + 900 * KIB, 4 * MIB + 900 * KIB, 4 * MIB + 136 * KIB, true, 0 },
+		{ 8 * MIB, 8 * MIB, 4 * MIB + 260 * KIB, true, 39 },
 	};
 	struct oomn_zram_marginal m = { .cost = 0 };
 
 	run_samples(&m, s, G_N_ELEMENTS(s));
 }
 
-/* Swap given back (an exit, pages read back in): the base moves, the cost
- * stays, and the next step is measured from there. */
+/* Swap given back (an exit, pages read back in) within the shortage: the
+ * cost stays until four steps more than at its start are taken. */
 static void test_marginal_given_back(void)
 {
 	static const struct zsample s[] = {
 		{ 10 * MIB, 10 * MIB, 3 * MIB, true, 0 },
 		{ 20 * MIB, 20 * MIB, 6 * MIB, true, 300 },
 		{ 12 * MIB, 12 * MIB, 4 * MIB, true, 300 },
-		/* half a step above the new base, a step above the old one */
 		{ 12 * MIB + 512 * KIB, 12 * MIB + 512 * KIB, 4 * MIB + 256 * KIB, true, 300 },
-		{ 13 * MIB, 13 * MIB, 4 * MIB + 512 * KIB, true, 500 },
-		/* swap grew a step, data did not: nothing more stored costs nothing */
-		{ 14 * MIB, 13 * MIB, 4 * MIB + 512 * KIB, true, 0 },
+		{ 13 * MIB, 13 * MIB, 4 * MIB + 512 * KIB, true, 300 },
+		/* four steps above the start: 1.5 MiB of RAM for 3 MiB of data */
+		{ 14 * MIB, 13 * MIB, 4 * MIB + 512 * KIB, true, 500 },
+		/* below where the shortage started: a new start, the cost stays */
+		{ 8 * MIB, 8 * MIB, 2 * MIB, true, 500 },
+		/* swap grew four steps, data did not: nothing more stored costs nothing */
+		{ 12 * MIB, 8 * MIB, 2 * MIB, true, 0 },
 	};
 	struct oomn_zram_marginal m = { .cost = 0 };
 
@@ -332,7 +338,7 @@ static void test_marginal_reset(void)
 		{ 8 * MIB, 8 * MIB, 2 * MIB, true, 250 },
 		/* reset and refilled past the old Used between two reads */
 		{ 16 * MIB, 4 * MIB, MIB, true, 250 },
-		{ 18 * MIB, 6 * MIB, MIB + 200 * KIB, true, 97 },
+		{ 18 * MIB, 6 * MIB, MIB + 200 * KIB, true, 199 },
 	};
 	struct oomn_zram_marginal m = { .cost = 0 };
 
@@ -351,10 +357,11 @@ static void test_marginal_unknown(void)
 	g_assert_false(m.have_base);
 	st = zstat(4 * MIB, MIB, 0);
 	g_assert_cmpuint(oomn_zram_marginal(&m, 4 * MIB, &st, true, STEP), ==, 0);
-	st = zstat(6 * MIB, 2 * MIB, 0);
-	g_assert_cmpuint(oomn_zram_marginal(&m, 6 * MIB, &st, true, STEP), ==, 500);
+	st = zstat(8 * MIB, 3 * MIB, 0);
+	g_assert_cmpuint(oomn_zram_marginal(&m, 8 * MIB, &st, true, STEP), ==, 500);
 	g_assert_cmpuint(oomn_zram_marginal(&m, 60 * MIB, NULL, true, STEP), ==, 500);
-	g_assert_cmpuint(m.base_used, ==, 6 * MIB);
+	/* the shortage's start stays the base */
+	g_assert_cmpuint(m.base_used, ==, 4 * MIB);
 	g_assert_cmpuint(oomn_zram_marginal(&m, 60 * MIB, NULL, false, STEP), ==, 0);
 	g_assert_false(m.have_base);
 	/* readable again, short: a base, the cost 0 until a step */
@@ -849,39 +856,39 @@ static void test_reader_zram(ReaderFixture *f, gconstpointer data)
 	g_assert_cmpuint(f->r.n_zram, ==, 1);
 	g_assert_cmpint(f->r.zram[0].zram, ==, 0);
 
-	/* 4 MiB swapped, 1 MiB of RAM for it: cost 250 */
-	write_zram(f, 0, 516 * MIB, 129 * MIB, 0);
-	write_swaps_zram(f, 516);
-	shortm.swap_free = plenty.swap_free = 508 * MIB + 768 * MIB;
-	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &shortm), ==, 381 * MIB + 768 * MIB);
+	/* 8 MiB (four steps) swapped, 2 MiB of RAM for it: cost 250 */
+	write_zram(f, 0, 520 * MIB, 130 * MIB, 0);
+	write_swaps_zram(f, 520);
+	shortm.swap_free = plenty.swap_free = 504 * MIB + 768 * MIB;
+	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &shortm), ==, 378 * MIB + 768 * MIB);
 	g_assert_cmpuint(f->r.zram[0].m.cost, ==, 250);
 	g_assert_cmpuint(f->warnings->len, ==, 0);
 
 	/* mem_limit: 32 MiB of RAM left, worth 96 MiB at that cost */
-	write_zram(f, 0, 516 * MIB, 129 * MIB, 161 * MIB);
+	write_zram(f, 0, 520 * MIB, 130 * MIB, 162 * MIB);
 	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &shortm), ==, 96 * MIB + 768 * MIB);
 
 	/* mm_stat gone: the last cost, no limit; one warning however many reads */
 	rf_unlink(f->sys, "block/zram0/mm_stat");
 	for (int i = 0; i < 3; i++)
-		g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &shortm), ==, 381 * MIB + 768 * MIB);
+		g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &shortm), ==, 378 * MIB + 768 * MIB);
 	g_assert_cmpuint(f->warnings->len, ==, 1);
 	g_assert_true(rf_warned(f, 0, "block/zram0/mm_stat"));
 	g_assert_true(rf_warned(f, 0, g_strerror(ENOENT)));
 	g_assert_true(rf_warned(f, 0, "/dev/zram0"));
 	g_assert_true(rf_warned(f, 0, "250 per-mille"));
 	/* memory plentiful: forgotten, whole */
-	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &plenty), ==, 508 * MIB + 768 * MIB);
+	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &plenty), ==, 504 * MIB + 768 * MIB);
 	g_assert_cmpuint(f->warnings->len, ==, 1);
 
-	/* back: no warning, whole until a step is taken while short */
-	write_zram(f, 0, 516 * MIB, 129 * MIB, 0);
-	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &shortm), ==, 508 * MIB + 768 * MIB);
+	/* back: no warning, whole until four steps are taken while short */
+	write_zram(f, 0, 520 * MIB, 130 * MIB, 0);
+	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &shortm), ==, 504 * MIB + 768 * MIB);
 	g_assert_cmpuint(f->warnings->len, ==, 1);
-	/* 2 MiB of random bytes: nothing left */
-	write_zram(f, 0, 518 * MIB, 131 * MIB + 16 * KIB, 0);
-	write_swaps_zram(f, 518);
-	shortm.swap_free = 506 * MIB + 768 * MIB;
+	/* 8 MiB of random bytes: nothing left */
+	write_zram(f, 0, 528 * MIB, 138 * MIB + 16 * KIB, 0);
+	write_swaps_zram(f, 528);
+	shortm.swap_free = 496 * MIB + 768 * MIB;
 	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &shortm), ==, 768 * MIB);
 
 	/* malformed: a clear line (which file, why), once, the cost kept */
