@@ -12,6 +12,13 @@ first_rep=1
 kernels="6.1 6.12"
 swap_kernel=6.12
 swap=256M
+zram_kernel=6.12
+zram=256M
+zram_fill=random
+bigswap_kernel=
+bigswap=768M
+merge_raw=
+do_bench=1
 mem=512M
 # one vCPU per VM: with --parallel the three VMs stay within two host cores
 cpus=1
@@ -28,20 +35,32 @@ usage() {
 usage: tools/peers.sh [options]
 
 Boots the VM (tests/vm/run-vm.sh, TCG) once per configuration: each kernel
-without swap, and one kernel with swap; each boot runs every scenario
+without swap, one kernel with swap on a disk, one with swap on zram (the
+hogs filling incompressible pages), and optionally one with a disk swap
+larger than RAM; each boot runs every scenario
 against every contender REPS times (tests/peers/peers-guest.sh). Then runs
 the victim-choice and D-Bus fan-out benchmarks on the host and writes the
 report (tests/peers/peers-report.py) to OUT.
 
   --quick             1 repetition, scenario fast, kernel 6.12 without
-                      swap, no host benchmarks; checks the behaviour (exit 1 if
-                      a check fails) -- what the meson test peers-quick runs
+                      swap (no swap, zram or big-swap configuration), no
+                      host benchmarks; checks the behaviour (exit 1 if a
+                      check fails) -- what the meson test peers-quick runs
   --reps N            repetitions (default $reps)
   --first-rep N       start at repetition N (to add repetitions to a run's
                       raw records; default $first_rep)
   --kernels "K..."    kernels without swap (default "$kernels")
   --swap-kernel K     the kernel booted once more with swap ("" for none; default $swap_kernel)
   --swap SIZE         swap size for that run (default $swap)
+  --zram-kernel K     the kernel booted once more with swap on zram ("" for
+                      none; default $zram_kernel); tag <kver>-zram<SIZE>
+  --zram SIZE         zram swap size for that run (default $zram)
+  --zram-fill MODE    what the hogs' pages hold there: ones, half or random
+                      (default $zram_fill: nothing compresses); the other
+                      configurations use ones
+  --bigswap-kernel K  the kernel booted once more with a disk swap larger than
+                      RAM ("" for none; default "$bigswap_kernel"); tag <kver>-swap<SIZE>
+  --bigswap SIZE      swap size for that run (default $bigswap)
   --mem SIZE          guest RAM (default $mem)
   --cpus N            guest vCPUs (default $cpus: TCG guests that share the
                       host's cores with more vCPUs than cores starve, and
@@ -55,6 +74,12 @@ report (tests/peers/peers-report.py) to OUT.
   --no-build          do not run deps.sh, meson and ninja first
   --parallel          boot the configurations at the same time (one VM each)
   --out DIR           where the report goes (default $out)
+  --merge-raw PATH    also report the raw records in PATH (a directory, or a
+                      raw.tar.xz as the report leaves it): every run
+                      (configuration, contender, scenario and repetition)
+                      this one did not make anew; adds configurations or
+                      runs to a report
+  --no-bench          no host benchmarks (with --merge-raw: the merged ones stay)
   -h, --help          this text
   --version           the version
 
@@ -71,6 +96,13 @@ while [ $# -gt 0 ]; do
 	--kernels) kernels=$2; shift ;;
 	--swap-kernel) swap_kernel=$2; shift ;;
 	--swap) swap=$2; shift ;;
+	--zram-kernel) zram_kernel=$2; shift ;;
+	--zram) zram=$2; shift ;;
+	--zram-fill) zram_fill=$2; shift ;;
+	--bigswap-kernel) bigswap_kernel=$2; shift ;;
+	--bigswap) bigswap=$2; shift ;;
+	--merge-raw) merge_raw=$(realpath -m "$2"); shift ;;
+	--no-bench) do_bench=0 ;;
 	--mem) mem=$2; shift ;;
 	--cpus) cpus=$2; shift ;;
 	--contenders) contenders=$2; shift ;;
@@ -91,8 +123,16 @@ if [ "$quick" = 1 ]; then
 	reps=1
 	kernels=6.12
 	swap_kernel=
+	zram_kernel=
+	bigswap_kernel=
 	scenarios=${scenarios:-fast}
 	idle=3
+fi
+
+case $zram_fill in ones | half | random) ;; *) usage >&2; exit 2 ;; esac
+if [ -n "$merge_raw" ] && [ ! -e "$merge_raw" ]; then
+	echo "peers: --merge-raw $merge_raw: not found" >&2
+	exit 2
 fi
 
 if [ "$do_build" = 1 ]; then
@@ -118,18 +158,25 @@ trap 'rm -rf -- "$work"' EXIT
 raw=$work/raw
 mkdir -p "$raw" "$out"
 
+# KERNEL:KIND:SIZE, KIND swap (a virtio disk), zram or empty (no swap)
 configs=()
-for k in $kernels; do configs+=("$k:"); done
-[ -n "$swap_kernel" ] && configs+=("$swap_kernel:$swap")
+for k in $kernels; do configs+=("$k::"); done
+[ -n "$swap_kernel" ] && configs+=("$swap_kernel:swap:$swap")
+[ -n "$zram_kernel" ] && configs+=("$zram_kernel:zram:$zram")
+[ -n "$bigswap_kernel" ] && configs+=("$bigswap_kernel:swap:$bigswap")
 
-# run_config KERNEL:SWAP: one boot, every contender and scenario; raw records to $raw/TAG
+# run_config KERNEL:KIND:SIZE: one boot, every contender and scenario; raw records to $raw/TAG
 run_config() {
-	local c=$1 k s kver tag rc=0 job
+	local c=$1 k kind s kver tag rc=0 job fill=ones
 	k=${c%%:*}
+	c=${c#*:}
+	kind=${c%%:*}
 	s=${c#*:}
+	[ -n "$kind" ] || s=
+	[ "$kind" = zram ] && fill=$zram_fill
 	kver=$(kver_of "$k") || return 1
-	tag=$kver${s:+-swap$s}
-	echo "peers: $tag: booting ($mem RAM, $cpus vCPU${s:+, $s swap})" >&2
+	tag=$kver${s:+-$kind$s}
+	echo "peers: $tag: booting ($mem RAM, $cpus vCPU${s:+, $s $kind swap}, fill $fill)" >&2
 	# A guest vCPU starved by a loaded host shows as a soft lockup (in page
 	# clearing, compaction) under TCG: the emulation's speed, not a fault of
 	# what is measured. Everything else in the guest log still fails the run.
@@ -137,10 +184,10 @@ run_config() {
 		--hang report --allow-dmesg 'watchdog: BUG: soft lockup'
 		--module "$build/kernel/oom_notify-$kver.ko"
 		--env "PEERS_BUILD=$build" --env "PEERS_SRC=$here")
-	[ -n "$s" ] && args+=(--swap "$s")
+	[ -n "$s" ] && args+=("--$kind" "$s")
 	local guest=("$here/tests/peers/peers-guest.sh" --out /run/oomn-vm/peers --reps "$reps"
 		--first-rep "$first_rep"
-		--idle "$idle" --cap "$cap")
+		--idle "$idle" --cap "$cap" --fill "$fill")
 	[ -n "$contenders" ] && guest+=(--contenders "$contenders")
 	[ -n "$scenarios" ] && guest+=(--scenarios "$scenarios")
 	mkdir -p "$work/jobs-$tag"
@@ -173,7 +220,7 @@ else
 fi
 
 # Victim choice and D-Bus fan-out: host benchmarks of our own, no peer has them.
-if [ "$quick" = 0 ]; then
+if [ "$quick" = 0 ] && [ "$do_bench" = 1 ]; then
 	echo "peers: bench-choose, bench-fanout" >&2
 	"$build/tests/killer/bench-choose" >"$raw/bench-choose.txt" 2>&1 || failed=1
 	OOMN_BROKER=$build/broker/src/oom-notifyd OOMN_DBUS_DIR=$here/dbus \
@@ -182,13 +229,49 @@ if [ "$quick" = 0 ]; then
 		>"$raw/bench-fanout.json" 2>"$raw/bench-fanout.err" || failed=1
 fi
 
+# Earlier raw records: every run (configuration/contender/scenario-rep) and host
+# benchmark this run has not made anew. A configuration's own files (vm.log,
+# vm-dmesg; a contender's logs, idle.txt) that both have: the earlier one stays as
+# NAME-earlier.
+merge_into() { # merge_into FROM TO DEPTH
+	local m n
+	for m in "$1"/* "$1"/.[!.]*; do
+		[ -e "$m" ] || continue
+		n=$2/${m##*/}
+		if [ ! -e "$n" ]; then
+			mv "$m" "$n"
+		elif [ -d "$m" ] && [ "$3" -lt 2 ]; then
+			merge_into "$m" "$n" $(($3 + 1))
+		elif [ -d "$m" ]; then
+			echo "peers: merge: ${n#"$raw"/}: made anew, the earlier run dropped" >&2
+		elif ! cmp -s "$m" "$n"; then
+			mv "$m" "$n-earlier"
+		fi
+	done
+}
+if [ -n "$merge_raw" ]; then
+	mkdir -p "$work/merge"
+	if [ -d "$merge_raw" ]; then
+		cp -r "$merge_raw"/. "$work/merge/"
+	else
+		tar -C "$work/merge" -xf "$merge_raw"
+	fi
+	merge_into "$work/merge" "$raw" 0
+	rm -rf "$work/merge"
+fi
+
 # Debian's python3: python3-matplotlib is installed for it
 report=(/usr/bin/python3 "$here/tests/peers/peers-report.py" --raw "$raw" --out "$out")
 [ "$quick" = 1 ] && report+=(--check)
 cmd="tools/peers.sh"
 [ "$quick" = 1 ] && cmd+=" --quick"
 [ "$quick" = 0 ] && cmd+=" --reps $reps --kernels \"$kernels\" --swap-kernel \"$swap_kernel\""
-[ "$quick" = 0 ] && cmd+=" --swap $swap --mem $mem --cpus $cpus"
+[ "$quick" = 0 ] && cmd+=" --swap $swap --zram-kernel \"$zram_kernel\" --zram $zram"
+[ "$quick" = 0 ] && [ "$zram_fill" != random ] && cmd+=" --zram-fill $zram_fill"
+[ "$quick" = 0 ] && cmd+=" --bigswap-kernel \"$bigswap_kernel\" --bigswap $bigswap"
+[ "$quick" = 0 ] && cmd+=" --mem $mem --cpus $cpus"
+[ "$do_bench" = 0 ] && [ "$quick" = 0 ] && cmd+=" --no-bench"
+[ -n "$merge_raw" ] && cmd+=" --merge-raw ${merge_raw#"$here"/}"
 [ "$cap" != 180 ] && cmd+=" --cap $cap"
 [ "$parallel" = 1 ] && cmd+=" --parallel"
 [ "$first_rep" != 1 ] && cmd+=" --first-rep $first_rep"

@@ -17,6 +17,10 @@
 #
 # usage: peers-guest.sh --out DIR [--reps N] [--contenders "A B"] [--scenarios "X Y"]
 #                       [--idle SECONDS] [--cap SECONDS] [--first-rep N]
+#                       [--fill ones|half|random]
+# --fill: what the hogs' pages hold (oomn-hog --fill; random: nothing compresses,
+#         the case of swap on zram); with random and swap on zram only, the
+#         scenarios size their loads as if there were no swap (it is worth nothing)
 # env:   PEERS_BUILD (meson build dir), PEERS_SRC (source dir)
 #
 # It judges nothing: every figure and verdict is computed by peers-report.py.
@@ -35,6 +39,7 @@ scenarios=$ALL_SCENARIOS
 idle_s=10
 # a run that has not ended after this long is stopped and recorded as a stall
 cap_s=180
+fill=ones
 
 usage() {
 	sed -n '2,20{/^# shellcheck/d;s/^# \{0,1\}//p}' "$0"
@@ -50,6 +55,7 @@ while [ $# -gt 0 ]; do
 	--scenarios) scenarios=$2; shift ;;
 	--idle) idle_s=$2; shift ;;
 	--cap) cap_s=$2; shift ;;
+	--fill) fill=$2; shift ;;
 	-h | --help) usage; exit 0 ;;
 	--version) echo "peers-guest 1"; exit 0 ;;
 	*) usage >&2; exit 2 ;;
@@ -60,6 +66,7 @@ if [ -z "$out" ] || [ -z "${PEERS_BUILD:-}" ] || [ -z "${PEERS_SRC:-}" ]; then
 	usage >&2
 	exit 2
 fi
+case $fill in ones | half | random) ;; *) usage >&2; exit 2 ;; esac
 [ "$(id -u)" = 0 ] || { echo "peers-guest: must run as root (in the VM)" >&2; exit 2; }
 
 B=$PEERS_BUILD
@@ -311,7 +318,7 @@ spawn() {
 hog() {
 	_r=$1 _n=$2
 	shift 2
-	spawn "$_r" "$_n" "$HOG" --comm "$_n" "$@"
+	spawn "$_r" "$_n" "$HOG" --comm "$_n" --fill "$fill" "$@"
 }
 # WITH_ADJ ADJ COMMAND...: COMMAND with its oom_score_adj set before it starts (same pid)
 WITH_ADJ='echo "$0" >/proc/self/oom_score_adj && exec "$@"'
@@ -364,12 +371,12 @@ sc_slow() {
 sc_graduated() {
 	# four equal growers whose sum overshoots by 10 % of RAM: the one with
 	# the highest oom_score_adj is the victim every policy here agrees on
-	_each=$(((A + SW + T / 10) / 4))
+	_each=$(((A + SWW + T / 10) / 4))
 	for _a in 0 100 200; do
-		spawn innocent "oomn-adj$_a" sh -c "$WITH_ADJ" "$_a" "$HOG" --comm "oomn-adj$_a" \
+		spawn innocent "oomn-adj$_a" sh -c "$WITH_ADJ" "$_a" "$HOG" --comm "oomn-adj$_a" --fill "$fill" \
 			--max "$_each" --step 1 --delay-ms 10 --hold
 	done
-	spawn victim oomn-adj300 sh -c "$WITH_ADJ" 300 "$HOG" --comm oomn-adj300 \
+	spawn victim oomn-adj300 sh -c "$WITH_ADJ" 300 "$HOG" --comm oomn-adj300 --fill "$fill" \
 		--max "$_each" --step 1 --delay-ms 10 --hold
 	wait_gone 300 victim
 }
@@ -385,7 +392,7 @@ sc_ignore_term() {
 # 10 % and above the floors at 3-5 %. Freeing the cooperating application's
 # memory ends the pressure; killing it does too, but is the worse outcome.
 sc_redeem() {
-	_coop=$(((A + SW) / 2))
+	_coop=$(((A + SWW) / 2))
 	# it holds its memory before the pressure starts: the redeemer and the
 	# GMemoryMonitor application say "ready" once they do, oomn-hog "done"
 	_ready='^ready'
@@ -400,7 +407,7 @@ sc_redeem() {
 	esac
 	wait_for 120 has_line "$W/run/oomn-redeemer.out" "$_ready" ||
 		say "the cooperating process did not get ready"
-	_load=$(($(avail_mib) + SW - T * 6 / 100))
+	_load=$(($(avail_mib) + SWW - T * 6 / 100))
 	[ "$_load" -gt 0 ] || _load=1
 	hog innocent oomn-load --max "$_load" --step 4 --hold
 	_loadpid=$!
@@ -429,7 +436,7 @@ sc_cgroup() {
 	echo "$((T / 5))M" >"$CG/memory.max"
 	[ -f "$CG/memory.swap.max" ] && echo 0 >"$CG/memory.swap.max"
 	spawn victim oomn-cg sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG" \
-		"$HOG" --comm oomn-cg --max $((T / 2)) --step 4 --hold
+		"$HOG" --comm oomn-cg --fill "$fill" --max $((T / 2)) --step 4 --hold
 	wait_gone 120 victim
 }
 
@@ -437,7 +444,7 @@ sc_cgroup() {
 # and the kill lines at 10 %) and falls again, three times: nothing to kill.
 sc_rise_fall() {
 	mkfifo "$W/run/ctl"
-	spawn innocent oomn-wave sh -c 'exec "$0" --control <"$1"' "$HOG" "$W/run/ctl"
+	spawn innocent oomn-wave sh -c 'exec "$0" --fill "$1" --control <"$2"' "$HOG" "$fill" "$W/run/ctl"
 	_wave=$!
 	exec 9>"$W/run/ctl"
 	# a killed wave must not take the driver with it (SIGPIPE)
@@ -498,6 +505,10 @@ run_one() { # run_one SCENARIO REP
 	SW=$(($(mem_kb SwapFree) / 1024))
 	A=$(avail_mib)
 	ALL=$((T + SW + 256))
+	# SWW: the swap the loads are sized by; none when every page would go to zram
+	# incompressible (it takes as much RAM as it frees)
+	SWW=$SW
+	[ "$fill" = random ] && [ "$ZRAM_ONLY" = 1 ] && SWW=0
 	"$SAMPLER" --interval-ms 20 --cap-s "$cap_s" --procs "$W/run/procs.started" \
 		--cap-out "$W/run/cap" >"$W/run/samples" &
 	_sampler=$!
@@ -559,6 +570,8 @@ run_one() { # run_one SCENARIO REP
 	notify_src=$NOTIFY_SRC
 	mem_total_mib=$T
 	swap_free_mib=$SW
+	swap_sized_mib=$SWW
+	fill=$fill
 	avail_start_mib=$A
 	t_start_ns=$_t0
 	uptime_start=$_up0
@@ -587,6 +600,13 @@ say "kernel $(uname -r), $(($(mem_kb MemTotal) / 1024)) MiB RAM, $(($(mem_kb Swa
 	echo "swap_total_mib=$(($(mem_kb SwapTotal) / 1024))"
 	echo "module=$(test -d /sys/module/oom_notify && echo yes || echo no)"
 } >"$out/vm.txt"
+# swap on zram devices only: incompressible pages there cost the RAM they free
+ZRAM_ONLY=0
+if grep -q '^/dev/zram' /proc/swaps && ! awk 'NR > 1 && $1 !~ /^\/dev\/zram/ { o = 1 } END { exit !o }' /proc/swaps; then
+	ZRAM_ONLY=1
+fi
+echo "swap_kind=$(awk 'NR > 1 { print ($1 ~ /^\/dev\/zram/ ? "zram" : "disk") }' /proc/swaps | sort -u | tr '\n' ' ')" >>"$out/vm.txt"
+echo "fill=$fill" >>"$out/vm.txt"
 # Repetitions outermost: a run stopped early still has every contender on
 # every scenario of its first repetitions.
 failed=0

@@ -13,7 +13,9 @@ Definitions (docs/peers.md says why):
                  < 10 % of SwapTotal (earlyoom's and nohang's soft line; the
                  reference for low-memory-monitor and the kernel) or < 10 %
                  of MemTotal (oom-notify's critical level: its swap
-                 thresholds are relative to RAM)
+                 thresholds are relative to RAM); with swap on zram only and
+                 the hogs' pages incompressible (--fill random) swap is worth
+                 nothing (it takes the RAM it frees): MemAvailable alone
   notify ms      first warning at a client minus the kill-line crossing
                  (negative: the client was warned before the crossing)
   critical ms    the same for the first warning of the highest level
@@ -132,11 +134,14 @@ def analyse_run(d):
     # oom-notify's swap thresholds are in per mille of RAM (the module cannot
     # see SwapTotal); earlyoom's and nohang's are of SwapTotal
     swap_of_ram = run["contender"] == "oom-notify"
+    vm = read_kv(os.path.join(os.path.dirname(os.path.dirname(d)), "vm.txt"))
+    swap_worthless = (vm.get("swap_kind", "").split() == ["zram"]
+                      and run.get("fill") == "random")
 
     def below(s):
         _, total, avail, swt, swf = s
         swap_line = KILL_LINE * (total if swap_of_ram else swt)
-        return avail < KILL_LINE * total and (swt == 0 or swf < swap_line)
+        return avail < KILL_LINE * total and (swt == 0 or swap_worthless or swf < swap_line)
 
     t_cross = next((s[0] for s in samples if below(s)), None)
     t_back = None
@@ -440,7 +445,8 @@ def main():
 
     result = {"command": a.command, "definitions": {
         "kill_line": "MemAvailable < 10% of MemTotal (and SwapFree < 10% of SwapTotal; "
-                     "for oom-notify < 10% of MemTotal, its own swap line)",
+                     "for oom-notify < 10% of MemTotal, its own swap line; swap on zram filled with "
+                     "incompressible pages counts nothing)",
         "notify_ms": "first warning at a client minus the kill-line crossing",
         "critical_ms": "first warning of the highest level minus the crossing",
         "back_ms": "crossing to MemAvailable >= 20% of MemTotal"}, "configs": {}}
@@ -456,7 +462,13 @@ def main():
         cols = [x for x in SCENARIOS if x in ran]
         md += [f"## {tag}", "",
                f"Kernel {vm.get('kernel')}, {vm.get('mem_total_mib')} MiB MemTotal, "
-               f"{vm.get('swap_total_mib')} MiB swap, {reps} repetition(s).", "",
+               f"{vm.get('swap_total_mib')} MiB swap"
+               + (f" ({vm['swap_kind'].strip()})" if vm.get("swap_kind", "").strip() else "")
+               + (f", the hogs' pages filled {vm['fill']}" if vm.get("fill") else "")
+               + (" (swap on zram worth nothing: the kill line is MemAvailable alone)"
+                  if vm.get("swap_kind", "").split() == ["zram"] and vm.get("fill") == "random"
+                  else "")
+               + f", {reps} repetition(s).", "",
                "### Overview", "",
                "Right outcomes of all runs; K: the kernel's OOM killer ran (k: in the "
                "cgroup only), I: innocent processes killed, R: redeemed, D: a daemon of the "
