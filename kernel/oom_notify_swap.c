@@ -33,7 +33,7 @@
 
 /* Refaults per second, per-mille of RAM, at which thrashing starts. */
 static unsigned int thrash_permille = 20;
-module_param(thrash_permille, uint, 0444);
+module_param(thrash_permille, uint, 0644);
 MODULE_PARM_DESC(thrash_permille,
 		 "refaults per second (per-mille of RAM, capped at 16 MiB) that count as thrashing; 0 turns it off");
 
@@ -147,7 +147,8 @@ bool oom_notify_thrash_sample(void)
 	unsigned long rate, limit;
 	bool was = oom_notify_thrash_on;
 
-	limit = min_t(unsigned long, totalram_pages() * thrash_permille / 1000,
+	limit = min_t(unsigned long,
+		      totalram_pages() * READ_ONCE(thrash_permille) / 1000,
 		      OOM_NOTIFY_THRASH_CAP_PAGES);
 	if (oom_notify_refaults_base && elapsed >= HZ / 2 && limit) {
 		rate = (refaults - oom_notify_refaults_base) * HZ / elapsed;
