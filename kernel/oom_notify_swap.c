@@ -103,12 +103,14 @@ void oom_notify_swap_read(u64 *free, u64 *worth, u32 *cost)
 	long taken = oom_notify_swap_base_free - now;
 
 	/*
-	 * Four steps before the first measure: zsmalloc allocates a zspage
+	 * Two steps before the first measure: zsmalloc allocates a zspage
 	 * (up to four pages) for each size class it starts to use, so the
 	 * first megabyte of a compressible fill measured a cost of 730 in the
-	 * VM, near enough to critical to flip a level.
+	 * VM, near enough to critical to flip a level; four steps were too
+	 * many for data that does not compress, which 6.12's reclaim then
+	 * swapped all of zram before the level rose.
 	 */
-	if (taken >= 4 * oom_notify_swap_step())
+	if (taken >= 2 * oom_notify_swap_step())
 		oom_notify_swap_cost_pm =
 			oom_notify_swap_cost(max(oom_notify_zspages() -
 						 oom_notify_swap_base_zs, 0L),

@@ -212,12 +212,12 @@ uint32_t oomn_zram_marginal(struct oomn_zram_marginal *m, uint64_t used,
 		return m->cost;
 	}
 	/*
-	 * As the module: over all this shortage took in, first after four
+	 * As the module: over all this shortage took in, first after two
 	 * steps (zsmalloc starts a zspage of up to four pages for each size
 	 * class it begins to use: the first megabyte of a compressible fill
 	 * measured 730 in the VM).
 	 */
-	if (used - m->base_used < 4 * step)
+	if (used - m->base_used < 2 * step)
 		return m->cost;
 
 	orig = st->orig_data_size - m->base_orig;

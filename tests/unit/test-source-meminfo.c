@@ -385,7 +385,7 @@ static void swap_in(SourceFixture *f, guint64 orig, guint64 mem, guint64 limit, 
 
 /*
  * Free swap on zram counts at what the data being swapped now costs, as the
- * module counts it: whole until four steps (here 7.8 MB) are swapped while
+ * module counts it: whole until two steps (here 3.9 MB) are swapped while
  * memory is short, whatever is stored already; at nothing after that much data
  * that does not compress; forgotten once memory is plentiful, so the next,
  * compressible hog swaps with no level; and within zram's memory limit.
@@ -483,7 +483,7 @@ static void test_swap_zram_unknown(SourceFixture *f, gconstpointer data)
 	/* there: a step that does not compress; gone again: the cost stays */
 	write_mm_stat(f, "zram1", 102400000, 102400000, 0);
 	g_assert_true(wakeups_since(f, 2));
-	/* four steps of 1.95 MB (MemTotal / 512) */
+	/* more than two steps of 1.95 MB (MemTotal / 512) */
 	write_mm_stat(f, "zram1", 110592000, 110696000, 0);
 	write_swaps_zram(f, "zram1", 108000);
 	write_meminfo_swap(f, 90000, 600000, 492000);

@@ -234,7 +234,7 @@ static void run_samples(struct oomn_zram_marginal *m, const struct zsample *s, s
 
 /*
  * A hog whose pages compress well (about 4 % of their size, as in the VM):
- * free swap counts whole until four steps are taken, then at the little all
+ * free swap counts whole until two steps are taken, then at the little all
  * this shortage's swap cost, however far zram fills.
  */
 static void test_marginal_compressible(void)
@@ -246,7 +246,7 @@ static void test_marginal_compressible(void)
 		{ 512 * KIB, 512 * KIB, 20 * KIB, true, 0 },
 		/* a step: not yet measured (zsmalloc's first zspages weigh too much) */
 		{ MIB, MIB, 40 * KIB, true, 0 },
-		/* four steps: 160 KiB of RAM for 4 MiB */
+		/* past two steps: 160 KiB of RAM for 4 MiB */
 		{ 4 * MIB, 4 * MIB, 160 * KIB, true, 39 },
 		{ 17 * MIB, 17 * MIB, 40 * KIB + 768 * KIB, true, 46 },
 		{ 129 * MIB, 129 * MIB, 808 * KIB + 5 * MIB, true, 44 },
@@ -262,7 +262,7 @@ static void test_marginal_compressible(void)
 
 /*
  * A hog of random bytes: zsmalloc keeps each page whole, plus its own
- * overhead. Whole until four steps, nothing at all from then on.
+ * overhead. Whole until two steps, nothing at all from then on.
  */
 static void test_marginal_incompressible(void)
 {
@@ -272,7 +272,7 @@ static void test_marginal_incompressible(void)
 		{ 8 * MIB, 8 * MIB, 2 * MIB, true, 0 },
 		{ 8 * MIB + 700 * KIB, 8 * MIB + 700 * KIB, 2 * MIB + 700 * KIB, true, 0 },
 		{ 9 * MIB + 4 * KIB, 9 * MIB + 4 * KIB, 3 * MIB + 40 * KIB, true, 0 },
-		/* four steps: a store that costs nearly what it holds */
+		/* past two steps: a store that costs nearly what it holds */
 		{ 12 * MIB, 12 * MIB, 3 * MIB + 40 * KIB + 3 * MIB - 64 * KIB, true, 994 },
 		{ 16 * MIB, 16 * MIB, 10 * MIB, true, 1000 },
 	};
@@ -305,21 +305,22 @@ static void test_marginal_leftovers(void)
 	run_samples(&m, s, G_N_ELEMENTS(s));
 }
 
-/* Swap given back (an exit, pages read back in) within the shortage: the
- * cost stays until four steps more than at its start are taken. */
+/* Swap given back (an exit, pages read back in) within the shortage: all
+ * measured from where the shortage started, until swap falls below it. */
 static void test_marginal_given_back(void)
 {
 	static const struct zsample s[] = {
 		{ 10 * MIB, 10 * MIB, 3 * MIB, true, 0 },
 		{ 20 * MIB, 20 * MIB, 6 * MIB, true, 300 },
-		{ 12 * MIB, 12 * MIB, 4 * MIB, true, 300 },
-		{ 12 * MIB + 512 * KIB, 12 * MIB + 512 * KIB, 4 * MIB + 256 * KIB, true, 300 },
-		{ 13 * MIB, 13 * MIB, 4 * MIB + 512 * KIB, true, 300 },
-		/* four steps above the start: 1.5 MiB of RAM for 3 MiB of data */
+		/* two steps above the start: 1 MiB of RAM for 2 MiB */
+		{ 12 * MIB, 12 * MIB, 4 * MIB, true, 500 },
+		{ 12 * MIB + 512 * KIB, 12 * MIB + 512 * KIB, 4 * MIB + 256 * KIB, true, 500 },
+		{ 13 * MIB, 13 * MIB, 4 * MIB + 512 * KIB, true, 500 },
+		/* 1.5 MiB of RAM for 3 MiB of data */
 		{ 14 * MIB, 13 * MIB, 4 * MIB + 512 * KIB, true, 500 },
 		/* below where the shortage started: a new start, the cost stays */
 		{ 8 * MIB, 8 * MIB, 2 * MIB, true, 500 },
-		/* swap grew four steps, data did not: nothing more stored costs nothing */
+		/* swap grew, data did not: nothing more stored costs nothing */
 		{ 12 * MIB, 8 * MIB, 2 * MIB, true, 0 },
 	};
 	struct oomn_zram_marginal m = { .cost = 0 };
@@ -881,7 +882,7 @@ static void test_reader_zram(ReaderFixture *f, gconstpointer data)
 	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &plenty), ==, 504 * MIB + 768 * MIB);
 	g_assert_cmpuint(f->warnings->len, ==, 1);
 
-	/* back: no warning, whole until four steps are taken while short */
+	/* back: no warning, whole until two steps are taken while short */
 	write_zram(f, 0, 520 * MIB, 130 * MIB, 0);
 	g_assert_cmpuint(oomn_swap_reader_worth(&f->r, &shortm), ==, 504 * MIB + 768 * MIB);
 	g_assert_cmpuint(f->warnings->len, ==, 1);
