@@ -103,12 +103,13 @@ void oom_notify_swap_read(u64 *free, u64 *worth, u32 *cost)
 	long taken = oom_notify_swap_base_free - now;
 
 	/*
-	 * Two steps before the first measure: zsmalloc allocates a zspage
-	 * (up to four pages) for each size class it starts to use, so the
-	 * first megabyte of a compressible fill measured a cost of 730 in the
-	 * VM, near enough to critical to flip a level; four steps were too
-	 * many for data that does not compress, which 6.12's reclaim then
-	 * swapped all of zram before the level rose.
+	 * Two steps before the first measure, a compromise. The first pages
+	 * swapped are other processes' (and zsmalloc starts a zspage of up to
+	 * four pages for each size class it begins to use): ahead of a hog
+	 * whose pages compress 25:1, 2 MiB measured 837 in the VM, critical
+	 * for a moment. But with three steps oom-killerd lost the race with
+	 * the kernel's OOM killer on data that does not compress in one run of
+	 * three, with four in three of four: reclaim swaps zram full first.
 	 */
 	if (taken >= 2 * oom_notify_swap_step())
 		oom_notify_swap_cost_pm =
