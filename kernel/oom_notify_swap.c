@@ -8,10 +8,10 @@
  * nor zram's figures, but they see the RAM zsmalloc holds (NR_ZSPAGES,
  * where zram and zswap keep their pages): the cost per page swapped is how
  * much that grew for each page swap took in since memory was last
- * plentiful, once swap took in a step. A disk never grows it: cost 0, free
- * swap is worth all it holds. Each time memory is plentiful again the cost
- * is forgotten: the next hog's data may compress quite differently, and
- * until a step of it is swapped free swap counts whole.
+ * plentiful, once swap took in two steps. A disk never grows it: cost 0,
+ * free swap is worth all it holds. Each time memory is plentiful again the
+ * cost is forgotten: the next hog's data may compress quite differently,
+ * and until two steps of it are swapped free swap counts whole.
  *
  * Thrashing: pages coming back soon after reclaim evicted them (workingset
  * refaults). Sampled once a second, and only while memory is short: idle
@@ -94,8 +94,8 @@ void oom_notify_swap_init(void)
 /*
  * Free swap now, and what it is worth at the cost of what this shortage
  * swapped so far: zsmalloc's growth over the swap taken since memory was
- * last plentiful, once that is a step. Swap given back during the shortage
- * takes its pages with it, from both.
+ * last plentiful, once that is two steps. Swap given back during the
+ * shortage takes its pages with it, from both.
  */
 void oom_notify_swap_read(u64 *free, u64 *worth, u32 *cost)
 {
@@ -123,8 +123,8 @@ void oom_notify_swap_read(u64 *free, u64 *worth, u32 *cost)
 
 /*
  * Memory is no longer short: what was swapped then says nothing of what
- * will be next time, so free swap counts whole again until a step of swap
- * taken in says otherwise.
+ * will be next time, so free swap counts whole again until two steps of
+ * swap taken in say otherwise.
  */
 void oom_notify_swap_forget(void)
 {
