@@ -671,26 +671,6 @@ static guint64 kernel_oom_kills(void)
 	return g_ascii_strtoull(p + strlen("\noom_kill "), NULL, 10);
 }
 
-/* MiB of zram swap (the killer-zram suite), 0 if none. */
-static guint64 zram_swap_mib(void)
-{
-	g_autofree char *text = NULL;
-	g_auto(GStrv) lines = NULL;
-
-	if (!g_file_get_contents("/proc/swaps", &text, NULL, NULL))
-		return 0;
-	lines = g_strsplit(text, "\n", -1);
-	for (guint i = 1; lines[i]; i++) {
-		char dev[256];
-		unsigned long long kib;
-
-		if (sscanf(lines[i], "%255s %*s %llu", dev, &kib) == 2 &&
-		    g_str_has_prefix(dev, "/dev/zram"))
-			return kib / 1024;
-	}
-	return 0;
-}
-
 /*
  * 9. Swap in RAM, and a hog whose pages do not compress: free swap stays
  * plentiful while nothing is left. oom-killerd kills it, the kernel's OOM
@@ -698,7 +678,7 @@ static guint64 zram_swap_mib(void)
  */
 static void test_zram_hog(Fixture *f, gconstpointer data)
 {
-	guint64 zram = zram_swap_mib(), total, avail, oom_before;
+	guint64 zram = vm_zram_swap_bytes() / (1024 * 1024), total, avail, oom_before;
 	GPid sleeper, hog;
 	g_auto(VmKillLine) k = { 0 };
 	guint from = 0;

@@ -388,26 +388,6 @@ static void test_swap_larger_than_ram(Fixture *f, gconstpointer data)
 	g_assert_cmpint(f->gaps, ==, 0);
 }
 
-/* The size of the zram swap device the module-zram suite gives, 0 if none. */
-static uint64_t zram_swap_size(void)
-{
-	g_autofree char *text = NULL;
-	g_auto(GStrv) lines = NULL;
-
-	if (!g_file_get_contents("/proc/swaps", &text, NULL, NULL))
-		return 0;
-	lines = g_strsplit(text, "\n", -1);
-	for (guint i = 1; lines[i]; i++) {
-		char dev[256];
-		unsigned long long kib;
-
-		if (sscanf(lines[i], "%255s %*s %llu", dev, &kib) == 2 &&
-		    g_str_has_prefix(dev, "/dev/zram"))
-			return kib * 1024;
-	}
-	return 0;
-}
-
 static gboolean any_oom(Fixture *f, gconstpointer unused)
 {
 	return f->oom->len > 0;
@@ -423,7 +403,7 @@ static gboolean any_oom(Fixture *f, gconstpointer unused)
  */
 static void test_zram_incompressible(Fixture *f, gconstpointer data)
 {
-	uint64_t zram = zram_swap_size();
+	uint64_t zram = vm_zram_swap_bytes();
 	const struct oomn_pressure_event *ev = NULL;
 	const char *hog = g_getenv("OOMN_HOG");
 	g_autofree char *max = NULL;
@@ -492,7 +472,7 @@ static void test_zram_incompressible(Fixture *f, gconstpointer data)
  */
 static void test_zram_compressible(Fixture *f, gconstpointer data)
 {
-	uint64_t zram = zram_swap_size(), start_free;
+	uint64_t zram = vm_zram_swap_bytes(), start_free;
 	struct oomn_meminfo mi;
 	struct oomn_state st;
 	Hog h;

@@ -380,3 +380,22 @@ gboolean vm_kill_line_parse(const char *line, VmKillLine *k)
 	k->pid = (int)pid;
 	return seen == (1u << G_N_ELEMENTS(keys)) - 1 && pid > 0 && pid <= G_MAXINT;
 }
+
+guint64 vm_zram_swap_bytes(void)
+{
+	g_autofree char *text = NULL;
+	g_auto(GStrv) lines = NULL;
+
+	if (!g_file_get_contents("/proc/swaps", &text, NULL, NULL))
+		return 0;
+	lines = g_strsplit(text, "\n", -1);
+	for (guint i = 1; lines[i]; i++) {
+		char dev[256];
+		unsigned long long kib;
+
+		if (sscanf(lines[i], "%255s %*s %llu", dev, &kib) == 2 &&
+		    g_str_has_prefix(dev, "/dev/zram"))
+			return (guint64)kib * 1024;
+	}
+	return 0;
+}

@@ -68,6 +68,9 @@ void vm_children_reap(VmChildren *c);
 /* vm_children_reap(), then frees @c's arrays. */
 void vm_children_clear(VmChildren *c);
 
+/* Bytes of zram swap in /proc/swaps (the *-zram suites), 0 if none. */
+guint64 vm_zram_swap_bytes(void);
+
 /* At least @pct % of MemTotal is available: what a previous case took is back. */
 void vm_assert_available_pct(guint pct);
 
