@@ -796,7 +796,7 @@ static int load_dropins(Loader *l, const char *dir)
 	}
 	(void)closedir(d);
 
-	if (r == 0)
+	if (r == 0 && n > 0) /* qsort(NULL, 0) is undefined */
 		qsort(names, n, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		_cleanup_free_ char *path = NULL;

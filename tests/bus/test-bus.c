@@ -1172,7 +1172,10 @@ int main(int argc, char *argv[])
 {
 	g_test_init(&argc, &argv, NULL);
 
-	if (!g_find_program_in_path("dbus-daemon") || !g_find_program_in_path("dbus-send")) {
+	g_autofree char *dbus_daemon = g_find_program_in_path("dbus-daemon");
+	g_autofree char *dbus_send = g_find_program_in_path("dbus-send");
+
+	if (!dbus_daemon || !dbus_send) {
 		g_test_skip("dbus-daemon or dbus-send is not installed");
 		return g_test_run();
 	}

@@ -41,6 +41,13 @@ static inline char *json_field(const char *line, const char *key)
 	return g_string_free(v, FALSE);
 }
 
+static inline gboolean json_has_field(const char *line, const char *key)
+{
+	g_autofree char *v = json_field(line, key);
+
+	return v != NULL;
+}
+
 static inline void assert_field(const char *line, const char *key, const char *want)
 {
 	g_autofree char *got = json_field(line, key);

@@ -265,7 +265,9 @@ int main(int argc, char **argv)
 	}
 	g_test_add_func("/examples/usage", test_usage);
 	g_test_add_func("/examples/no-bus", test_no_bus);
-	if (!g_find_program_in_path("dbus-daemon") || !g_getenv("OOMN_BROKER")) {
+	g_autofree char *dbus_daemon = g_find_program_in_path("dbus-daemon");
+
+	if (!dbus_daemon || !g_getenv("OOMN_BROKER")) {
 		g_test_message("dbus-daemon or $OOMN_BROKER missing: the bus cases are skipped");
 		return g_test_run();
 	}
