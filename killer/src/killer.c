@@ -109,6 +109,12 @@ static void killer_schedule_refresh(Killer *k)
 	(void)sd_event_source_set_enabled(k->refresh_timer, SD_EVENT_ONESHOT);
 }
 
+static void killer_warm_soon(Killer *k)
+{
+	(void)sd_event_source_set_time(k->refresh_timer, now_usec(CLOCK_MONOTONIC));
+	(void)sd_event_source_set_enabled(k->refresh_timer, SD_EVENT_ONESHOT);
+}
+
 static int killer_on_refresh_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	Killer *k = userdata;
@@ -638,9 +644,6 @@ static void killer_on_pressure(const struct oomn_pressure *p, void *userdata)
 			 level_name(prev), level_name(p->level), p->mem_available / 1024,
 			 p->mem_total / 1024, oomn_source_kind_to_string(p->source));
 
-	/* Pressure builds: warm the list now, the process causing it may be new. */
-	if (p->level > prev && p->level < OOM_NOTIFY_LEVEL_CRITICAL && k->refresh_timer)
-		killer_refresh(k, false);
 	/*
 	 * The level first: a fall below critical redeems the candidate before
 	 * the event's figures (as of the crossing, maybe older than the last
@@ -649,7 +652,17 @@ static void killer_on_pressure(const struct oomn_pressure *p, void *userdata)
 	 */
 	killer_apply(k, episode_level(&k->episode, p->level, now));
 	killer_apply(k, episode_mem_available(&k->episode, killer_headroom(k), k->floor_bytes, now));
-	if (p->level != prev && k->refresh_timer)
+	if (!k->refresh_timer || p->level == prev)
+		return;
+	/*
+	 * Pressure builds: warm the list soon, the process causing it may be
+	 * new. Soon, not here: low, medium and critical often arrive in one
+	 * read, and a /proc walk for each of the first two would delay the
+	 * choice that critical needs (the refresh timer runs after them).
+	 */
+	if (p->level > prev && p->level < OOM_NOTIFY_LEVEL_CRITICAL)
+		killer_warm_soon(k);
+	else
 		killer_schedule_refresh(k);
 }
 
@@ -789,6 +802,9 @@ int killer_new(Killer **ret, const KillerConfig *cfg, Rules *rules)
 				      killer_on_refresh_timer, k);
 	if (r >= 0)
 		r = sd_event_source_set_enabled(k->refresh_timer, SD_EVENT_OFF);
+	/* After any pending event: a critical one waiting must not wait for a warm-up. */
+	if (r >= 0)
+		r = sd_event_source_set_priority(k->refresh_timer, SD_EVENT_PRIORITY_NORMAL + 1);
 	if (r >= 0)
 		r = sd_event_add_defer(k->event, NULL, killer_on_start, k);
 	if (r < 0)

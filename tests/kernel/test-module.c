@@ -446,6 +446,11 @@ static void test_zram_incompressible(Fixture *f, gconstpointer data)
 		       " MiB worth %" G_GUINT64_FORMAT " MiB (cost %u per-mille), %s; kernel OOM kills %u",
 		       ev->mem_available / MIB, ev->swap_free / MIB, ev->swap_worth / MIB,
 		       ev->swap_cost_permille, oomn_cause_to_string(ev->cause), f->oom->len);
+	/* The margin a user-space killer has: critical to the kernel's kill. */
+	if (f->oom->len)
+		g_test_message("kernel OOM kill %" G_GINT64_FORMAT " ms after the critical event",
+			       ((gint64)g_array_index(f->oom, struct oomn_oom_event, 0).timestamp_ns -
+				(gint64)ev->timestamp_ns) / 1000000);
 	/*
 	 * Free swap alone would not have reached it: its worth did, or (6.1,
 	 * where reclaim churns before it swaps much) the refaults did.
