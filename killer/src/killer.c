@@ -786,14 +786,19 @@ int killer_new(Killer **ret, const KillerConfig *cfg, Rules *rules)
 	if (r < 0)
 		return log_error_errno(r, "Failed to open %s: %m",
 				       cfg->proc_root ? cfg->proc_root : "/proc");
-	r = sd_event_add_time(k->event, &k->episode_timer, CLOCK_BOOTTIME, 0, 0,
+	/*
+	 * Accuracy 1 us, not 0: 0 means sd-event's default of 250 ms, by which
+	 * it may delay a timer to coalesce wake-ups. Here a deadline's end is
+	 * a SIGKILL and a poll watches the floor: neither can wait.
+	 */
+	r = sd_event_add_time(k->event, &k->episode_timer, CLOCK_BOOTTIME, 0, 1,
 			      killer_on_episode_timer, k);
 	if (r >= 0)
 		r = sd_event_source_set_enabled(k->episode_timer, SD_EVENT_OFF);
 	if (r >= 0)
 		r = sd_event_source_set_priority(k->episode_timer, SD_EVENT_PRIORITY_IMPORTANT);
 	if (r >= 0)
-		r = sd_event_add_time(k->event, &k->poll_timer, CLOCK_BOOTTIME, 0, 0,
+		r = sd_event_add_time(k->event, &k->poll_timer, CLOCK_BOOTTIME, 0, 1,
 				      killer_on_poll_timer, k);
 	if (r >= 0)
 		r = sd_event_source_set_enabled(k->poll_timer, SD_EVENT_OFF);
