@@ -3,7 +3,10 @@
  * The killer's side of org.oomnotify.Broker1. Everything here is
  * asynchronous: no call is ever waited for, so a stuck bus, broker or client
  * cannot delay a kill (DESIGN.md invariant 3). A lost connection is retried
- * every second; notices meanwhile are skipped and logged.
+ * every second; notices meanwhile are skipped and logged. The one exception
+ * is start-up, before the event loop and so before any decision: the
+ * registered clients are fetched within CLIENTS_START_USEC, so that the
+ * first choice already has their bands.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -20,6 +23,7 @@
 #define BROKER_INTERFACE "org.oomnotify.Broker1"
 #define BUS_RECONNECT_USEC (1000 * UINT64_C(1000))
 #define BUS_DEADLINE_MAX_MSEC (60u * 60u * 1000u) /* the broker's limit */
+#define CLIENTS_START_USEC (1000 * UINT64_C(1000)) /* start-up waits no longer for the broker */
 
 struct KillerBus {
 	Killer *k;
@@ -34,6 +38,16 @@ struct KillerBus {
 };
 
 static void killer_bus_schedule_reconnect(KillerBus *b);
+static void killer_bus_ask_clients(KillerBus *b);
+static void killer_bus_fetch_clients_now(KillerBus *b);
+
+static uint64_t bus_now_usec(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
 
 static void killer_bus_drop(KillerBus *b)
 {
@@ -81,8 +95,12 @@ static int killer_bus_on_broker_owner(sd_bus_message *m, void *userdata, sd_bus_
 
 	if (sd_bus_message_is_method_error(m, NULL) || sd_bus_message_read(m, "s", &owner) < 0)
 		return 0;
+	if (b->broker_owner && strcmp(b->broker_owner, owner) == 0)
+		return 0; /* known already (start-up asked it, or NameOwnerChanged told) */
 	free(b->broker_owner);
 	b->broker_owner = strdup(owner);
+	/* Its registrations now, not at the next refresh (up to 30 s away). */
+	killer_bus_ask_clients(b);
 	return 0;
 }
 
@@ -118,6 +136,7 @@ static int killer_bus_on_name_owner_changed(sd_bus_message *m, void *userdata,
 	if (new_owner[0]) {
 		b->broker_owner = strdup(new_owner);
 		killer_bus_lookup_broker(b);
+		killer_bus_ask_clients(b);
 	} else
 		log_warning("Broker left the bus: notices are not delivered until it is back");
 	return 0;
@@ -261,7 +280,8 @@ int killer_bus_new(KillerBus **ret, Killer *k, const char *address)
 				  address ? address : "the system bus");
 		b->warned_down = true;
 		killer_bus_schedule_reconnect(b);
-	}
+	} else
+		killer_bus_fetch_clients_now(b);
 	*ret = b;
 	return 0;
 }
@@ -363,9 +383,9 @@ void killer_bus_report_outcome(KillerBus *b, const char *kind, pid_t pid, const 
 		log_warning_errno(r, "Failed to send ReportOutcome: %m");
 }
 
-static int killer_bus_on_clients(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+/* A ListClients reply into a malloc'ed WaitClient array; 0 or a negative errno. */
+static int killer_bus_read_clients(sd_bus_message *m, WaitClient **ret, size_t *ret_n)
 {
-	KillerBus *b = userdata;
 	_cleanup_free_ WaitClient *clients = NULL;
 	size_t n = 0, size = 0;
 	uint64_t id;
@@ -373,51 +393,150 @@ static int killer_bus_on_clients(sd_bus_message *m, void *userdata, sd_bus_error
 	const char *name, *comm;
 	int r;
 
-	b->clients_slot = sd_bus_slot_unref(b->clients_slot);
-	if (sd_bus_message_is_method_error(m, NULL))
-		return 0; /* no answer (a stopped broker): the last copy stands */
 	r = sd_bus_message_enter_container(m, 'a', "(tuussuu)");
 	if (r < 0)
-		goto bad;
+		return r;
 	while ((r = sd_bus_message_read(m, "(tuussuu)", &id, &pid, &uid, &name, &comm, &band,
 					&flags)) > 0) {
-		if (band <= 100)
-			(void)candidates_set_band(b->k->candidates, (pid_t)pid, (uid_t)uid,
-						  (int)band);
 		if (n == size) {
 			WaitClient *more = reallocarray(clients, size ? size * 2 : 16, sizeof(*more));
 
-			if (!more) {
-				log_warning_errno(-ENOMEM, "Failed to copy the clients: %m");
-				return 0;
-			}
+			if (!more)
+				return -ENOMEM;
 			clients = more;
 			size = size ? size * 2 : 16;
 		}
-		clients[n++] = (WaitClient){ .pid = (pid_t)pid, .flags = flags, .uid = (uid_t)uid };
+		clients[n++] = (WaitClient){ .pid = (pid_t)pid,
+					     .flags = flags,
+					     .uid = (uid_t)uid,
+					     .band = band <= 100 ? (int)band : -1 };
 	}
 	if (r < 0)
-		goto bad;
-	killer_set_clients(b->k, TAKE_PTR(clients), n);
-	return 0;
-bad:
-	log_warning_errno(r, "Malformed ListClients reply: %m");
+		return r;
+	*ret = TAKE_PTR(clients);
+	*ret_n = n;
 	return 0;
 }
 
-void killer_bus_refresh_bands(KillerBus *b)
+/* Stores the registry copy and gives the candidates known now their bands. */
+static void killer_bus_set_clients(KillerBus *b, WaitClient *clients, size_t n)
+{
+	killer_set_clients(b->k, clients, n);
+	if (b->k->candidates)
+		wait_clients_apply_bands(b->k->candidates, b->k->clients, b->k->n_clients);
+}
+
+static int killer_bus_on_clients(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+{
+	KillerBus *b = userdata;
+	WaitClient *clients = NULL;
+	size_t n = 0;
+	int r;
+
+	b->clients_slot = sd_bus_slot_unref(b->clients_slot);
+	if (sd_bus_message_is_method_error(m, NULL))
+		return 0; /* no answer (a stopped broker): the last copy stands */
+	r = killer_bus_read_clients(m, &clients, &n);
+	if (r < 0) {
+		log_warning_errno(r, "Malformed ListClients reply: %m");
+		return 0;
+	}
+	killer_bus_set_clients(b, clients, n);
+	return 0;
+}
+
+/* Sends ListClients to the running broker, replacing a call still out (an older owner's). */
+static void killer_bus_ask_clients(KillerBus *b)
 {
 	int r;
 
-	if (!b || !b->bus || b->clients_slot)
+	b->clients_slot = sd_bus_slot_unref(b->clients_slot);
+	/* Only to a running broker, by its unique name: a call to the well-known
+	 * name would have the bus activate it, undoing an administrator's
+	 * `systemctl stop`. */
+	if (!b->bus || !b->broker_owner)
 		return;
-	/* Only from a running broker: a call to its name would have the bus
-	 * activate it, undoing an administrator's `systemctl stop`. */
-	if (!b->broker_owner)
-		return;
-	r = sd_bus_call_method_async(b->bus, &b->clients_slot, BROKER_NAME, BROKER_PATH,
+	r = sd_bus_call_method_async(b->bus, &b->clients_slot, b->broker_owner, BROKER_PATH,
 				     BROKER_INTERFACE, "ListClients", killer_bus_on_clients, b,
 				     NULL);
 	if (r < 0)
 		log_warning_errno(r, "Failed to send ListClients: %m");
+}
+
+void killer_bus_refresh_bands(KillerBus *b)
+{
+	if (!b)
+		return;
+	/* The candidates were just re-read: the stored bands at once, as a process
+	 * new to the list may have registered before the last reply. */
+	wait_clients_apply_bands(b->k->candidates, b->k->clients, b->k->n_clients);
+	if (b->clients_slot)
+		return; /* a reply is on its way */
+	killer_bus_ask_clients(b);
+}
+
+/*
+ * At start-up, before the first refresh and the event loop: the registered
+ * clients, if the broker is on the bus (GetNameOwner does not activate it),
+ * waited for CLIENTS_START_USEC at most. Anything else is only a warning:
+ * the asynchronous lookups bring them later.
+ */
+static void killer_bus_fetch_clients_now(KillerBus *b)
+{
+	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
+	uint64_t start = bus_now_usec(), spent;
+	WaitClient *clients = NULL;
+	const char *owner;
+	size_t n = 0;
+	int r;
+
+	r = sd_bus_message_new_method_call(b->bus, &call, "org.freedesktop.DBus",
+					   "/org/freedesktop/DBus", "org.freedesktop.DBus",
+					   "GetNameOwner");
+	if (r >= 0)
+		r = sd_bus_message_append(call, "s", BROKER_NAME);
+	if (r >= 0)
+		r = sd_bus_call(b->bus, call, CLIENTS_START_USEC, &e, &reply);
+	if (sd_bus_error_has_name(&e, SD_BUS_ERROR_NAME_HAS_NO_OWNER)) {
+		log_info("Broker is not on the bus: no bands until it comes");
+		return;
+	}
+	if (r >= 0)
+		r = sd_bus_message_read(reply, "s", &owner);
+	if (r < 0)
+		goto fail;
+	free(b->broker_owner);
+	b->broker_owner = strdup(owner);
+	if (!b->broker_owner) {
+		r = -ENOMEM;
+		goto fail;
+	}
+
+	spent = bus_now_usec() - start;
+	if (spent >= CLIENTS_START_USEC) {
+		r = -ETIMEDOUT;
+		goto fail;
+	}
+	call = sd_bus_message_unref(call);
+	reply = sd_bus_message_unref(reply);
+	r = sd_bus_message_new_method_call(b->bus, &call, b->broker_owner, BROKER_PATH,
+					   BROKER_INTERFACE, "ListClients");
+	if (r >= 0)
+		r = sd_bus_call(b->bus, call, CLIENTS_START_USEC - spent, &e, &reply);
+	if (r >= 0)
+		r = killer_bus_read_clients(reply, &clients, &n);
+	if (r < 0)
+		goto fail;
+	killer_bus_set_clients(b, clients, n);
+	log_info("Broker has %zu registered client(s)", n);
+	return;
+fail:
+	if (sd_bus_error_is_set(&e))
+		log_warning("Failed to fetch the registered clients at start-up, their bands come "
+			    "later: %s",
+			    e.message ? e.message : e.name);
+	else
+		log_warning_errno(r, "Failed to fetch the registered clients at start-up, their "
+				     "bands come later: %m");
 }

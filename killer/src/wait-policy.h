@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "candidates.h"
+
 /* The Register() flags of org.oomnotify.Broker1 (broker/src/registry.h). */
 #define WAIT_CLIENT_CAN_FREE_MEMORY (1u << 0)
 #define WAIT_CLIENT_CAN_CHECKPOINT  (1u << 1)
@@ -30,7 +32,24 @@ typedef struct WaitClient {
 	pid_t pid;
 	uint32_t flags;
 	uid_t uid; /* with the pid, who it is: a pid alone may be another's by now */
+	int band;  /* the priority band it registered, 0..100; -1: none (or out of range) */
 } WaitClient;
+
+/*
+ * Gives each candidate that is one of @clients (same pid and uid) the band it
+ * registered. Called right after every candidates_refresh(): a client the
+ * candidate list did not hold yet when ListClients answered gets its band
+ * from the stored copy, not a reply later. Unknown pids and other users'
+ * processes under a registered pid are skipped.
+ */
+static inline void wait_clients_apply_bands(Candidates *c, const WaitClient *clients,
+					    size_t n_clients)
+{
+	for (size_t i = 0; i < n_clients; i++)
+		if (clients[i].band >= 0 && clients[i].band <= 100)
+			(void)candidates_set_band(c, clients[i].pid, clients[i].uid,
+						  clients[i].band);
+}
 
 /* Why a candidate gets the deadline it gets. */
 typedef enum WaitReason {
