@@ -441,9 +441,20 @@ int candidates_set_band(Candidates *c, pid_t pid, uid_t uid, int band)
 		return -ESRCH;
 	if (cand->uid != uid)
 		return -EPERM;
-	cand->band = band;
-	cand->match_generation = 0;
+	if (cand->band != band) {
+		cand->band = band;
+		cand->match_generation = 0; /* band rules match anew */
+	}
 	return 0;
+}
+
+void candidates_clear_bands(Candidates *c)
+{
+	for (size_t i = 0; c && i < c->n_items; i++)
+		if (c->items[i]->band != -1) {
+			c->items[i]->band = -1;
+			c->items[i]->match_generation = 0;
+		}
 }
 
 /* Why a process may never be chosen, whatever the rules say; NULL if it may. */

@@ -122,6 +122,8 @@ int candidates_set_protected_pids(Candidates *c, const pid_t *pids, size_t n);
  * if unknown, -EPERM if @pid is another user's process now (a reused pid).
  */
 int candidates_set_band(Candidates *c, pid_t pid, uid_t uid, int band);
+/* Forgets every band (a new copy of the registry follows). */
+void candidates_clear_bands(Candidates *c);
 
 /*
  * Chooses the victim with rules (may be NULL). No I/O. Returns 0, or -ESRCH

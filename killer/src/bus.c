@@ -422,8 +422,11 @@ static int killer_bus_read_clients(sd_bus_message *m, WaitClient **ret, size_t *
 static void killer_bus_set_clients(KillerBus *b, WaitClient *clients, size_t n)
 {
 	killer_set_clients(b->k, clients, n);
-	if (b->k->candidates)
-		wait_clients_apply_bands(b->k->candidates, b->k->clients, b->k->n_clients);
+	if (!b->k->candidates)
+		return;
+	/* A reply is the whole registry: who left it keeps no band. */
+	candidates_clear_bands(b->k->candidates);
+	wait_clients_apply_bands(b->k->candidates, b->k->clients, b->k->n_clients);
 }
 
 static int killer_bus_on_clients(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)

@@ -33,22 +33,33 @@ typedef struct WaitClient {
 	uint32_t flags;
 	uid_t uid; /* with the pid, who it is: a pid alone may be another's by now */
 	int band;  /* the priority band it registered, 0..100; -1: none (or out of range) */
+	/* The process the band went to first (its /proc start time), 0 until
+	 * then: a pid reused by the same user before the next reply keeps none. */
+	unsigned long long starttime;
 } WaitClient;
 
 /*
- * Gives each candidate that is one of @clients (same pid and uid) the band it
- * registered. Called right after every candidates_refresh(): a client the
- * candidate list did not hold yet when ListClients answered gets its band
- * from the stored copy, not a reply later. Unknown pids and other users'
- * processes under a registered pid are skipped.
+ * Gives each candidate that is one of @clients (same pid and uid, and the
+ * same process the band first went to) the band it registered. Called right
+ * after every candidates_refresh(): a client the candidate list did not hold
+ * yet when ListClients answered gets its band from the stored copy, not a
+ * reply later. Unknown pids, other users' processes and new processes under
+ * a registered pid are skipped.
  */
-static inline void wait_clients_apply_bands(Candidates *c, const WaitClient *clients,
-					    size_t n_clients)
+static inline void wait_clients_apply_bands(Candidates *c, WaitClient *clients, size_t n_clients)
 {
-	for (size_t i = 0; i < n_clients; i++)
-		if (clients[i].band >= 0 && clients[i].band <= 100)
-			(void)candidates_set_band(c, clients[i].pid, clients[i].uid,
-						  clients[i].band);
+	for (size_t i = 0; i < n_clients; i++) {
+		WaitClient *w = &clients[i];
+		const Candidate *cand = candidates_get(c, w->pid);
+
+		if (w->band < 0 || w->band > 100 || !cand || cand->uid != w->uid)
+			continue;
+		if (!w->starttime)
+			w->starttime = cand->starttime;
+		else if (w->starttime != cand->starttime)
+			continue;
+		(void)candidates_set_band(c, w->pid, w->uid, w->band);
+	}
 }
 
 /* Why a candidate gets the deadline it gets. */

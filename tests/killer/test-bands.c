@@ -22,7 +22,7 @@ static int band_of(Candidates *c, pid_t pid)
 static void test_apply_after_refresh(void)
 {
 	g_autofree char *root = fake_proc_new(1000000, 0);
-	const WaitClient clients[] = {
+	WaitClient clients[] = {
 		{ .pid = 100, .uid = 1000, .band = 10 },
 		{ .pid = 200, .uid = 1000, .band = 5 },	  /* not in the list yet */
 		{ .pid = 300, .uid = 0, .band = 7 },	  /* pid 300 is another user's now */
@@ -59,6 +59,27 @@ static void test_apply_after_refresh(void)
 	/* An empty copy (no broker) takes nothing away and gives nothing. */
 	wait_clients_apply_bands(c, NULL, 0);
 	g_assert_cmpint(band_of(c, 200), ==, 5);
+
+	/* Pid 100 exits and the same user's next process gets it before a new reply: the
+	 * stored band went to the first one, the new one has none. */
+	{
+		g_autofree char *dir = g_strdup_printf("%s/100", root);
+
+		fake_rm_rf(dir);
+	}
+	g_assert_cmpint(candidates_refresh(c, 0, NULL), ==, 0);
+	fake_proc_add(root, &(FakeProc){ .pid = 100, .comm = "reused", .uid = 1000,
+					 .rss_kb = 1000, .starttime = 9999 });
+	g_assert_cmpint(candidates_refresh(c, 0, NULL), ==, 0);
+	wait_clients_apply_bands(c, clients, G_N_ELEMENTS(clients));
+	g_assert_cmpint(band_of(c, 100), ==, -1);
+	g_assert_cmpint(band_of(c, 200), ==, 5);
+
+	/* A new reply is the whole registry: 200 left it and keeps no band. */
+	candidates_clear_bands(c);
+	wait_clients_apply_bands(c, clients, 1);
+	g_assert_cmpint(band_of(c, 200), ==, -1);
+	g_assert_cmpint(band_of(c, 100), ==, -1);
 
 	candidates_free(c);
 	fake_rm_rf(root);
