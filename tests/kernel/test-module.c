@@ -222,6 +222,121 @@ static void test_state_meminfo(Fixture *f, gconstpointer data)
  * (or, with @swap, free swap below 2 % of RAM) and still no critical event.
  * *ret_mi: the last reading.
  */
+static void write_file(const char *path, const char *text);
+
+#define TRACING "/sys/kernel/tracing"
+#define WQ_EVENTS TRACING "/events/workqueue/"
+
+/*
+ * When the module's evaluations were queued, ran and ended, from the
+ * kernel's workqueue tracepoints filtered on oom_notify_eval_workfn (trace
+ * clock "boot", as the events' timestamps).
+ */
+static void trace_evals_start(void)
+{
+	static const char *const events[] = { "workqueue_queue_work", "workqueue_execute_start",
+					      "workqueue_execute_end" };
+	g_autofree char *syms = NULL, *filter = NULL;
+	unsigned long long addr = 0;
+	char **lines;
+
+	g_assert_true(g_file_get_contents("/proc/kallsyms", &syms, NULL, NULL));
+	lines = g_strsplit(syms, "\n", -1);
+	for (char **l = lines; *l && !addr; l++)
+		if (g_str_has_suffix(*l, " oom_notify_eval_workfn\t[oom_notify]"))
+			addr = g_ascii_strtoull(*l, NULL, 16);
+	g_strfreev(lines);
+	g_assert_cmpuint(addr, !=, 0);
+	filter = g_strdup_printf("function == 0x%llx", addr);
+	write_file(TRACING "/tracing_on", "0");
+	write_file(TRACING "/trace_clock", "boot");
+	write_file(TRACING "/trace", "");
+	for (guint i = 0; i < G_N_ELEMENTS(events); i++) {
+		g_autofree char *f = g_strdup_printf(WQ_EVENTS "%s/filter", events[i]);
+		g_autofree char *e = g_strdup_printf(WQ_EVENTS "%s/enable", events[i]);
+
+		write_file(f, filter);
+		write_file(e, "1");
+	}
+	write_file(TRACING "/tracing_on", "1");
+}
+
+typedef struct TraceEvals {
+	guint queued, started, ended;
+	double worst_wait, worst_at; /* seconds: longest queued -> running, and when it ran */
+} TraceEvals;
+
+static void trace_evals_read(TraceEvals *t)
+{
+	g_autofree char *trace = NULL;
+	double queued_at = -1;
+	char **lines;
+
+	*t = (TraceEvals){ 0 };
+	g_assert_true(g_file_get_contents(TRACING "/trace", &trace, NULL, NULL));
+	lines = g_strsplit(trace, "\n", -1);
+	for (char **l = lines; *l; l++) {
+		const char *colon = strstr(*l, ": workqueue_");
+		const char *ts = colon;
+		double at;
+
+		if (**l == '#' || !colon)
+			continue;
+		while (ts > *l && ts[-1] != ' ')
+			ts--;
+		at = g_ascii_strtod(ts, NULL);
+		if (g_str_has_prefix(colon, ": workqueue_queue_work")) {
+			t->queued++;
+			if (queued_at < 0)
+				queued_at = at;
+		} else if (g_str_has_prefix(colon, ": workqueue_execute_start")) {
+			t->started++;
+			if (queued_at >= 0 && at - queued_at > t->worst_wait) {
+				t->worst_wait = at - queued_at;
+				t->worst_at = at;
+			}
+			queued_at = -1;
+		} else if (g_str_has_prefix(colon, ": workqueue_execute_end")) {
+			t->ended++;
+		}
+	}
+	g_strfreev(lines);
+}
+
+/*
+ * Every evaluation queued so far has run to its end. A work item is queued
+ * at most once while pending, so each queue event is one evaluation.
+ */
+static void wait_evals_done(void)
+{
+	gint64 end = g_get_monotonic_time() + 60 * G_USEC_PER_SEC;
+	TraceEvals t;
+
+	for (;;) {
+		trace_evals_read(&t);
+		if (t.ended >= t.queued)
+			return;
+		if (g_get_monotonic_time() > end)
+			g_error("%u evaluations queued, %u ended after 60 s", t.queued, t.ended);
+		g_usleep(5000);
+	}
+}
+
+static void trace_evals_stop(void)
+{
+	write_file(TRACING "/tracing_on", "0");
+	write_file(WQ_EVENTS "enable", "0");
+}
+
+/*
+ * Grows the hog a step at a time until the module says critical. After each
+ * step, every evaluation it caused has run (trace_evals_start() first) before
+ * the next: the worker may wait on the guest's scheduler (in a TCG guest on
+ * a loaded host up to 150 ms, while a hog that does not stop pushed 9 MiB
+ * through swap and a level was skipped), but once it has run, what it
+ * reported must be where memory is now. Steps are far smaller than the
+ * distance between two levels' bounds, so none can be skipped.
+ */
 static void grow_until_critical(Fixture *f, Hog *h, const char *cmd, bool swap,
 				struct oomn_meminfo *ret_mi)
 {
@@ -234,6 +349,7 @@ static void grow_until_critical(Fixture *f, Hog *h, const char *cmd, bool swap,
 			g_error("%s %" G_GUINT64_FORMAT " MiB and still no critical event",
 				swap ? "free swap" : "MemAvailable", left / MIB);
 		hog_cmd(h, cmd);
+		wait_evals_done();
 		wait_for(f, pressure_count_at_least, GUINT_TO_POINTER(f->pressure->len + 1), 20);
 	}
 }
@@ -279,8 +395,10 @@ static void test_pressure_ramp(Fixture *f, gconstpointer data)
 	g_assert_cmpint(st.level, ==, OOM_NOTIFY_LEVEL_NORMAL);
 	seq = st.seq;
 
+	trace_evals_start();
 	hog_start(&h);
 	grow_until_critical(f, &h, "grow 4", false, &mi);
+	trace_evals_stop();
 	rising = f->pressure->len;
 	g_assert_cmpint(oomn_genl_get_state(f->genl, &st), ==, 0);
 	g_assert_cmpint(st.level, ==, OOM_NOTIFY_LEVEL_CRITICAL);
@@ -343,6 +461,7 @@ static void test_swap_larger_than_ram(Fixture *f, gconstpointer data)
 	struct oomn_meminfo mi;
 	struct oomn_state st;
 	guint i, rising = 0;
+	TraceEvals t;
 	Hog h;
 
 	g_assert_cmpint(oomn_meminfo_read(NULL, &mi), ==, 0);
@@ -357,13 +476,19 @@ static void test_swap_larger_than_ram(Fixture *f, gconstpointer data)
 	/*
 	 * The swap gate alone: in a 256 MiB guest the hog evicts everyone
 	 * else's pages, and their refaults (over 5 MiB/s for seconds on a
-	 * loaded host) are thrashing, which meets every swap condition.
+	 * loaded host) are thrashing, which meets every swap condition. Steps
+	 * of 2 MiB: the swap bounds are over 9 MiB apart.
 	 */
 	set_thrash_permille("0");
+	trace_evals_start();
 	hog_start(&h);
-	grow_until_critical(f, &h, "grow 8", true, &mi);
+	grow_until_critical(f, &h, "grow 2", true, &mi);
 	hog_stop(&h);
 	set_thrash_permille("20");
+	trace_evals_read(&t);
+	trace_evals_stop();
+	g_test_message("evaluations: %u, longest wait from queued to running %.1f ms (at %.6f)",
+		       t.started, t.worst_wait * 1000, t.worst_at);
 
 	for (i = 0; i < f->pressure->len; i++) {
 		const struct oomn_pressure_event *ev =
@@ -377,8 +502,10 @@ static void test_swap_larger_than_ram(Fixture *f, gconstpointer data)
 		g_assert_true(below(ev->mem_available, ev->mem_total, ev->thresholds.mem[ev->level]));
 		g_assert_true(below(ev->swap_worth, ev->mem_total, ev->thresholds.swap[ev->level]));
 		swap_bound = (ev->mem_total * ev->thresholds.swap[ev->level] + 999) / 1000;
-		g_test_message("%s: swap free %" G_GUINT64_FORMAT " KiB below its bound, %s",
-			       oomn_level_to_string(ev->level), (swap_bound - ev->swap_free) / 1024,
+		g_test_message("%s at %" G_GUINT64_FORMAT ".%06" G_GUINT64_FORMAT
+			       ": swap free %" G_GUINT64_FORMAT " KiB below its bound, %s",
+			       oomn_level_to_string(ev->level), ev->timestamp_ns / 1000000000,
+			       ev->timestamp_ns / 1000 % 1000000, (swap_bound - ev->swap_free) / 1024,
 			       oomn_cause_to_string(ev->cause));
 		/* memory ran low long before: swap completed the level */
 		g_assert_cmpuint(swap_bound - ev->swap_free, <=, SWAP_LATE_MAX);
