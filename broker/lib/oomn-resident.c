@@ -16,32 +16,24 @@
 #define MCL_ONFAULT 4
 #endif
 
-#define RESIDENT_MAX_RANGES 256
-
-typedef struct {
-	uintptr_t start, end;
-} ResidentRange;
-
 typedef struct {
 	uintptr_t start, end;
 	bool candidate; /* private, read-only, file-backed */
 	bool keep;
-	bool anon;	/* holds a copied-on-write page: dropping it would lose it */
+	/* Holds, or held, data of its own: a copied-on-write page present or in
+	 * swap, or it was writable once (VM_ACCOUNT, "ac": a RELRO segment after
+	 * mprotect). Dropping it would lose that data for the file's. */
+	bool written;
 } ResidentVma;
 
-typedef struct {
-	ResidentRange drop[RESIDENT_MAX_RANGES], keep[RESIDENT_MAX_RANGES];
-	size_t n_drop, n_keep;
-} ResidentPlan;
-
-static void resident_vma_end(const ResidentVma *v, ResidentPlan *plan)
+static void resident_vma_end(const ResidentVma *v, OomnResidentPlan *plan)
 {
 	if (!v->candidate)
 		return;
-	if (v->keep && plan->n_keep < RESIDENT_MAX_RANGES)
-		plan->keep[plan->n_keep++] = (ResidentRange){ v->start, v->end };
-	else if (!v->keep && !v->anon && plan->n_drop < RESIDENT_MAX_RANGES)
-		plan->drop[plan->n_drop++] = (ResidentRange){ v->start, v->end };
+	if (v->keep && plan->n_keep < OOMN_RESIDENT_MAX_RANGES)
+		plan->keep[plan->n_keep++] = (OomnResidentRange){ v->start, v->end };
+	else if (!v->keep && !v->written && plan->n_drop < OOMN_RESIDENT_MAX_RANGES)
+		plan->drop[plan->n_drop++] = (OomnResidentRange){ v->start, v->end };
 }
 
 /* A header line of /proc/self/smaps: "start-end perms offset dev inode   path". */
@@ -67,24 +59,39 @@ static bool resident_parse_header(const char *line, const char *keep_path, Resid
 	return true;
 }
 
-/* The ranges to drop and to keep, from /proc/self/smaps; 0 or -errno. */
-static int resident_collect(const char *keep_path, ResidentPlan *plan)
+/* " ac" among the VmFlags: the mapping was writable and private once. */
+static bool resident_flags_accountable(const char *line)
 {
-	_cleanup_fclose_ FILE *f = NULL;
+	const char *p = line + strlen("VmFlags:");
+
+	for (;;) {
+		p += strspn(p, " \t");
+		if (!*p || *p == '\n')
+			return false;
+		if (p[0] == 'a' && p[1] == 'c' && (p[2] == ' ' || p[2] == '\n' || !p[2]))
+			return true;
+		p += strcspn(p, " \t\n");
+	}
+}
+
+int oomn_resident_plan(FILE *smaps, const char *keep_path, OomnResidentPlan *plan)
+{
 	ResidentVma v = {};
 	char line[4200];
-	f = fopen("/proc/self/smaps", "re");
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f)) {
+
+	*plan = (OomnResidentPlan){ 0 };
+	while (fgets(line, sizeof(line), smaps)) {
 		unsigned long long kb;
 		ResidentVma next;
 
 		if (resident_parse_header(line, keep_path, &next)) {
 			resident_vma_end(&v, plan);
 			v = next;
-		} else if (sscanf(line, "Anonymous: %llu kB", &kb) == 1 && kb > 0)
-			v.anon = true;
+		} else if ((sscanf(line, "Anonymous: %llu kB", &kb) == 1 ||
+			    sscanf(line, "Swap: %llu kB", &kb) == 1) && kb > 0)
+			v.written = true;
+		else if (strncmp(line, "VmFlags:", 8) == 0 && resident_flags_accountable(line))
+			v.written = true;
 	}
 	resident_vma_end(&v, plan);
 	return 0;
@@ -101,7 +108,8 @@ static void __attribute__((no_sanitize_address)) resident_touch(uintptr_t start,
 
 int oomn_resident_trim(const char *keep_path)
 {
-	_cleanup_free_ ResidentPlan *plan = NULL;
+	_cleanup_free_ OomnResidentPlan *plan = NULL;
+	_cleanup_fclose_ FILE *f = NULL;
 	long page = sysconf(_SC_PAGESIZE);
 	int dropped = 0, r;
 
@@ -110,7 +118,10 @@ int oomn_resident_trim(const char *keep_path)
 		return -ENOMEM;
 	/* Collected first: nothing but madvise() and loads once the pages are gone, so
 	 * that what the caller walks next is all that comes back. */
-	r = resident_collect(keep_path, plan);
+	f = fopen("/proc/self/smaps", "re");
+	if (!f)
+		return -errno;
+	r = oomn_resident_plan(f, keep_path, plan);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < plan->n_drop; i++)

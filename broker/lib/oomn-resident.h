@@ -9,11 +9,32 @@
 #pragma once
 
 #include <stdint.h>
+#include <stdio.h>
+
+#define OOMN_RESIDENT_MAX_RANGES 256
+
+typedef struct {
+	uintptr_t start, end;
+} OomnResidentRange;
+
+/* What oomn_resident_trim() does: the ranges it drops, and those it maps whole. */
+typedef struct {
+	OomnResidentRange drop[OOMN_RESIDENT_MAX_RANGES], keep[OOMN_RESIDENT_MAX_RANGES];
+	size_t n_drop, n_keep;
+} OomnResidentPlan;
 
 /*
- * Unmaps (MADV_DONTNEED) the pages of every private, read-only file mapping
- * that holds no anonymous (copied-on-write) page: libraries' text and
- * read-only data. They stay in the page cache; the next touch maps them
+ * The plan for the mappings described by @smaps (the text of /proc/PID/smaps).
+ * Dropped: private, read-only mappings of a real file, not @keep_path's, that
+ * hold no data of their own, i.e. no anonymous page, present or swapped out,
+ * and never writable (no "ac" in VmFlags: a RELRO segment is, and its
+ * relocated pointers would come back as the file's). 0 or -errno.
+ */
+int oomn_resident_plan(FILE *smaps, const char *keep_path, OomnResidentPlan *plan);
+
+/*
+ * Unmaps (MADV_DONTNEED) the pages of every mapping oomn_resident_plan()
+ * drops: libraries' text and read-only data. They stay in the page cache; the next touch maps them
  * again. The read-only mappings of @keep_path (our own program; may be NULL)
  * are mapped whole instead. Must run before the memory is locked
  * (MADV_DONTNEED refuses locked mappings). The number of mappings dropped,
