@@ -24,7 +24,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -701,6 +704,110 @@ static void test_zram_hog(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(count_signals(f, "Killed"), ==, 1);
 }
 
+/*
+ * Sends to swap (process_madvise MADV_PAGEOUT) every anonymous page in
+ * @pid's private read-only file mappings that were writable once ("ac":
+ * the libraries' RELRO segments, their relocated pointers). Returns the
+ * bytes of such mappings that are then in swap.
+ */
+static guint64 page_out_relro(GPid pid)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%d/smaps", (int)pid);
+	g_autofree char *text = NULL;
+	struct iovec iov[256];
+	guint64 swapped = 0;
+	gboolean relro = FALSE, ok;
+	size_t n = 0;
+	char **lines;
+	int pidfd;
+
+	for (int pass = 0; pass < 2; pass++) {
+		g_clear_pointer(&text, g_free);
+		g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+		lines = g_strsplit(text, "\n", -1);
+		for (char **l = lines; *l; l++) {
+			unsigned long long a, b, kb;
+			char perms[8];
+
+			if (sscanf(*l, "%llx-%llx %7s", &a, &b, perms) == 3 && strchr(*l, '/')) {
+				relro = strncmp(perms, "r--p", 4) == 0;
+				if (pass == 0 && relro && n < G_N_ELEMENTS(iov))
+					iov[n++] = (struct iovec){ (void *)(uintptr_t)a, b - a };
+			} else if (sscanf(*l, "%llx-%llx", &a, &b) == 2) {
+				relro = FALSE;
+			} else if (pass == 1 && relro && sscanf(*l, "Swap: %llu kB", &kb) == 1) {
+				swapped += kb * 1024;
+			}
+		}
+		g_strfreev(lines);
+		if (pass == 0) {
+			pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+			g_assert_cmpint(pidfd, >=, 0);
+			/* MADV_PAGEOUT (21): anonymous pages go to swap, file pages only leave */
+			ok = syscall(SYS_process_madvise, pidfd, iov, n, 21, 0) >= 0;
+			if (!ok)
+				g_test_message("process_madvise: %s", g_strerror(errno));
+			close(pidfd);
+		}
+	}
+	return swapped;
+}
+
+/*
+ * 10. A daemon drops its clean start-up pages once settled
+ * (oomn_resident_trim). A RELRO segment whose relocated pages were in swap
+ * then looked clean (no "Anonymous"), was dropped, and came back as the
+ * library's unrelocated bytes: oom-notifyd crashed (SIGSEGV) later, at
+ * exit. Here the broker's RELRO pages go to zram before it settles; it must
+ * still answer and exit cleanly after.
+ */
+static void test_zram_trim_swapped(Fixture *f, gconstpointer data)
+{
+	g_autofree char *tmp = test_make_tmpdir("oomn-trim-XXXXXX");
+	g_autofree char *log = g_build_filename(tmp, "bus.log", NULL);
+	g_autofree char *address = NULL;
+	g_autoptr(GVariant) state = NULL;
+	g_autoptr(GError) error = NULL;
+	GDBusConnection *conn;
+	TestLogStream ls;
+	GPid bus, broker;
+	guint from = 0;
+	guint64 swapped;
+	int status;
+
+	if (!vm_zram_swap_bytes()) {
+		g_test_skip("needs zram swap (the killer-zram suite)");
+		return;
+	}
+	address = bus_daemon_start(tmp, log, WAIT_MS, &bus);
+	conn = bus_connect(address);
+	{
+		const char *args[] = { BUS_BROKER_KERNEL_ARGS(address), NULL };
+
+		broker = bus_broker_spawn_logged(args, &ls);
+	}
+	bus_wait_name(conn, BROKER_NAME, TRUE, WAIT_MS, broker);
+	swapped = page_out_relro(broker);
+	g_test_message("RELRO in swap: %" G_GUINT64_FORMAT " kB", swapped / 1024);
+	/* it settles 3 s after it starts: the page-out must come first */
+	if (test_log_stream_wait(&ls, "oom-notifyd: info: Resident", &from, 0, broker))
+		g_error("the broker settled before its pages were in swap: nothing shown");
+	g_assert_cmpuint(swapped, >, 0);
+
+	from = 0;
+	g_assert_nonnull(test_log_stream_wait(&ls, "oom-notifyd: info: Resident", &from, WAIT_MS,
+					      broker));
+	state = g_dbus_connection_call_sync(conn, BROKER_NAME, BROKER_PATH, BROKER_IFACE, "GetState",
+					    NULL, NULL, G_DBUS_CALL_FLAGS_NONE, WAIT_MS, NULL, &error);
+	g_assert_no_error(error);
+	vm_stop_daemon(broker, "oom-notifyd", WAIT_MS);
+	test_log_stream_done(&ls);
+	g_dbus_connection_close_sync(conn, NULL, NULL);
+	g_object_unref(conn);
+	(void)kill(bus, SIGTERM);
+	g_assert_true(vm_wait_child(bus, WAIT_MS, &status));
+}
+
 static const Options opt_none = { NULL };
 static const Options opt_long = { NULL, 30 };
 static const Options opt_protect = {
@@ -736,5 +843,6 @@ int main(int argc, char **argv)
 	ADD("/killer/vm/broker-stopped", opt_none, test_broker_stopped);
 	ADD("/killer/vm/no-wait", opt_long, test_no_wait);
 	ADD("/killer/vm/zram", opt_none, test_zram_hog);
+	ADD("/killer/vm/zram/trim-swapped", opt_none, test_zram_trim_swapped);
 	return g_test_run();
 }
