@@ -272,9 +272,14 @@ static int method_relieved(sd_bus_message *msg, void *userdata, sd_bus_error *er
 			 " bytes%s (%u lines of uid %" PRIu32 " held back before)",
 			 c->pid, freed, checkpointed ? ", checkpointed" : "", more, c->uid);
 
+	if (!notifier) {
+		/* the killer has gone: to those who watch kills, no one else */
+		(void)bus_kills_emit(m, "CandidateAnswered", "utb", c->pid, freed, checkpointed);
+		return sd_bus_reply_method_return(msg, NULL);
+	}
 	r = sd_bus_message_new_signal(m->bus, &sig, OOMN_BROKER_PATH, OOMN_BROKER_INTERFACE,
 				      "CandidateAnswered");
-	if (r >= 0 && notifier) /* else the killer has gone: tell everyone */
+	if (r >= 0)
 		r = sd_bus_message_set_destination(sig, notifier);
 	if (r >= 0)
 		r = sd_bus_message_append(sig, "utb", c->pid, freed, checkpointed);
@@ -332,6 +337,44 @@ static int method_list_clients(sd_bus_message *msg, void *userdata, sd_bus_error
 	return bus_creds_query(userdata, msg, method_list_clients_with_identity, error);
 }
 
+/* Kills are root's to know, as the module's "oom" group is (bus-kills.c). */
+static int method_watch_kills_with_identity(sd_bus_message *msg, Manager *m,
+					    const struct bus_identity *ident,
+					    sd_bus_error *error)
+{
+	int r;
+
+	r = bus_check_root(msg, ident, error);
+	if (r < 0)
+		return r;
+	r = bus_kills_watch(m, sd_bus_message_get_sender(msg));
+	if (r == -ENOSPC)
+		return sd_bus_error_setf(error, OOMN_ERROR_LIMITS_EXCEEDED,
+					 "Too many kill watchers (%u)", BUS_KILLS_MAX);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		log_info("Kill watcher %s (pid %" PRIu32 ", %s) added, %u in all",
+			 sd_bus_message_get_sender(msg), ident->pid, ident->comm,
+			 m->n_kill_watchers);
+	return sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_watch_kills(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	return bus_creds_query(userdata, msg, method_watch_kills_with_identity, error);
+}
+
+static int method_unwatch_kills(sd_bus_message *msg, void *userdata, sd_bus_error *error)
+{
+	Manager *m = userdata;
+
+	/* no watcher, nothing to undo: no error either */
+	if (bus_kills_unwatch(m, sd_bus_message_get_sender(msg)) > 0)
+		bus_watch_update(m);
+	return sd_bus_reply_method_return(msg, NULL);
+}
+
 /* Methods for the killer */
 
 static int method_notify_candidate_with_identity(sd_bus_message *msg, Manager *m,
@@ -386,10 +429,8 @@ static int method_notify_candidate_with_identity(sd_bus_message *msg, Manager *m
 
 	log_info("Candidate pid %" PRIu32 " (%s) noticed, deadline %" PRIu32 " ms, %d connection(s): %s",
 		 pid, name, deadline_msec, n, reason);
-	r = sd_bus_emit_signal(m->bus, OOMN_BROKER_PATH, OOMN_BROKER_INTERFACE, "KillAnnounced",
-			       "usuts", pid, name, deadline_msec, deadline_usec, reason);
-	if (r < 0)
-		log_warning_errno(r, "Failed to emit KillAnnounced: %m");
+	(void)bus_kills_emit(m, "KillAnnounced", "usuts", pid, name, deadline_msec, deadline_usec,
+			     reason);
 
 	return sd_bus_reply_method_return(msg, "u", (uint32_t)n);
 }
@@ -428,13 +469,10 @@ static int method_report_outcome_with_identity(sd_bus_message *msg, Manager *m,
 	log_info("Outcome for pid %" PRIu32 " (%s): %s, %s", pid, name, kind, reason);
 
 	if (kind[0] == 'k')
-		r = sd_bus_emit_signal(m->bus, OOMN_BROKER_PATH, OOMN_BROKER_INTERFACE, "Killed",
-				       "usussts", pid, name, uid, cgroup, rule, freed, reason);
+		(void)bus_kills_emit(m, "Killed", "usussts", pid, name, uid, cgroup, rule, freed,
+				     reason);
 	else
-		r = sd_bus_emit_signal(m->bus, OOMN_BROKER_PATH, OOMN_BROKER_INTERFACE,
-				       "Redeemed", "uss", pid, name, reason);
-	if (r < 0)
-		log_warning_errno(r, "Failed to emit the outcome: %m");
+		(void)bus_kills_emit(m, "Redeemed", "uss", pid, name, reason);
 
 	return sd_bus_reply_method_return(msg, NULL);
 }
@@ -470,6 +508,10 @@ static const sd_bus_vtable bus_broker_vtable[] = {
 				method_get_state, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("ListClients", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(tuussuu)", clients),
 				method_list_clients, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("WatchKills", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_watch_kills,
+				SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_ARGS("UnwatchKills", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
+				method_unwatch_kills, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_ARGS("NotifyCandidate",
 				SD_BUS_ARGS("u", pid, "u", deadline_msec, "s", reason),
 				SD_BUS_RESULT("u", notified), method_notify_candidate,
@@ -579,14 +621,6 @@ int bus_broker_emit_source(Manager *m)
 
 int bus_broker_emit_oom(Manager *m, const struct oomn_oom_event *ev, const char *cgroup)
 {
-	int r;
-
-	if (!m->bus)
-		return 0;
-	r = sd_bus_emit_signal(m->bus, OOMN_BROKER_PATH, OOMN_BROKER_INTERFACE, "KernelOomKill",
-			       "usustt", ev->pid, ev->comm, ev->uid,
-			       cgroup ? cgroup : ev->cgroup, ev->anon_rss, ev->oom_seq);
-	if (r < 0)
-		return log_warning_errno(r, "Failed to emit KernelOomKill: %m");
-	return 0;
+	return bus_kills_emit(m, "KernelOomKill", "usustt", ev->pid, ev->comm, ev->uid,
+			      cgroup ? cgroup : ev->cgroup, ev->anon_rss, ev->oom_seq);
 }

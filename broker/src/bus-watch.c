@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Which connections' leaving matters: only the names the registry knows
- * (registered clients, the killer of a pending notice). A match on every
+ * (registered clients, the killer of a pending notice) and the kill
+ * watchers (bus-kills.c). A match on every
  * NameOwnerChanged would wake the broker for each client that comes and goes
  * anywhere on the system bus; one match per known name (arg0) keeps an idle
  * broker asleep.
@@ -70,15 +71,17 @@ static void bus_watch_remove(Manager *m, BusWatch *w)
 	free(w);
 }
 
-/* Drops what is no longer needed: names nobody asks about and the registry
- * does not know, and the catch-all when every name has its own match. */
+/* Drops what is no longer needed: names nobody asks about, the registry
+ * does not know and that watch no kills, and the catch-all when every name
+ * has its own match. */
 static void bus_watch_gc(Manager *m)
 {
 	bool uncovered = false;
 
 	for (BusWatch *w = m->watches, *next; w; w = next) {
 		next = w->next;
-		if (w->pending == 0 && !oomn_registry_knows_name(m->registry, w->name))
+		if (w->pending == 0 && !oomn_registry_knows_name(m->registry, w->name) &&
+		    !bus_kills_has(m, w->name))
 			bus_watch_remove(m, w);
 		else if (!w->slot)
 			uncovered = true;
@@ -101,6 +104,8 @@ static void bus_watch_gone(Manager *m, const char *name)
 		log_info("Client %s disconnected, registration dropped (%u lines of uid %" PRIu32
 			 " held back before)",
 			 name, more, uid);
+	if (bus_kills_unwatch(m, name) > 0)
+		log_info("Kill watcher %s disconnected, dropped", name);
 	w = bus_watch_find(m, name);
 	/* Unique names are never reused: its match has nothing more to do. A
 	 * query still in flight for it will fail and end the watch. */

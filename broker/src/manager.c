@@ -186,6 +186,7 @@ Manager *manager_free(Manager *m)
 	if (!m)
 		return NULL;
 	bus_lmm_done(m);
+	bus_kills_done(m);
 	bus_watch_done(m);
 	m->source = oomn_source_free(m->source);
 	m->bus = sd_bus_flush_close_unref(m->bus);

@@ -42,6 +42,9 @@ struct oomn_manager_config {
 
 typedef struct BusWatch BusWatch;
 
+/* Connections that may watch kills at once; more get LimitsExceeded. */
+#define BUS_KILLS_MAX 64u
+
 typedef struct Manager {
 	sd_event *event;
 	sd_bus *bus;
@@ -69,6 +72,10 @@ typedef struct Manager {
 	BusWatch *watches;
 	unsigned n_watch_slots; /* of them with a match of their own */
 	sd_bus_slot *watch_all; /* NULL, or the catch-all match beyond BUS_WATCH_MAX */
+
+	/* Root connections that called WatchKills (bus-kills.c). */
+	char *kill_watchers[BUS_KILLS_MAX];
+	unsigned n_kill_watchers;
 } Manager;
 
 int manager_new(Manager **ret, const struct oomn_manager_config *cfg);
@@ -123,6 +130,16 @@ void bus_watch_update(Manager *m);
  */
 int bus_watch_process(Manager *m, const char *name, uint32_t pid, uint32_t uid);
 void bus_watch_done(Manager *m);
+
+/* bus-kills.c: the kill signals, unicast to the root connections that asked. */
+/* Adds @name (a unique name): 0, 1 if it was there, -ENOSPC beyond BUS_KILLS_MAX. */
+int bus_kills_watch(Manager *m, const char *name);
+/* Removes @name: 1 if it was there, else 0. */
+int bus_kills_unwatch(Manager *m, const char *name);
+bool bus_kills_has(const Manager *m, const char *name);
+/* Sends signal @member with @types and its arguments to each watcher. */
+int bus_kills_emit(Manager *m, const char *member, const char *types, ...);
+void bus_kills_done(Manager *m);
 
 /* bus-lmm.c */
 int bus_lmm_register(Manager *m);

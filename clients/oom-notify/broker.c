@@ -24,6 +24,8 @@ struct bwatch {
 	bool have_seq; /* seq: the last level change shown or in the state read */
 	uint64_t seq;
 	sd_bus_slot *state_slot; /* a GetState in flight */
+	sd_bus_slot *kills_slot; /* a WatchKills in flight */
+	bool kills_denied;	 /* the note that kills need root is out */
 };
 
 static bool is_no_broker(const sd_bus_error *e)
@@ -206,6 +208,65 @@ static int request_state(struct bwatch *w)
 					BROKER_IFACE, "GetState", on_state, w, NULL);
 }
 
+/* Kill and OOM events name other users' processes: the broker sends them
+ * only to root connections that called WatchKills. */
+static bool watch_wants_kills(const struct bwatch *w)
+{
+	return w->o->events & (CLI_EVENTS_KILL | CLI_EVENTS_OOM);
+}
+
+/* WatchKills's answer; r the call's own error, else 0. */
+static void watch_kills_result(struct bwatch *w, const sd_bus_error *e, int r)
+{
+	static const char note[] = "kill and OOM events are shown to root only; "
+				   "showing pressure alone";
+
+	if (!sd_bus_error_is_set(e) && r >= 0)
+		return;
+	if (sd_bus_error_has_name(e, SD_BUS_ERROR_ACCESS_DENIED)) {
+		/* once, not at every return of the broker */
+		if (w->kills_denied)
+			return;
+		w->kills_denied = true;
+		if (w->o->fmt.json)
+			watch_notice(w, "kills-need-root", note);
+		else
+			fprintf(stderr, "oom-notify: %s\n", note);
+		return;
+	}
+	/* an older broker broadcasts them: nothing to ask for */
+	if (sd_bus_error_has_name(e, SD_BUS_ERROR_UNKNOWN_METHOD))
+		return;
+	/* gone again already: NameOwnerChanged says so */
+	if (is_no_broker(e))
+		return;
+	fprintf(stderr, "oom-notify: WatchKills failed: %s\n",
+		sd_bus_error_is_set(e) ? e->message : strerror(-r));
+}
+
+static int on_watch_kills(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error)
+{
+	struct bwatch *w = userdata;
+
+	w->kills_slot = sd_bus_slot_unref(w->kills_slot);
+	watch_kills_result(w, sd_bus_message_get_error(reply), 0);
+	return 0;
+}
+
+/* A broker that starts knows no watchers: ask again each time. */
+static void request_kills(struct bwatch *w)
+{
+	int r;
+
+	if (!watch_wants_kills(w))
+		return;
+	w->kills_slot = sd_bus_slot_unref(w->kills_slot);
+	r = sd_bus_call_method_async(w->bus, &w->kills_slot, BROKER_NAME, BROKER_PATH,
+				     BROKER_IFACE, "WatchKills", on_watch_kills, w, NULL);
+	if (r < 0)
+		watch_kills_result(w, NULL, r);
+}
+
 /* The signal's arguments into ev (its strings point into the message). */
 static int read_signal(sd_bus_message *m, const struct cli_signal *sig, struct format_bus_event *ev)
 {
@@ -294,6 +355,7 @@ static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret
 				     "oom-notifyd left the bus; waiting for it to come back");
 		w->broker_present = false;
 		w->state_slot = sd_bus_slot_unref(w->state_slot);
+		w->kills_slot = sd_bus_slot_unref(w->kills_slot);
 		return 0;
 	}
 	/* a new broker counts its sequence from the start */
@@ -301,6 +363,7 @@ static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret
 		watch_notice(w, "broker-back", "oom-notifyd is back");
 	w->broker_present = true;
 	w->have_seq = false;
+	request_kills(w);
 	(void)request_state(w);
 	return 0;
 }
@@ -384,10 +447,19 @@ int cli_broker_watch(const struct cli_opts *o)
 		code = CLI_EXIT_FAILURE;
 		goto out;
 	}
+	/* Before the state line: a kill after it is then one we are sent. */
+	if (watch_wants_kills(&w)) {
+		sd_bus_error_free(&err);
+		r = sd_bus_call_method(w.bus, BROKER_NAME, BROKER_PATH, BROKER_IFACE, "WatchKills",
+				       &err, NULL, NULL);
+	}
 	w.broker_present = true;
 	w.have_seq = true;
 	w.seq = st.seq;
 	watch_print(&w, &st);
+	/* the note, if any, after the first line */
+	if (watch_wants_kills(&w))
+		watch_kills_result(&w, &err, r);
 
 	r = sd_event_loop(e);
 	code = r < 0 ? CLI_EXIT_FAILURE : r;
@@ -398,6 +470,7 @@ fail:
 out:
 	fflush(stdout);
 	sd_bus_slot_unref(w.state_slot);
+	sd_bus_slot_unref(w.kills_slot);
 	sd_bus_flush_close_unref(w.bus);
 	return code;
 }

@@ -887,6 +887,11 @@ static void test_killer_notify(Fixture *f, gconstpointer data)
 
 	r = broker_call_ok(cand, "Register", g_variant_new("(uu)", 10, 3));
 	g_clear_pointer(&r, g_variant_unref);
+	/* kills go to root's watchers only (/bus/kills/who-sees) */
+	r = broker_call_ok(other, "WatchKills", NULL);
+	g_clear_pointer(&r, g_variant_unref);
+	r = broker_call_ok(f->conn, "WatchKills", NULL);
+	g_clear_pointer(&r, g_variant_unref);
 
 	r = broker_call_ok(f->conn, "NotifyCandidate", g_variant_new("(uus)", pid, 5000, "low on memory"));
 	g_variant_get(r, "(u)", &n);
@@ -904,7 +909,7 @@ static void test_killer_notify(Fixture *f, gconstpointer data)
 	g_assert_cmpuint(deadline, <=, (guint64)ts.tv_sec * 1000000 + 6000000);
 	g_clear_pointer(&v, g_variant_unref);
 
-	/* ...everyone the announcement, and only the candidate the notice. */
+	/* ...the kill watchers the announcement, and only the candidate the notice. */
 	v = bus_recorder_take(other_rec, "KillAnnounced", TIMEOUT_MS);
 	g_assert_nonnull(v);
 	g_variant_get(v, "(u&sut&s)", &p, &name, &msec, &deadline, &reason);
@@ -933,7 +938,7 @@ static void test_killer_notify(Fixture *f, gconstpointer data)
 	assert_broker_error(other, "Relieved", g_variant_new("(tb)", (guint64)1, FALSE),
 			    "org.oomnotify.Error.NotRegistered");
 
-	/* Outcomes are re-emitted to all. */
+	/* Outcomes are sent on to the kill watchers. */
 	r = broker_call_ok(f->conn, "ReportOutcome",
 			   g_variant_new("(susussts)", "redeemed", pid, "app", 0, "/app.slice",
 					 "rule-1", (guint64)0, "pressure fell"));
@@ -1072,6 +1077,7 @@ static void test_kernel_chain(Fixture *f, gconstpointer data)
 	g_assert_nonnull(hog);
 	rec = bus_recorder_new(f->conn, BROKER_IFACE, BROKER_PATH);
 	lmm = bus_recorder_new(f->conn, LMM_NAME, LMM_PATH);
+	bus_watch_kills(f->conn); /* KernelOomKill is root's watchers' only */
 	{
 		g_autoptr(GVariant) v = broker_property(f->conn, "Source");
 
@@ -1160,6 +1166,259 @@ static void test_kernel_chain(Fixture *f, gconstpointer data)
 	assert_alive(f);
 }
 
+/* Who sees kills */
+
+
+/* setuid() clears the parent-death signal: set it again, as nobody. */
+static void child_become_nobody_dying(gpointer data)
+{
+	child_become_nobody(NULL);
+	test_child_die_with_parent(GINT_TO_POINTER(SIGKILL));
+}
+
+/* True if @line (gdbus monitor's) tells of a kill signal. */
+static bool monitor_line_is_kill(const char *line)
+{
+	static const char *const members[] = { ".KernelOomKill", ".KillAnnounced", ".Killed",
+					       ".Redeemed", ".CandidateAnswered" };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(members); i++)
+		if (strstr(line, members[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Moves the level (normal <-> low) until the monitor on @fd shows a
+ * PressureChanged: then its match is on the bus, and what the broker sent
+ * before has reached it. Fails if a kill signal shows on the way.
+ */
+static void monitor_sync(Fixture *f, int fd, bool *low)
+{
+	gint64 end = g_get_monotonic_time() + (gint64)TIMEOUT_MS * 1000;
+
+	while (g_get_monotonic_time() < end) {
+		test_write_meminfo(f->proc, *low ? MEMINFO_NORMAL : MEMINFO_LOW);
+		*low = !*low;
+		for (;;) {
+			g_autofree char *line = bus_fixture_read_line(fd, 500);
+
+			if (!line)
+				break;
+			g_test_message("nobody's monitor: %s", line);
+			g_assert_false(monitor_line_is_kill(line));
+			if (strstr(line, ".PressureChanged"))
+				return;
+		}
+	}
+	g_error("nobody's monitor saw no PressureChanged");
+}
+
+/* What makes the broker send each kill signal; the cgroup's @n-th kernel OOM kill. */
+static void report_kills(Fixture *f, const char *events, unsigned n)
+{
+	g_autofree char *text = g_strdup_printf("low 0\nhigh 0\nmax 0\noom %u\noom_kill %u\n", n, n);
+	g_autoptr(GVariant) a = NULL, b = NULL, c = NULL;
+
+	a = broker_call_ok(f->conn, "NotifyCandidate", g_variant_new("(uus)", 999999, 100, "x"));
+	b = broker_call_ok(f->conn, "ReportOutcome",
+			   g_variant_new("(susussts)", "killed", 4242, "hog", 1000, "/user.slice",
+					 "prefer-hogs", (guint64)1 << 30, "deadline passed"));
+	c = broker_call_ok(f->conn, "ReportOutcome",
+			   g_variant_new("(susussts)", "redeemed", 4243, "app", 0, "", "",
+					 (guint64)0, "pressure fell"));
+	write_text(events, text);
+}
+
+/*
+ * @rec got the latest PressureChanged (the broker's Sequence now), and no
+ * kill signal: the broker sent those before it, the bus keeps the order.
+ */
+static void assert_no_kills(Fixture *f, BusRecorder *rec)
+{
+	static const char *const members[] = { "KernelOomKill", "KillAnnounced", "Killed",
+					       "Redeemed", "CandidateAnswered" };
+	g_autoptr(GVariant) latest = broker_property(f->conn, "Sequence");
+	guint64 seq = 0;
+
+	while (seq < g_variant_get_uint64(latest)) {
+		g_autoptr(GVariant) v = bus_recorder_take(rec, "PressureChanged", TIMEOUT_MS);
+
+		g_assert_nonnull(v);
+		g_variant_get_child(v, 2, "t", &seq);
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(members); i++)
+		g_assert_null(bus_recorder_take(rec, members[i], 0));
+}
+
+static void assert_watch_kills_ok(GDBusConnection *c)
+{
+	g_autoptr(GVariant) r = broker_call_ok(c, "WatchKills", NULL);
+}
+
+/*
+ * Killed, KillAnnounced, Redeemed and KernelOomKill name a victim's pid,
+ * uid, comm and cgroup: root's to know (README, "Security"). A match rule
+ * gets none of them; root connections that called WatchKills get each.
+ */
+static void test_kills_who_sees(Fixture *f, gconstpointer data)
+{
+	g_autofree char *cgroups = g_build_filename(f->tmpdir, "cgroup", NULL);
+	g_autofree char *cg = g_build_filename(cgroups, "kills", NULL);
+	g_autofree char *events = g_build_filename(cg, "memory.events", NULL);
+	g_autofree char *err = NULL;
+	GDBusConnection *watchers[64] = { NULL };
+	g_autoptr(GDBusConnection) plain = NULL, extra = NULL;
+	g_autoptr(BusRecorder) plain_rec = NULL, rec = NULL, rec2 = NULL;
+	g_autoptr(GVariant) r = NULL, v = NULL;
+	g_autofree char *gone = NULL;
+	char *argv[] = { "gdbus", "monitor", "--address", f->address, "--dest", BROKER_NAME,
+			 "--object-path", BROKER_PATH, NULL };
+	g_autoptr(GError) error = NULL;
+	bool low = false;
+	GPid mon;
+	int mon_fd, status;
+
+	if (getuid() != 0) {
+		g_test_skip("needs root to run a client as another user");
+		return;
+	}
+	/* a fake cgroup whose memory.events tells of kernel OOM kills */
+	g_assert_cmpint(g_mkdir_with_parents(cg, 0755), ==, 0);
+	g_assert_true(g_file_set_contents(events, "low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n",
+					  -1, NULL));
+	{
+		g_autofree char *max = g_build_filename(cg, "memory.max", NULL);
+		g_autofree char *high = g_build_filename(cg, "memory.high", NULL);
+		g_autofree char *cur = g_build_filename(cg, "memory.current", NULL);
+
+		g_assert_true(g_file_set_contents(max, "max\n", -1, NULL));
+		g_assert_true(g_file_set_contents(high, "max\n", -1, NULL));
+		g_assert_true(g_file_set_contents(cur, "1048576\n", -1, NULL));
+	}
+	bus_fixture_stop_broker(f);
+	{
+		const char *args[] = { BUS_BROKER_MEMINFO_ARGS(f->address, f->proc),
+				       "--cgroup-root", cgroups, "--watch-cgroup", "kills", NULL };
+
+		f->broker_pid = bus_broker_spawn(args, 0, NULL);
+		bus_wait_name(f->conn, BROKER_NAME, TRUE, TIMEOUT_MS, 0);
+	}
+
+	/* (a) an unprivileged match rule hears nothing */
+	g_assert_true(g_spawn_async_with_pipes(NULL, argv, NULL,
+					       G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_SEARCH_PATH,
+					       child_become_nobody_dying, NULL, &mon, NULL, &mon_fd,
+					       NULL, &error));
+	g_assert_no_error(error);
+	monitor_sync(f, mon_fd, &low);
+
+	/* (b) root without WatchKills: nothing either */
+	plain = bus_connect(f->address);
+	plain_rec = bus_recorder_new(plain, BROKER_IFACE, BROKER_PATH);
+	report_kills(f, events, 1);
+	/* a level change after them: once nobody's monitor and the plain
+	 * connection have it, they would have had the kills before it */
+	monitor_sync(f, mon_fd, &low);
+	assert_no_kills(f, plain_rec);
+
+	/* an unprivileged caller may not watch, as it may not list clients */
+	status = run_dbus_send(f, true, "WatchKills", NULL, NULL, NULL, &err);
+	g_assert_cmpint(status, !=, 0);
+	g_assert_nonnull(strstr(err, "org.freedesktop.DBus.Error.AccessDenied"));
+	g_assert_nonnull(strstr(err, "Only root may call WatchKills"));
+	g_clear_pointer(&err, g_free);
+
+	/* (c) the watchers, up to the cap; a second call changes nothing */
+	for (size_t i = 0; i < G_N_ELEMENTS(watchers); i++) {
+		watchers[i] = bus_connect(f->address);
+		assert_watch_kills_ok(watchers[i]);
+	}
+	assert_watch_kills_ok(watchers[0]);
+	rec = bus_recorder_new(watchers[0], BROKER_IFACE, BROKER_PATH);
+	rec2 = bus_recorder_new(watchers[31], BROKER_IFACE, BROKER_PATH);
+	extra = bus_connect(f->address);
+	assert_broker_error(extra, "WatchKills", NULL, "org.oomnotify.Error.LimitsExceeded");
+
+	/* (d) one that leaves makes room; one that unwatches gets no more */
+	gone = g_strdup(g_dbus_connection_get_unique_name(watchers[63]));
+	g_dbus_connection_close_sync(watchers[63], NULL, NULL);
+	g_clear_object(&watchers[63]);
+	bus_wait_name(f->conn, gone, FALSE, TIMEOUT_MS, 0);
+	/* the bus told the broker before it passes on any later call of ours */
+	assert_watch_kills_ok(extra);
+	r = broker_call_ok(extra, "UnwatchKills", NULL);
+	g_clear_pointer(&r, g_variant_unref);
+	r = broker_call_ok(extra, "UnwatchKills", NULL);
+	g_clear_pointer(&r, g_variant_unref);
+	{
+		g_autoptr(BusRecorder) extra_rec = bus_recorder_new(extra, BROKER_IFACE, BROKER_PATH);
+
+		r = broker_call_ok(f->conn, "ReportOutcome",
+				   g_variant_new("(susussts)", "killed", 4241, "early", 1000,
+						 "/user.slice", "r", (guint64)1, "x"));
+		g_clear_pointer(&r, g_variant_unref);
+		v = bus_recorder_take(rec, "Killed", TIMEOUT_MS);
+		g_assert_nonnull(v);
+		g_clear_pointer(&v, g_variant_unref);
+		monitor_sync(f, mon_fd, &low);
+		assert_no_kills(f, extra_rec);
+	}
+
+	/* (c) the four kill signals reach the watchers */
+	report_kills(f, events, 2);
+
+	v = bus_recorder_take(rec, "KillAnnounced", TIMEOUT_MS);
+	g_assert_nonnull(v);
+	g_clear_pointer(&v, g_variant_unref);
+	v = bus_recorder_take(rec, "Killed", TIMEOUT_MS);
+	g_assert_nonnull(v);
+	{
+		const char *name, *cgroup, *rule, *reason;
+		guint32 pid, uid;
+		guint64 freed;
+
+		g_variant_get(v, "(u&su&s&st&s)", &pid, &name, &uid, &cgroup, &rule, &freed,
+			      &reason);
+		g_assert_cmpuint(pid, ==, 4242);
+		g_assert_cmpstr(name, ==, "hog");
+		g_assert_cmpuint(uid, ==, 1000);
+	}
+	g_clear_pointer(&v, g_variant_unref);
+	v = bus_recorder_take(rec, "Redeemed", TIMEOUT_MS);
+	g_assert_nonnull(v);
+	g_clear_pointer(&v, g_variant_unref);
+	v = bus_recorder_take(rec, "KernelOomKill", TIMEOUT_MS);
+	g_assert_nonnull(v);
+	{
+		const char *comm, *cgroup;
+		guint32 pid, uid;
+
+		g_variant_get(v, "(u&su&stt)", &pid, &comm, &uid, &cgroup, NULL, NULL);
+		g_assert_cmpstr(cgroup, ==, "/kills");
+	}
+	g_clear_pointer(&v, g_variant_unref);
+
+	/* every watcher got them, not only the first */
+	v = bus_recorder_take(rec2, "Killed", TIMEOUT_MS);
+	g_assert_nonnull(v);
+	g_clear_pointer(&v, g_variant_unref);
+	v = bus_recorder_take(rec2, "KernelOomKill", TIMEOUT_MS);
+	g_assert_nonnull(v);
+	g_clear_pointer(&v, g_variant_unref);
+
+	/* and still nobody else */
+	monitor_sync(f, mon_fd, &low);
+	assert_no_kills(f, plain_rec);
+
+	(void)kill(mon, SIGTERM);
+	(void)waitpid(mon, &status, 0);
+	close(mon_fd);
+	for (size_t i = 0; i < G_N_ELEMENTS(watchers); i++)
+		g_clear_object(&watchers[i]);
+	assert_alive(f);
+}
+
 static const Options opt_default = { 0 };
 static const Options opt_permissive = { .permissive = true };
 static const Options opt_kernel = { .kernel = true };
@@ -1195,6 +1454,7 @@ int main(int argc, char *argv[])
 	ADD("/bus/register/invalid", opt_limit, test_register_invalid);
 	ADD("/bus/killer/denied", opt_default, test_killer_denied);
 	ADD("/bus/privacy", opt_default, test_privacy);
+	ADD("/bus/kills/who-sees", opt_default, test_kills_who_sees);
 	ADD("/bus/killer/denied-by-daemon", opt_permissive, test_killer_denied_by_daemon);
 	ADD("/bus/killer/notify", opt_default, test_killer_notify);
 	ADD("/bus/malformed", opt_default, test_malformed);

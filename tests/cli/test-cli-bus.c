@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -171,7 +173,16 @@ static void cli_child_setup(gpointer data)
 		dup2(fd, STDERR_FILENO);
 }
 
-static Cli *cli_spawn(Fixture *f, const char *const *args)
+/* The same, then as nobody (65534); setuid() clears the parent-death signal. */
+static void cli_child_setup_nobody(gpointer data)
+{
+	cli_child_setup(data);
+	if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+		_exit(99);
+	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
+static Cli *cli_spawn_as(Fixture *f, const char *const *args, bool nobody)
 {
 	g_autoptr(GPtrArray) argv = cli_argv(f, args);
 	g_autoptr(GError) error = NULL;
@@ -180,11 +191,16 @@ static Cli *cli_spawn(Fixture *f, const char *const *args)
 	c->buf = g_string_new(NULL);
 	c->err_path = g_build_filename(f->tmpdir, "cli.err", NULL);
 	g_spawn_async_with_pipes(NULL, (char **)argv->pdata, NULL, G_SPAWN_DO_NOT_REAP_CHILD,
-				 cli_child_setup, c->err_path, &c->pid, NULL, &c->out, NULL,
-				 &error);
+				 nobody ? cli_child_setup_nobody : cli_child_setup, c->err_path,
+				 &c->pid, NULL, &c->out, NULL, &error);
 	g_assert_no_error(error);
 	g_assert_cmpint(fcntl(c->out, F_SETFL, O_NONBLOCK), ==, 0);
 	return c;
+}
+
+static Cli *cli_spawn(Fixture *f, const char *const *args)
+{
+	return cli_spawn_as(f, args, false);
 }
 
 /* The next line of its stdout (without the newline), NULL at EOF or after ms. */
@@ -601,6 +617,59 @@ static void test_kill_events(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(rest, ==, "");
 }
 
+/*
+ * Kills are root's to know: as another user `watch` still shows pressure,
+ * says once that kill events are root's, and shows none of them.
+ */
+static void test_kills_need_root(Fixture *f, gconstpointer data)
+{
+	static const char note[] = "kill and OOM events are shown to root only; "
+				   "showing pressure alone";
+	const char *const json_args[] = { "--json", "watch", NULL };
+	const char *const text_args[] = { "watch", NULL };
+	g_autofree char *state = NULL, *notice = NULL, *low = NULL, *normal = NULL;
+	g_autofree char *rest = NULL, *err = NULL, *want = NULL;
+	g_autoptr(GVariant) r = NULL;
+	Cli *c;
+	int status;
+
+	if (getuid() != 0) {
+		g_test_skip("needs root to run the CLI as another user");
+		return;
+	}
+	c = cli_spawn_as(f, json_args, true);
+	state = cli_expect(c);
+	assert_json_line(state, "state");
+	notice = cli_expect(c);
+	assert_json_line(notice, "kills-need-root");
+	assert_field(notice, "message", note);
+	r = broker_call(f->conn, "ReportOutcome",
+			g_variant_new("(susussts)", "killed", 4242, "hog", 1000, "/a/b", "rule",
+				      (guint64)1, "deadline passed"));
+	/* a kill sent to it would come before this */
+	drive_level(f, MEMINFO_LOW, 1);
+	low = cli_expect(c);
+	assert_json_line(low, "pressure");
+	status = cli_stop(c, SIGINT, &rest, &err);
+	g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+	g_assert_cmpstr(rest, ==, "");
+	g_assert_cmpstr(err, ==, "");
+	g_clear_pointer(&rest, g_free);
+	g_clear_pointer(&err, g_free);
+
+	/* text: the note on stderr, the lines as before */
+	c = cli_spawn_as(f, text_args, true);
+	g_free(cli_expect(c));
+	drive_level(f, MEMINFO_NORMAL, 2);
+	normal = cli_expect(c);
+	g_assert_nonnull(strstr(normal, "normal"));
+	status = cli_stop(c, SIGINT, &rest, &err);
+	g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+	g_assert_cmpstr(rest, ==, "");
+	want = g_strdup_printf("oom-notify: %s\n", note);
+	g_assert_cmpstr(err, ==, want);
+}
+
 int main(int argc, char **argv)
 {
 	static const Options none = { 0 };
@@ -619,6 +688,7 @@ int main(int argc, char **argv)
 	ADD("/cli/bus/broker-restart", none, test_broker_restart);
 	ADD("/cli/bus/bus-lost", none, test_bus_lost);
 	ADD("/cli/bus/kill-events", none, test_kill_events);
+	ADD("/cli/bus/kills-need-root", none, test_kills_need_root);
 #undef ADD
 	return g_test_run();
 }

@@ -115,6 +115,18 @@ GDBusConnection *bus_connect(const char *address)
 	return c;
 }
 
+void bus_watch_kills(GDBusConnection *c)
+{
+	g_autoptr(GError) error = NULL;
+	g_autoptr(GVariant) r = g_dbus_connection_call_sync(c, BROKER_NAME, BROKER_PATH,
+							    BROKER_IFACE, "WatchKills", NULL,
+							    G_VARIANT_TYPE("()"),
+							    G_DBUS_CALL_FLAGS_NONE, TIMEOUT_MS,
+							    NULL, &error);
+
+	g_assert_no_error(error);
+}
+
 gboolean bus_name_has_owner(GDBusConnection *c, const char *name)
 {
 	g_autoptr(GVariant) r = NULL;

@@ -58,6 +58,12 @@ GDBusConnection *bus_connect(const char *address);
 gboolean bus_name_has_owner(GDBusConnection *c, const char *name);
 
 /*
+ * Calls WatchKills on @c (root's): the broker sends Killed, KillAnnounced,
+ * Redeemed and KernelOomKill only to connections that did. Asserts success.
+ */
+void bus_watch_kills(GDBusConnection *c);
+
+/*
  * Waits up to @ms until @name is (@owned) or is not owned; asserts it
  * happens, and meanwhile that child @alive (if > 0) has not ended.
  */

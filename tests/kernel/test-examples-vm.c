@@ -95,6 +95,8 @@ static void start_broker(Fixture *f)
 
 	f->broker_pid = bus_broker_spawn(args, G_SPAWN_STDOUT_TO_DEV_NULL, f->log);
 	bus_wait_name(f->conn, BROKER_NAME, TRUE, WAIT_MS, f->broker_pid);
+	/* f->rec hears of kills only as a kill watcher */
+	bus_watch_kills(f->conn);
 }
 
 static void start_killer(Fixture *f)
