@@ -765,30 +765,29 @@ static guint64 page_out_relro(GPid pid)
  */
 static void test_zram_trim_swapped(Fixture *f, gconstpointer data)
 {
-	g_autofree char *tmp = test_make_tmpdir("oomn-trim-XXXXXX");
-	g_autofree char *log = g_build_filename(tmp, "bus.log", NULL);
-	g_autofree char *address = NULL;
+	const char *args[] = { BUS_BROKER_KERNEL_ARGS(f->address), NULL };
 	g_autoptr(GVariant) state = NULL;
 	g_autoptr(GError) error = NULL;
-	GDBusConnection *conn;
 	TestLogStream ls;
-	GPid bus, broker;
 	guint from = 0;
 	guint64 swapped;
-	int status;
+	GPid broker;
 
 	if (!vm_zram_swap_bytes()) {
 		g_test_skip("needs zram swap (the killer-zram suite)");
 		return;
 	}
-	address = bus_daemon_start(tmp, log, WAIT_MS, &bus);
-	conn = bus_connect(address);
-	{
-		const char *args[] = { BUS_BROKER_KERNEL_ARGS(address), NULL };
+	/* a broker of our own, started now: the fixture's settled long ago */
+	vm_stop_daemon(f->killer_pid, "oom-killerd", WAIT_MS);
+	test_log_stream_done(&f->killer_log);
+	f->killer_pid = 0;
+	vm_stop_daemon(f->broker_pid, "oom-notifyd", WAIT_MS);
+	test_log_stream_done(&f->broker_log);
+	f->broker_pid = 0;
+	bus_wait_name(f->conn, BROKER_NAME, FALSE, WAIT_MS, 0);
 
-		broker = bus_broker_spawn_logged(args, &ls);
-	}
-	bus_wait_name(conn, BROKER_NAME, TRUE, WAIT_MS, broker);
+	broker = bus_broker_spawn_logged(args, &ls);
+	bus_wait_name(f->conn, BROKER_NAME, TRUE, WAIT_MS, broker);
 	swapped = page_out_relro(broker);
 	g_test_message("RELRO in swap: %" G_GUINT64_FORMAT " kB", swapped / 1024);
 	/* it settles 3 s after it starts: the page-out must come first */
@@ -799,15 +798,12 @@ static void test_zram_trim_swapped(Fixture *f, gconstpointer data)
 	from = 0;
 	g_assert_nonnull(test_log_stream_wait(&ls, "oom-notifyd: info: Resident", &from, WAIT_MS,
 					      broker));
-	state = g_dbus_connection_call_sync(conn, BROKER_NAME, BROKER_PATH, BROKER_IFACE, "GetState",
-					    NULL, NULL, G_DBUS_CALL_FLAGS_NONE, WAIT_MS, NULL, &error);
+	state = g_dbus_connection_call_sync(f->conn, BROKER_NAME, BROKER_PATH, BROKER_IFACE,
+					    "GetState", NULL, NULL, G_DBUS_CALL_FLAGS_NONE, WAIT_MS,
+					    NULL, &error);
 	g_assert_no_error(error);
 	vm_stop_daemon(broker, "oom-notifyd", WAIT_MS);
 	test_log_stream_done(&ls);
-	g_dbus_connection_close_sync(conn, NULL, NULL);
-	g_object_unref(conn);
-	(void)kill(bus, SIGTERM);
-	g_assert_true(vm_wait_child(bus, WAIT_MS, &status));
 }
 
 static const Options opt_none = { NULL };
