@@ -348,6 +348,11 @@ int candidates_refresh(Candidates *c, unsigned flags, CandidatesStats *ret_stats
 			cand->band = -1;
 		}
 
+		if (known && (flags & CANDIDATES_REFRESH_NEW_ONLY)) {
+			stats.n_unchanged++;
+			next[n_next++] = cand;
+			continue;
+		}
 		rr = candidate_read(c, pids[i], cand, known, flags & CANDIDATES_REFRESH_FULL);
 		switch (rr) {
 		case READ_NEW:
@@ -557,6 +562,24 @@ static void reason_append(char *buf, size_t size, size_t *len, const char *fmt, 
 		*len = *len + (size_t)n >= size ? size - 1 : *len + (size_t)n;
 }
 
+/*
+ * A process whose memory is on its way back: a user process past exit_mm()
+ * (no mm left, not yet a zombie: exit_mmap may still be running) or exiting
+ * with a sizeable mm. The kernel's OOM killer kills nobody else while its
+ * victim exits; neither do we: the victim of a kernel OOM kill that came
+ * first is such a process, and the next largest would be an innocent.
+ */
+static bool candidate_dying(const Candidates *c, const Candidate *cand)
+{
+	if ((cand->flags & PROCFS_PF_KTHREAD) || cand->pid == 2 || cand->ppid == 2 ||
+	    cand->state == 'Z' || cand->state == 'X')
+		return false;
+	if (!cand->has_mm)
+		return true;
+	return (cand->flags & PROCFS_PF_EXITING) &&
+	       cand->rss_kb + cand->swap_kb >= c->total_kb / 64;
+}
+
 int candidates_choose(Candidates *c, const Rules *rules, Choice *ret)
 {
 	Candidate *best = NULL;
@@ -571,6 +594,14 @@ int candidates_choose(Candidates *c, const Rules *rules, Choice *ret)
 		ChoiceEntry e;
 		size_t pos;
 
+		if (candidate_dying(c, cand)) {
+			*ret = (Choice){ .pid = cand->pid };
+			memcpy(ret->comm, cand->comm, sizeof(ret->comm));
+			(void)snprintf(ret->reason, sizeof(ret->reason),
+				       "pid %d (%s) is exiting: its memory is on the way back",
+				       (int)cand->pid, cand->comm);
+			return -EBUSY;
+		}
 		if (candidate_builtin_protection(c, cand)) {
 			ch.n_protected++;
 			continue;

@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #define PROCFS_PF_KTHREAD 0x00200000u /* include/linux/sched.h */
+#define PROCFS_PF_EXITING 0x00000004u
 #define PROCFS_COMM_MAX	  64	      /* the kernel's is 16; fake or future ones get room */
 
 typedef struct ProcStat {

@@ -78,22 +78,36 @@ static void killer_warn(const char *message, void *userdata)
 	log_warning("%s", message);
 }
 
-static void killer_refresh(Killer *k, bool full)
+typedef enum KillerRefresh {
+	KILLER_REFRESH_CHANGED, /* re-read what changed since (stat), the usual */
+	KILLER_REFRESH_FULL,	/* re-read everything */
+	KILLER_REFRESH_NEW,	/* read processes new to the list only (candidates.h) */
+} KillerRefresh;
+
+static void killer_refresh(Killer *k, KillerRefresh how)
 {
+	static const unsigned flags[] = {
+		[KILLER_REFRESH_CHANGED] = 0,
+		[KILLER_REFRESH_FULL] = CANDIDATES_REFRESH_FULL,
+		[KILLER_REFRESH_NEW] = CANDIDATES_REFRESH_NEW_ONLY,
+	};
 	CandidatesStats st = {};
 	uint64_t now = now_usec(CLOCK_MONOTONIC);
 	int r;
 
-	if (!full && (k->last_full_refresh_usec == 0 ||
-		      now - k->last_full_refresh_usec >= KILLER_FULL_REFRESH_USEC))
-		full = true; /* a process moved to another cgroup while asleep is only seen so */
-	r = candidates_refresh(k->candidates, full ? CANDIDATES_REFRESH_FULL : 0, &st);
+	if (how == KILLER_REFRESH_CHANGED &&
+	    (k->last_full_refresh_usec == 0 ||
+	     now - k->last_full_refresh_usec >= KILLER_FULL_REFRESH_USEC))
+		how = KILLER_REFRESH_FULL; /* a process moved to another cgroup while asleep is only seen so */
+	r = candidates_refresh(k->candidates, flags[how], &st);
 	if (r < 0) {
 		log_error_errno(r, "Failed to read the process list: %m");
 		return;
 	}
-	k->last_refresh_usec = now_usec(CLOCK_MONOTONIC);
-	if (full)
+	/* the cadence counts whole re-reads: a quick look at newcomers is not one */
+	if (how != KILLER_REFRESH_NEW)
+		k->last_refresh_usec = now_usec(CLOCK_MONOTONIC);
+	if (how == KILLER_REFRESH_FULL)
 		k->last_full_refresh_usec = k->last_refresh_usec;
 	killer_bus_refresh_bands(k->bus);
 }
@@ -109,8 +123,10 @@ static void killer_schedule_refresh(Killer *k)
 	(void)sd_event_source_set_enabled(k->refresh_timer, SD_EVENT_ONESHOT);
 }
 
+/* The process causing pressure may be new: a look at newcomers, soon. */
 static void killer_warm_soon(Killer *k)
 {
+	k->warm_pending = true;
 	(void)sd_event_source_set_time(k->refresh_timer, now_usec(CLOCK_MONOTONIC));
 	(void)sd_event_source_set_enabled(k->refresh_timer, SD_EVENT_ONESHOT);
 }
@@ -119,7 +135,8 @@ static int killer_on_refresh_timer(sd_event_source *s, uint64_t usec, void *user
 {
 	Killer *k = userdata;
 
-	killer_refresh(k, false);
+	killer_refresh(k, k->warm_pending ? KILLER_REFRESH_NEW : KILLER_REFRESH_CHANGED);
+	k->warm_pending = false;
 	killer_schedule_refresh(k);
 	return 0;
 }
@@ -256,10 +273,19 @@ static void killer_choose(Killer *k)
 	k->critical_event_ns = 0; /* the next victim of this episode is timed from its choice */
 	killer_release(k);
 
-	if (k->last_refresh_usec == 0 ||
-	    now_usec(CLOCK_MONOTONIC) - k->last_refresh_usec > KILLER_STALE_USEC) {
-		log_info("Candidate list is stale, refreshing before the choice");
-		killer_refresh(k, false);
+	if (k->reread_before_choice) {
+		k->reread_before_choice = false;
+		killer_refresh(k, KILLER_REFRESH_CHANGED);
+	} else if (k->last_refresh_usec == 0 ||
+		   now_usec(CLOCK_MONOTONIC) - k->last_refresh_usec > KILLER_STALE_USEC) {
+		/*
+		 * Newcomers only: in a reclaim storm every /proc read may wait
+		 * in the allocator (6.1 with zram: a whole refresh outlasted the
+		 * kernel's own OOM kill, 15 s after critical). Known processes
+		 * keep their figures from the last re-read.
+		 */
+		log_info("Candidate list is stale, reading new processes before the choice");
+		killer_refresh(k, KILLER_REFRESH_NEW);
 	}
 
 	for (unsigned attempt = 0;; attempt++) {
@@ -269,6 +295,15 @@ static void killer_choose(Killer *k)
 				    "(a crafted command line?) and counted as no match",
 				    k->rules->stats->regex_over_budget - k->regex_over_budget_told);
 			k->regex_over_budget_told = k->rules->stats->regex_over_budget;
+		}
+		if (r == -EBUSY) {
+			/* a victim (the kernel's, most likely) is exiting: look again after
+			 * the hold, on a list re-read, not on figures from before it died */
+			log_info("Memory is critical, no choice yet: %s", k->choice.reason);
+			k->reread_before_choice = true;
+			killer_apply(k, episode_choose_failed(&k->episode,
+							      now_usec(CLOCK_BOOTTIME)));
+			return;
 		}
 		if (r < 0) {
 			log_warning_errno(r, "Memory is critical but no process may be chosen: %m");
@@ -288,7 +323,7 @@ static void killer_choose(Killer *k)
 							      now_usec(CLOCK_BOOTTIME)));
 			return;
 		}
-		killer_refresh(k, false); /* it went away or its pid was reused */
+		killer_refresh(k, KILLER_REFRESH_CHANGED); /* it went away or its pid was reused */
 	}
 
 	killer_log_choice(k, &k->choice);
@@ -825,7 +860,7 @@ int killer_new(Killer **ret, const KillerConfig *cfg, Rules *rules)
 	if (r < 0)
 		return log_error_errno(r, "Failed to set up an event source: %m");
 
-	killer_refresh(k, true);
+	killer_refresh(k, KILLER_REFRESH_FULL);
 	if (k->last_refresh_usec == 0)
 		return log_error_errno(-EIO, "Failed to read the process list");
 	killer_schedule_refresh(k);

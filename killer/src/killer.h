@@ -49,6 +49,8 @@ typedef struct Killer {
 	sd_event_source *refresh_timer; /* keeps the candidate list warm */
 	uint64_t last_refresh_usec;	/* CLOCK_MONOTONIC; 0: never */
 	uint64_t last_full_refresh_usec;
+	bool warm_pending; /* the refresh timer looks at newcomers only (killer_warm_soon) */
+	bool reread_before_choice; /* a dying process held the last choice back */
 
 	/* The current victim. */
 	bool have_victim;

@@ -518,6 +518,27 @@ static void test_refresh(Fixture *f, gconstpointer data)
 	g_assert_cmpint(choose(f), ==, 201);
 	(void)d201;
 
+	/* new only: a new process is read, a known one keeps its figures */
+	fake_proc_add(f->root, &(FakeProc){ .pid = 203, .comm = "newcomer", .rss_kb = 300000 });
+	fake_proc_add(f->root, &(FakeProc){ .pid = 201, .comm = "big", .uid = 1001,
+					    .rss_kb = 900000 });
+	g_assert_cmpint(candidates_refresh(f->c, CANDIDATES_REFRESH_NEW_ONLY, &f->stats), ==, 0);
+	g_assert_cmpuint(f->stats.n_new, ==, 1);
+	g_assert_cmpuint(f->stats.n_updated, ==, 0);
+	g_assert_cmpint(candidates_get(f->c, 201)->rss_kb, ==, 50000);
+	g_assert_cmpint(choose(f), ==, 203);
+	refresh(f);
+	g_assert_cmpuint(f->stats.n_updated, ==, 1);
+	g_assert_cmpint(choose(f), ==, 201);
+	{
+		g_autofree char *d203 = g_build_filename(f->root, "203", NULL);
+
+		fake_rm_rf(d203);
+	}
+	fake_proc_add(f->root,
+		      &(FakeProc){ .pid = 201, .comm = "big", .uid = 1001, .rss_kb = 50000 });
+	refresh(f);
+
 	/* rules swapped between two choices: the match cache follows */
 	load_rules(
 		f,
@@ -557,6 +578,50 @@ static void test_unit_exe_cmdline(Fixture *f, gconstpointer data)
 	g_assert_cmpint(choose(f), ==, 201);
 }
 
+/*
+ * A process whose memory is on its way back holds the choice: the victim of
+ * a kernel OOM kill that came first, past exit_mm() (no VmRSS), or exiting
+ * with a sizeable mm. Choosing the next largest would kill an innocent.
+ */
+static void test_dying(Fixture *f, gconstpointer data)
+{
+	g_autofree char *d300 = g_build_filename(f->root, "300", NULL);
+
+	add_three(f->root);
+	refresh(f);
+	g_assert_cmpint(choose(f), ==, 201);
+
+	/* the kernel's victim, its mm released, exit_mmap still running */
+	fake_proc_add(f->root, &(FakeProc){ .pid = 300, .comm = "hog", .state = 'R',
+					    .flags = PROCFS_PF_EXITING, .rss_kb = -1 });
+	refresh(f);
+	choice_done(&f->ch);
+	g_assert_cmpint(candidates_choose(f->c, f->rules, &f->ch), ==, -EBUSY);
+	g_assert_cmpint(f->ch.pid, ==, 300);
+	g_assert_nonnull(strstr(f->ch.reason, "exiting"));
+
+	/* still exiting, mm not yet released and large: the same */
+	fake_proc_add(f->root, &(FakeProc){ .pid = 300, .comm = "hog", .state = 'R',
+					    .flags = PROCFS_PF_EXITING, .rss_kb = 400000,
+					    .utime = 1 });
+	refresh(f);
+	choice_done(&f->ch);
+	g_assert_cmpint(candidates_choose(f->c, f->rules, &f->ch), ==, -EBUSY);
+
+	/* a small process exiting is no reason to wait */
+	fake_proc_add(f->root, &(FakeProc){ .pid = 300, .comm = "hog", .state = 'R',
+					    .flags = PROCFS_PF_EXITING, .rss_kb = 100, .utime = 2 });
+	refresh(f);
+	g_assert_cmpint(choose(f), ==, 201);
+
+	/* a zombie has freed all it had */
+	fake_proc_add(f->root, &(FakeProc){ .pid = 300, .comm = "hog", .state = 'Z',
+					    .flags = PROCFS_PF_EXITING, .rss_kb = -1, .utime = 3 });
+	refresh(f);
+	g_assert_cmpint(choose(f), ==, 201);
+	fake_rm_rf(d300);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -570,6 +635,7 @@ int main(int argc, char **argv)
 	T("/killer/candidates/never", test_never);
 	T("/killer/candidates/malformed", test_malformed);
 	T("/killer/candidates/refresh", test_refresh);
+	T("/killer/candidates/dying", test_dying);
 	T("/killer/candidates/unit-exe-cmdline", test_unit_exe_cmdline);
 #undef T
 	return g_test_run();
