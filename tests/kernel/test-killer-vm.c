@@ -818,6 +818,8 @@ static const Options opt_group = {
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	/* line by line: what was said before a wrong kill (of us) stays in the log */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	/* a hog that dies leaves a pipe without a reader */
 	signal(SIGPIPE, SIG_IGN);
 
