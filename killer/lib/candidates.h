@@ -70,9 +70,8 @@ enum {
 	CANDIDATES_REFRESH_FULL = 1u << 0, /* re-read everything, not only what changed */
 	/*
 	 * Read only processes new to the list; known ones keep their figures.
-	 * Under a reclaim storm every /proc read can stall in the allocator
-	 * (6.1 with zram: seconds), so a choice that cannot wait reads the few
-	 * processes it has never seen, the usual cause of pressure.
+	 * A quick look at newcomers as pressure builds (the usual cause of
+	 * it), never enough for a choice: a known process may have grown.
 	 */
 	CANDIDATES_REFRESH_NEW_ONLY = 1u << 1,
 };

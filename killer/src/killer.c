@@ -279,13 +279,15 @@ static void killer_choose(Killer *k)
 	} else if (k->last_refresh_usec == 0 ||
 		   now_usec(CLOCK_MONOTONIC) - k->last_refresh_usec > KILLER_STALE_USEC) {
 		/*
-		 * Newcomers only: in a reclaim storm every /proc read may wait
-		 * in the allocator (6.1 with zram: a whole refresh outlasted the
-		 * kernel's own OOM kill, 15 s after critical). Known processes
-		 * keep their figures from the last re-read.
+		 * Every process that changed, not newcomers only: the hog may
+		 * have been read small (or between fork and exec, under its
+		 * parent's name) and grown since, and figures from then chose
+		 * an innocent. In a reclaim storm these reads stall in the
+		 * allocator; the killer's real-time priority is what keeps
+		 * that short (6.1 with zram: 60-180 ms to the notice).
 		 */
-		log_info("Candidate list is stale, reading new processes before the choice");
-		killer_refresh(k, KILLER_REFRESH_NEW);
+		log_info("Candidate list is stale, refreshing before the choice");
+		killer_refresh(k, KILLER_REFRESH_CHANGED);
 	}
 
 	for (unsigned attempt = 0;; attempt++) {
