@@ -679,6 +679,95 @@ static void test_register_process_exit(Fixture *f, gconstpointer data)
 	(void)kill(holder, SIGKILL);
 }
 
+/*
+ * The attack of issue 15: as nobody, connect, fork, let the process that
+ * connected exit and register from the child; a root process has the pid
+ * meanwhile. The bus still names the first pid, now root's process: the
+ * registration must be refused (else a "band 0-20 prefer" rule would pick
+ * the root process). The pid is reused by force (ns_last_pid), while the
+ * broker is stopped with the call queued: only in the VM, quiet and root.
+ */
+static void test_register_pid_reuse(Fixture *f, gconstpointer data)
+{
+	char name[256] = "";
+	int pfd[2], status, holder = 0;
+	pid_t connector, reuser = -1;
+	FILE *in;
+
+	if (!g_getenv("OOMN_VM") || access("/proc/sys/kernel/ns_last_pid", W_OK) < 0) {
+		g_test_skip("needs the VM bed (root, a quiet machine, ns_last_pid)");
+		return;
+	}
+	g_assert_cmpint(kill(f->broker_pid, SIGSTOP), ==, 0);
+	g_assert_cmpint(pipe(pfd), ==, 0);
+	connector = fork();
+	g_assert_cmpint(connector, >=, 0);
+	if (connector == 0) {
+		const char *unique = NULL;
+		sd_bus *bus = NULL;
+		pid_t h;
+
+		close(pfd[0]);
+		if (setgroups(0, NULL) < 0 || setgid(NOBODY) < 0 || setuid(NOBODY) < 0)
+			_exit(89);
+		if (sd_bus_new(&bus) < 0 || sd_bus_set_address(bus, f->address) < 0 ||
+		    sd_bus_set_bus_client(bus, 1) < 0 || sd_bus_start(bus) < 0)
+			_exit(90);
+		/* queued at the stopped broker; answered to the holder, who never reads */
+		if (sd_bus_call_method_async(bus, NULL, BROKER_NAME, BROKER_PATH, BROKER_IFACE,
+					     "Register", NULL, NULL, "uu", 0, 0) < 0 ||
+		    sd_bus_flush(bus) < 0)
+			_exit(91);
+		if (sd_bus_get_unique_name(bus, &unique) < 0)
+			_exit(92);
+		h = fork();
+		if (h == 0) {
+			alarm(60);
+			pause();
+			_exit(0);
+		}
+		dprintf(pfd[1], "%d %s\n", (int)h, unique);
+		_exit(0);
+	}
+	close(pfd[1]);
+	in = fdopen(pfd[0], "r");
+	g_assert_nonnull(in);
+	g_assert_cmpint(fscanf(in, "%d %255s", &holder, name), ==, 2);
+	fclose(in);
+	g_assert_cmpint(waitpid(connector, &status, 0), ==, connector);
+	g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	/* a root process under the connector's pid */
+	for (int attempt = 0; attempt < 20 && reuser != connector; attempt++) {
+		g_autofree char *last = g_strdup_printf("%d", (int)connector - 1);
+		int fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY | O_CLOEXEC);
+
+		if (reuser > 0) {
+			(void)kill(reuser, SIGKILL);
+			(void)waitpid(reuser, NULL, 0);
+		}
+		g_assert_cmpint(fd, >=, 0);
+		g_assert_cmpint(write(fd, last, strlen(last)), ==, (ssize_t)strlen(last));
+		close(fd);
+		reuser = fork();
+		g_assert_cmpint(reuser, >=, 0);
+		if (reuser == 0) {
+			alarm(60);
+			pause();
+			_exit(0);
+		}
+	}
+	g_assert_cmpint(reuser, ==, connector);
+	g_test_message("pid %d: connected as nobody, exited, now root's", (int)connector);
+
+	g_assert_cmpint(kill(f->broker_pid, SIGCONT), ==, 0);
+	/* ListClients waits for the bus's credentials behind the queued Register */
+	g_assert_false(clients_have(f->conn, name, NULL, NULL, NULL, NULL, NULL));
+	(void)kill(reuser, SIGKILL);
+	(void)kill(holder, SIGKILL);
+	(void)waitpid(reuser, NULL, 0);
+}
+
 static void test_register_disconnect(Fixture *f, gconstpointer data)
 {
 	g_autoptr(GDBusConnection) c2 = bus_connect(f->address);
@@ -1459,7 +1548,10 @@ int main(int argc, char *argv[])
 	ADD("/bus/killer/notify", opt_default, test_killer_notify);
 	ADD("/bus/malformed", opt_default, test_malformed);
 	/* the real module: only in the VM bed (tests/kernel/meson.build) */
-	if (g_getenv("OOMN_MODULE"))
+	if (g_getenv("OOMN_MODULE")) {
 		ADD("/bus/kernel/chain", opt_kernel, test_kernel_chain);
+		/* not the module's, but the VM's: root, quiet, ns_last_pid */
+		ADD("/bus/kernel/pid-reuse", opt_default, test_register_pid_reuse);
+	}
 	return g_test_run();
 }
