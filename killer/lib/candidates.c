@@ -25,6 +25,7 @@ struct Candidates {
 	Candidate **items; /* sorted by pid */
 	size_t n_items;
 	uint64_t total_kb; /* MemTotal + SwapTotal */
+	pid_t ignore_dying_pid; /* candidates_ignore_dying() */
 };
 
 /* The daemons that must survive for anyone to be told anything. comm is cut to 15 bytes. */
@@ -453,6 +454,12 @@ int candidates_set_band(Candidates *c, pid_t pid, uid_t uid, int band)
 	return 0;
 }
 
+void candidates_ignore_dying(Candidates *c, pid_t pid)
+{
+	if (c)
+		c->ignore_dying_pid = pid;
+}
+
 void candidates_clear_bands(Candidates *c)
 {
 	for (size_t i = 0; c && i < c->n_items; i++)
@@ -571,6 +578,8 @@ static void reason_append(char *buf, size_t size, size_t *len, const char *fmt, 
  */
 static bool candidate_dying(const Candidates *c, const Candidate *cand)
 {
+	if (cand->pid == c->ignore_dying_pid)
+		return false;
 	if ((cand->flags & PROCFS_PF_KTHREAD) || cand->pid == 2 || cand->ppid == 2 ||
 	    cand->state == 'Z' || cand->state == 'X')
 		return false;

@@ -128,6 +128,12 @@ int candidates_set_protected_pids(Candidates *c, const pid_t *pids, size_t n);
  * if unknown, -EPERM if @pid is another user's process now (a reused pid).
  */
 int candidates_set_band(Candidates *c, pid_t pid, uid_t uid, int band);
+/*
+ * A process that holds the choice back as dying (candidates_choose():
+ * -EBUSY) for longer than its exit should take: no longer a reason to wait.
+ */
+void candidates_ignore_dying(Candidates *c, pid_t pid);
+
 /* Forgets every band (a new copy of the registry follows). */
 void candidates_clear_bands(Candidates *c);
 

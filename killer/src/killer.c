@@ -25,6 +25,7 @@
 #define USEC_PER_SEC		 (1000 * UINT64_C(1000))
 #define KILLER_POLL_USEC	 (100 * UINT64_C(1000)) /* MemAvailable while a deadline runs */
 #define KILLER_STALE_USEC	 (2 * USEC_PER_SEC)	/* refresh before choosing if older */
+#define KILLER_DYING_HOLDS_MAX	 3 /* choices held back by one exiting process, at most */
 #define KILLER_FULL_REFRESH_USEC (60 * USEC_PER_SEC)
 #define KILLER_OPEN_ATTEMPTS	 3
 
@@ -300,7 +301,20 @@ static void killer_choose(Killer *k)
 		}
 		if (r == -EBUSY) {
 			/* a victim (the kernel's, most likely) is exiting: look again after
-			 * the hold, on a list re-read, not on figures from before it died */
+			 * the hold, on a list re-read, not on figures from before it died;
+			 * an exit stuck for longer is no reason to wait any more */
+			if (k->choice.pid == k->dying_pid) {
+				if (++k->dying_holds >= KILLER_DYING_HOLDS_MAX) {
+					log_warning("pid %d (%s) has been exiting for %u holds, "
+						    "choosing without it",
+						    (int)k->choice.pid, k->choice.comm,
+						    k->dying_holds);
+					candidates_ignore_dying(k->candidates, k->choice.pid);
+				}
+			} else {
+				k->dying_pid = k->choice.pid;
+				k->dying_holds = 1;
+			}
 			log_info("Memory is critical, no choice yet: %s", k->choice.reason);
 			k->reread_before_choice = true;
 			killer_apply(k, episode_choose_failed(&k->episode,
@@ -313,6 +327,9 @@ static void killer_choose(Killer *k)
 							      now_usec(CLOCK_BOOTTIME)));
 			return;
 		}
+		k->dying_pid = 0;
+		k->dying_holds = 0;
+		candidates_ignore_dying(k->candidates, 0);
 		k->have_victim = true;
 		pidfd = kill_open(k->cfg.proc_root, k->choice.pid, k->choice.starttime);
 		if (pidfd >= 0 || (k->cfg.dry_run && pidfd != -ESTALE))

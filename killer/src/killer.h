@@ -51,6 +51,8 @@ typedef struct Killer {
 	uint64_t last_full_refresh_usec;
 	bool warm_pending; /* the refresh timer looks at newcomers only (killer_warm_soon) */
 	bool reread_before_choice; /* a dying process held the last choice back */
+	pid_t dying_pid;	   /* the process that did, and how many times in a row */
+	unsigned dying_holds;
 
 	/* The current victim. */
 	bool have_victim;

@@ -600,6 +600,11 @@ static void test_dying(Fixture *f, gconstpointer data)
 	g_assert_cmpint(f->ch.pid, ==, 300);
 	g_assert_nonnull(strstr(f->ch.reason, "exiting"));
 
+	/* an exit that takes too long stops holding the choice */
+	candidates_ignore_dying(f->c, 300);
+	g_assert_cmpint(choose(f), ==, 201);
+	candidates_ignore_dying(f->c, 0);
+
 	/* still exiting, mm not yet released and large: the same */
 	fake_proc_add(f->root, &(FakeProc){ .pid = 300, .comm = "hog", .state = 'R',
 					    .flags = PROCFS_PF_EXITING, .rss_kb = 400000,
