@@ -284,11 +284,15 @@ static void killer_choose(Killer *k)
 		 * have been read small (or between fork and exec, under its
 		 * parent's name) and grown since, and figures from then chose
 		 * an innocent. In a reclaim storm these reads stall in the
-		 * allocator; the killer's real-time priority is what keeps
-		 * that short (6.1 with zram: 60-180 ms to the notice).
+		 * allocator; the real-time priority the unit gives the killer
+		 * keeps that short (6.1 with zram: 60-180 ms to the notice).
 		 */
 		log_info("Candidate list is stale, refreshing before the choice");
 		killer_refresh(k, KILLER_REFRESH_CHANGED);
+	} else {
+		/* fresh enough, but the warm-up may not have run yet: never
+		 * choose without the processes started since (the hog) */
+		killer_refresh(k, KILLER_REFRESH_NEW);
 	}
 
 	for (unsigned attempt = 0;; attempt++) {

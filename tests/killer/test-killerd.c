@@ -337,6 +337,46 @@ static void test_dry_run(void)
 	tree_done(&t);
 }
 
+/*
+ * A process started after the last refresh, while the list still counts as
+ * fresh, is chosen: memory goes critical at once after start-up (no low or
+ * medium first, so no warm-up either), and the only refresh before the
+ * choice is the look at newcomers. Without it the small process was chosen.
+ */
+static void test_newcomer(void)
+{
+	g_autofree char *line = NULL, *expected = NULL;
+	Daemon d = {};
+	Tree t = {};
+
+	tree_new(&t, false);
+	/* no bighog in the tree yet, memory plentiful */
+	{
+		g_autofree char *dir = g_strdup_printf("%s/%d", t.root, (int)t.victim);
+
+		fake_rm_rf(dir);
+	}
+	fake_write(t.root, "meminfo",
+		   "MemTotal:        1000000 kB\nMemFree:          800000 kB\n"
+		   "MemAvailable:     800000 kB\nSwapTotal:             0 kB\n"
+		   "SwapFree:              0 kB\n",
+		   -1);
+	daemon_start(&d, &t, (const char *[]){ "--dry-run", "--deadline", "200ms", NULL });
+	g_free(daemon_wait_line(&d, "oom-killerd ready"));
+	fake_proc_add(t.root, &(FakeProc){ .pid = t.victim, .comm = "bighog", .uid = 1000,
+					    .rss_kb = 400000 });
+	fake_write(t.root, "meminfo",
+		   "MemTotal:        1000000 kB\nMemFree:           10000 kB\n"
+		   "MemAvailable:      50000 kB\nSwapTotal:             0 kB\n"
+		   "SwapFree:              0 kB\n",
+		   -1);
+	line = daemon_wait_line(&d, "oom-killerd dry-run:");
+	expected = g_strdup_printf("oom-killerd dry-run: pid=%d comm=bighog rule=hogs", t.victim);
+	g_assert_cmpstr(line, ==, expected);
+	daemon_stop(&d);
+	tree_done(&t);
+}
+
 static void test_kill_sigkill(void)
 {
 	g_autofree char *line = NULL, *prefix = NULL, *hook = NULL, *hook_out = NULL;
@@ -430,6 +470,7 @@ int main(int argc, char *argv[])
 	g_test_add_func("/killer/killerd/bad-usage", test_bad_usage);
 	g_test_add_func("/killer/killerd/check", test_check);
 	g_test_add_func("/killer/killerd/dry-run", test_dry_run);
+	g_test_add_func("/killer/killerd/newcomer", test_newcomer);
 	g_test_add_func("/killer/killerd/kill-sigkill", test_kill_sigkill);
 	g_test_add_func("/killer/killerd/kill-sigterm", test_kill_sigterm);
 	return g_test_run();
