@@ -199,6 +199,8 @@ GPid bus_killer_spawn(const char *tmpdir, const char *address, const char *rules
 			 (char *)address,
 			 "--source",
 			 "kernel",
+			 /* as the shipped unit runs it (CPUSchedulingPolicy=fifo) */
+			 "--realtime",
 			 NULL };
 
 	g_assert_nonnull(argv[0]);

@@ -204,8 +204,10 @@ start_oom_notify() {
 	"$BROKER" --bus-address "$BUS" --source kernel 2>>"$W/broker.log" &
 	BROKER_PID=$!
 	wait_for 60 name_owned org.oomnotify.Broker1 || { say "oom-notifyd did not start"; return 1; }
+	# --realtime: as the shipped unit runs it (CPUSchedulingPolicy=fifo), as
+	# earlyoom runs with -p
 	"$KILLERD" --rules "$W/rules.yaml" --rules-dir "$W/rules.d" --bus-address "$BUS" \
-		--source kernel 2>>"$W/killer.log" &
+		--source kernel --realtime 2>>"$W/killer.log" &
 	KILLER_PID=$!
 	wait_for 60 has_line "$W/killer.log" 'oom-killerd ready' ||
 		{ say "oom-killerd did not start"; return 1; }
