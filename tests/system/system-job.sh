@@ -190,11 +190,15 @@ echo "# $watch_cmd"
 # shellcheck disable=SC2086 # word splitting wanted
 setpriv --reuid=nobody --regid=nogroup --clear-groups $watch_cmd >"$tmp/watch.json" 2>"$tmp/watch.err" &
 watch_pid=$!
+# kill events are root's (WatchKills): root's watcher hears them, nobody's not
+# shellcheck disable=SC2086 # word splitting wanted
+$watch_cmd >"$tmp/watch-root.json" 2>"$tmp/watch-root.err" &
+watch_root_pid=$!
 setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME=/nonexistent \
     "$OOMN_GMM_CLIENT" >"$tmp/gmm.out" 2>"$tmp/gmm.err" &
 gmm_pid=$!
 # ready: the CLI printed the current state, GMemoryMonitor is the D-Bus one
-if wait_for 30 test -s "$tmp/watch.json" &&
+if wait_for 30 test -s "$tmp/watch.json" && wait_for 30 test -s "$tmp/watch-root.json" &&
     wait_for 30 grep -q '^ready GMemoryMonitorDBus' "$tmp/gmm.out"; then
     pass "watchers ready ($watch_cmd; gmm-client: GMemoryMonitorDBus)"
 else
@@ -274,10 +278,18 @@ else
     fail "hog 1 died of a signal (exit status $hog_status)"
     diag "$tmp/hog1.out"
 fi
-if grep -q "\"event\":\"killed\"" "$tmp/watch.json" || [ "${watch_cmd#*--kernel}" != "$watch_cmd" ]; then
-    pass "oom-notify watch --json: killed"
+if grep -q "\"event\":\"killed\"" "$tmp/watch-root.json" || [ "${watch_cmd#*--kernel}" != "$watch_cmd" ]; then
+    pass "oom-notify watch --json as root: killed"
 else
-    fail "oom-notify watch --json: killed"
+    fail "oom-notify watch --json as root: killed"
+    diag "$tmp/watch-root.json"
+fi
+if [ "${watch_cmd#*--kernel}" != "$watch_cmd" ] ||
+    { grep -q '"event":"kills-need-root"' "$tmp/watch.json" &&
+        ! grep -q '"event":"killed"' "$tmp/watch.json"; }; then
+    pass "oom-notify watch --json as nobody: no kill events, told why"
+else
+    fail "oom-notify watch --json as nobody: no kill events, told why"
     diag "$tmp/watch.json"
 fi
 if dmesg_oom >"$tmp/oom"; then
@@ -370,8 +382,8 @@ if [ "${watch_cmd#*--kernel}" = "$watch_cmd" ]; then
 fi
 check "killer still active after the broker's restarts" is_active oom-killerd
 
-kill $watch_pid $gmm_pid 2>/dev/null
-wait $watch_pid $gmm_pid 2>/dev/null
+kill $watch_pid $watch_root_pid $gmm_pid 2>/dev/null
+wait $watch_pid $watch_root_pid $gmm_pid 2>/dev/null
 stamp "done"
 echo "1..$n"
 if [ $failed -gt 0 ]; then
