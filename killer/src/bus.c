@@ -41,14 +41,6 @@ static void killer_bus_schedule_reconnect(KillerBus *b);
 static void killer_bus_ask_clients(KillerBus *b);
 static void killer_bus_fetch_clients_now(KillerBus *b);
 
-static uint64_t bus_now_usec(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 static void killer_bus_drop(KillerBus *b)
 {
 	b->notify_slot = sd_bus_slot_unref(b->notify_slot);
@@ -488,7 +480,7 @@ static void killer_bus_fetch_clients_now(KillerBus *b)
 {
 	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
-	uint64_t start = bus_now_usec(), spent;
+	uint64_t start = now_usec(CLOCK_MONOTONIC), spent;
 	WaitClient *clients = NULL;
 	const char *owner;
 	size_t n = 0;
@@ -516,7 +508,7 @@ static void killer_bus_fetch_clients_now(KillerBus *b)
 		goto fail;
 	}
 
-	spent = bus_now_usec() - start;
+	spent = now_usec(CLOCK_MONOTONIC) - start;
 	if (spent >= CLIENTS_START_USEC) {
 		r = -ETIMEDOUT;
 		goto fail;

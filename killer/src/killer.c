@@ -29,14 +29,6 @@
 #define KILLER_FULL_REFRESH_USEC (60 * USEC_PER_SEC)
 #define KILLER_OPEN_ATTEMPTS	 3
 
-static uint64_t now_usec(clockid_t clock)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * USEC_PER_SEC + (uint64_t)ts.tv_nsec / 1000;
-}
-
 static uint64_t boottime_ns(void)
 {
 	struct timespec ts;

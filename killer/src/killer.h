@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
@@ -104,3 +105,12 @@ void killer_bus_warmup(KillerBus *b);
 /* Asks the broker for its registered clients; their bands go to the candidates, their
  * pids and flags to the registry copy (killer_set_clients). */
 void killer_bus_refresh_bands(KillerBus *b);
+
+/* @clock now, in microseconds. */
+static inline uint64_t now_usec(clockid_t clock)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}

@@ -620,17 +620,17 @@ static void test_register_flood(Fixture *f, gconstpointer data)
 }
 
 /*
- * A registration ends with the process that made it, even while a child it
- * forked keeps the connection open: the bus tells the broker only a pid, and
- * that number would be some later process's.
+ * A process that connects to the bus (as nobody if @as_nobody), registers
+ * with @band, forks a holder that keeps the connection open and never
+ * speaks, and exits. @queued: the call is only sent (to a stopped broker),
+ * not waited for. Returns the exited process's pid; the holder's pid and the
+ * connection's unique name in *holder and name.
  */
-static void test_register_process_exit(Fixture *f, gconstpointer data)
+static pid_t registrant_gone(const char *address, bool as_nobody, bool queued, guint32 band,
+			     guint32 flags, int *holder, char name[256])
 {
-	g_autofree char *line = NULL;
-	char name[256] = "";
-	int pfd[2], status, holder = 0;
+	int pfd[2], status;
 	pid_t child;
-	gint64 end;
 	FILE *in;
 
 	g_assert_cmpint(pipe(pfd), ==, 0);
@@ -643,11 +643,18 @@ static void test_register_process_exit(Fixture *f, gconstpointer data)
 		pid_t h;
 
 		close(pfd[0]);
-		if (sd_bus_new(&bus) < 0 || sd_bus_set_address(bus, f->address) < 0 ||
+		if (as_nobody &&
+		    (setgroups(0, NULL) < 0 || setgid(NOBODY) < 0 || setuid(NOBODY) < 0))
+			_exit(89);
+		if (sd_bus_new(&bus) < 0 || sd_bus_set_address(bus, address) < 0 ||
 		    sd_bus_set_bus_client(bus, 1) < 0 || sd_bus_start(bus) < 0)
 			_exit(90);
-		if (sd_bus_call_method(bus, BROKER_NAME, BROKER_PATH, BROKER_IFACE, "Register", &e,
-				       NULL, "uu", 50, 1) < 0)
+		if (queued ? sd_bus_call_method_async(bus, NULL, BROKER_NAME, BROKER_PATH,
+						      BROKER_IFACE, "Register", NULL, NULL, "uu",
+						      band, flags) < 0 ||
+				     sd_bus_flush(bus) < 0 :
+			     sd_bus_call_method(bus, BROKER_NAME, BROKER_PATH, BROKER_IFACE,
+						"Register", &e, NULL, "uu", band, flags) < 0)
 			_exit(91);
 		if (sd_bus_get_unique_name(bus, &unique) < 0)
 			_exit(92);
@@ -664,11 +671,25 @@ static void test_register_process_exit(Fixture *f, gconstpointer data)
 	close(pfd[1]);
 	in = fdopen(pfd[0], "r");
 	g_assert_nonnull(in);
-	g_assert_cmpint(fscanf(in, "%d %255s", &holder, name), ==, 2);
+	g_assert_cmpint(fscanf(in, "%d %255s", holder, name), ==, 2);
 	fclose(in);
 	g_assert_cmpint(waitpid(child, &status, 0), ==, child);
 	g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return child;
+}
 
+/*
+ * A registration ends with the process that made it, even while a child it
+ * forked keeps the connection open: the bus tells the broker only a pid, and
+ * that number would be some later process's.
+ */
+static void test_register_process_exit(Fixture *f, gconstpointer data)
+{
+	char name[256] = "";
+	int holder = 0;
+	gint64 end;
+
+	(void)registrant_gone(f->address, false, false, 50, 1, &holder, name);
 	end = g_get_monotonic_time() + TIMEOUT_MS * 1000;
 	while (clients_have(f->conn, name, NULL, NULL, NULL, NULL, NULL) &&
 	       g_get_monotonic_time() < end)
@@ -690,52 +711,16 @@ static void test_register_process_exit(Fixture *f, gconstpointer data)
 static void test_register_pid_reuse(Fixture *f, gconstpointer data)
 {
 	char name[256] = "";
-	int pfd[2], status, holder = 0;
 	pid_t connector, reuser = -1;
-	FILE *in;
+	int holder = 0;
 
 	if (!g_getenv("OOMN_VM") || access("/proc/sys/kernel/ns_last_pid", W_OK) < 0) {
 		g_test_skip("needs the VM bed (root, a quiet machine, ns_last_pid)");
 		return;
 	}
 	g_assert_cmpint(kill(f->broker_pid, SIGSTOP), ==, 0);
-	g_assert_cmpint(pipe(pfd), ==, 0);
-	connector = fork();
-	g_assert_cmpint(connector, >=, 0);
-	if (connector == 0) {
-		const char *unique = NULL;
-		sd_bus *bus = NULL;
-		pid_t h;
-
-		close(pfd[0]);
-		if (setgroups(0, NULL) < 0 || setgid(NOBODY) < 0 || setuid(NOBODY) < 0)
-			_exit(89);
-		if (sd_bus_new(&bus) < 0 || sd_bus_set_address(bus, f->address) < 0 ||
-		    sd_bus_set_bus_client(bus, 1) < 0 || sd_bus_start(bus) < 0)
-			_exit(90);
-		/* queued at the stopped broker; answered to the holder, who never reads */
-		if (sd_bus_call_method_async(bus, NULL, BROKER_NAME, BROKER_PATH, BROKER_IFACE,
-					     "Register", NULL, NULL, "uu", 0, 0) < 0 ||
-		    sd_bus_flush(bus) < 0)
-			_exit(91);
-		if (sd_bus_get_unique_name(bus, &unique) < 0)
-			_exit(92);
-		h = fork();
-		if (h == 0) {
-			alarm(60);
-			pause();
-			_exit(0);
-		}
-		dprintf(pfd[1], "%d %s\n", (int)h, unique);
-		_exit(0);
-	}
-	close(pfd[1]);
-	in = fdopen(pfd[0], "r");
-	g_assert_nonnull(in);
-	g_assert_cmpint(fscanf(in, "%d %255s", &holder, name), ==, 2);
-	fclose(in);
-	g_assert_cmpint(waitpid(connector, &status, 0), ==, connector);
-	g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* queued at the stopped broker; answered to the holder, who never reads */
+	connector = registrant_gone(f->address, true, true, 0, 0, &holder, name);
 
 	/* a root process under the connector's pid */
 	for (int attempt = 0; attempt < 20 && reuser != connector; attempt++) {

@@ -97,22 +97,26 @@ static void reap(GPid pid)
 	(void)waitpid(pid, &status, 0);
 }
 
-static void test_first_choice_has_bands(BusFixture *f, gconstpointer data)
+/* A rule preferring the low bands the registered child claims. */
+static void write_band_rule(const char *rules)
 {
-	g_autofree char *rules = g_build_filename(f->tmpdir, "rules.yaml", NULL);
-	g_autofree char *expected = NULL;
-	guint32 band = 0, flags = 0;
-	TestLogStream ls = {};
-	const char *line;
-	guint from = 0;
-	GPid small, big, killer;
+	test_write_file(rules, "rules:\n"
+			       "  - name: background-apps\n"
+			       "    match: { band: 0-20 }\n"
+			       "    action: prefer\n"
+			       "    weight: 1000\n");
+}
+
+/* oom-killerd on the fixture's bus and fake /proc, deciding without acting. */
+static GPid spawn_killer(BusFixture *f, const char *rules, TestLogStream *ls)
+{
 	char *argv[] = { (char *)g_getenv("OOMN_KILLERD"),
 			 "--bus-address",
 			 f->address,
 			 "--proc-root",
 			 f->proc,
 			 "--rules",
-			 rules,
+			 (char *)rules,
 			 "--rules-dir",
 			 "/nonexistent/rules.d",
 			 "--source",
@@ -124,6 +128,19 @@ static void test_first_choice_has_bands(BusFixture *f, gconstpointer data)
 			 NULL };
 
 	g_assert_nonnull(argv[0]);
+	return test_spawn_logged(argv, ls, "oom-killerd");
+}
+
+static void test_first_choice_has_bands(BusFixture *f, gconstpointer data)
+{
+	g_autofree char *rules = g_build_filename(f->tmpdir, "rules.yaml", NULL);
+	g_autofree char *expected = NULL;
+	guint32 band = 0, flags = 0;
+	TestLogStream ls = {};
+	const char *line;
+	guint from = 0;
+	GPid small, big, killer;
+
 	small = spawn_registered(f->address, 10);
 	big = spawn_sleeper();
 	g_assert_true(bus_fixture_client_listed(f, (guint32)small, &band, &flags));
@@ -134,15 +151,11 @@ static void test_first_choice_has_bands(BusFixture *f, gconstpointer data)
 					    .rss_kb = 100000 });
 	fake_proc_add(f->proc, &(FakeProc){ .pid = big, .comm = "bigger", .uid = getuid(),
 					    .rss_kb = 400000 });
-	test_write_file(rules, "rules:\n"
-			       "  - name: background-apps\n"
-			       "    match: { band: 0-20 }\n"
-			       "    action: prefer\n"
-			       "    weight: 1000\n");
+	write_band_rule(rules);
 	/* Critical before the killer starts: its first look decides. */
 	test_write_meminfo(f->proc, MEMINFO_CRITICAL);
 
-	killer = test_spawn_logged(argv, &ls, "oom-killerd");
+	killer = spawn_killer(f, rules, &ls);
 	line = test_log_stream_wait(&ls, "oom-killerd dry-run:", &from, WAIT_MS, killer);
 	g_assert_nonnull(line);
 	expected = g_strdup_printf("oom-killerd dry-run: pid=%d comm=background "
@@ -170,37 +183,16 @@ static void test_late_candidate_has_band(BusFixture *f, gconstpointer data)
 	const char *line;
 	guint from = 0;
 	GPid small, big, killer;
-	char *argv[] = { (char *)g_getenv("OOMN_KILLERD"),
-			 "--bus-address",
-			 f->address,
-			 "--proc-root",
-			 f->proc,
-			 "--rules",
-			 rules,
-			 "--rules-dir",
-			 "/nonexistent/rules.d",
-			 "--source",
-			 "meminfo",
-			 "--no-mlock",
-			 "--dry-run",
-			 "--deadline",
-			 "100ms",
-			 NULL };
 
-	g_assert_nonnull(argv[0]);
 	small = spawn_registered(f->address, 10);
 	big = spawn_sleeper();
 	g_assert_true(bus_fixture_client_listed(f, (guint32)small, NULL, NULL));
 	fake_proc_add(f->proc, &(FakeProc){ .pid = 1, .comm = "init", .ppid = -1, .rss_kb = 9000 });
 	fake_proc_add(f->proc, &(FakeProc){ .pid = big, .comm = "bigger", .uid = getuid(),
 					    .rss_kb = 400000 });
-	test_write_file(rules, "rules:\n"
-			       "  - name: background-apps\n"
-			       "    match: { band: 0-20 }\n"
-			       "    action: prefer\n"
-			       "    weight: 1000\n");
+	write_band_rule(rules);
 
-	killer = test_spawn_logged(argv, &ls, "oom-killerd");
+	killer = spawn_killer(f, rules, &ls);
 	g_assert_nonnull(test_log_stream_wait(&ls, "oom-killerd ready", &from, WAIT_MS, killer));
 	fake_proc_add(f->proc, &(FakeProc){ .pid = small, .comm = "background", .uid = getuid(),
 					    .rss_kb = 100000 });
