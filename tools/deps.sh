@@ -17,7 +17,7 @@ packages=(
 	# the install test (tests/system): dkms as a user runs it
 	dkms
 	# the peer comparison (tools/peers.sh): the peers, loads, plots
-	earlyoom nohang low-memory-monitor python3-matplotlib
+	earlyoom nohang low-memory-monitor stress-ng python3-matplotlib
 )
 
 missing=()
