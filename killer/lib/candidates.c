@@ -177,16 +177,12 @@ static int list_pids(Candidates *c, pid_t **ret, size_t *ret_n)
 	return 0;
 }
 
-/* Reads what changes only with the process's life: memory, uid, command line, cgroup, exe. */
-static int candidate_read_details(Candidate *cand, int pid_fd)
+/* Reads the strings rules match on: command line, cgroup, exe. */
+static int candidate_read_strings(Candidate *cand, int pid_fd)
 {
-	ProcStatus st;
 	char *cmdline = NULL, *cgroup = NULL, *exe = NULL;
 	int r;
 
-	r = procfs_read_status(pid_fd, &st);
-	if (r < 0)
-		return r;
 	r = procfs_read_cmdline(pid_fd, &cmdline);
 	if (r == -ENOMEM || r == -ESRCH)
 		return r;
@@ -209,6 +205,21 @@ static int candidate_read_details(Candidate *cand, int pid_fd)
 	cand->cmdline = cmdline;
 	cand->cgroup = cgroup;
 	cand->exe = exe;
+	return 0;
+}
+
+/* Reads what changes only with the process's life: memory, uid, command line, cgroup, exe. */
+static int candidate_read_details(Candidate *cand, int pid_fd)
+{
+	ProcStatus st;
+	int r;
+
+	r = procfs_read_status(pid_fd, &st);
+	if (r < 0)
+		return r;
+	r = candidate_read_strings(cand, pid_fd);
+	if (r < 0)
+		return r;
 	cand->uid = st.uid;
 	cand->has_mm = st.has_mm;
 	cand->rss_kb = st.rss_kb;
@@ -305,12 +316,31 @@ static ReadResult candidate_read(Candidates *c, pid_t pid, Candidate *cand, bool
 	return known ? READ_UPDATED : READ_NEW;
 }
 
-int candidates_refresh(Candidates *c, unsigned flags, CandidatesStats *ret_stats)
+/* Reads process @i of a refresh's source into *cand (an old entry for the same pid, or a
+ * fresh zeroed one); @known says which. */
+typedef ReadResult (*ReadFn)(Candidates *c, size_t i, Candidate *cand, bool known,
+			     unsigned flags, const void *src);
+
+static ReadResult read_proc(Candidates *c, size_t i, Candidate *cand, bool known, unsigned flags,
+			    const void *src)
 {
-	_cleanup_free_ pid_t *pids = NULL;
+	const pid_t *pids = src;
+
+	if (known && (flags & CANDIDATES_REFRESH_NEW_ONLY))
+		return READ_UNCHANGED;
+	return candidate_read(c, pids[i], cand, known, flags & CANDIDATES_REFRESH_FULL);
+}
+
+/*
+ * Merges the sorted @pids of a source into the list, reading each with @read;
+ * what is not in @pids is gone.
+ */
+static int candidates_merge(Candidates *c, const pid_t *pids, size_t n_pids, ReadFn read,
+			    const void *src, unsigned flags, CandidatesStats *ret_stats)
+{
 	CandidatesStats stats = {};
 	Candidate **next;
-	size_t n_pids = 0, n_next = 0, o = 0;
+	size_t n_next = 0, o = 0;
 	uint64_t total;
 	int r;
 
@@ -320,10 +350,8 @@ int candidates_refresh(Candidates *c, unsigned flags, CandidatesStats *ret_stats
 				strerror(-r));
 	else
 		c->total_kb = total;
+	r = 0;
 
-	r = list_pids(c, &pids, &n_pids);
-	if (r < 0)
-		return r;
 	next = calloc(n_pids ?: 1, sizeof(*next));
 	if (!next)
 		return -ENOMEM;
@@ -349,12 +377,7 @@ int candidates_refresh(Candidates *c, unsigned flags, CandidatesStats *ret_stats
 			cand->band = -1;
 		}
 
-		if (known && (flags & CANDIDATES_REFRESH_NEW_ONLY)) {
-			stats.n_unchanged++;
-			next[n_next++] = cand;
-			continue;
-		}
-		rr = candidate_read(c, pids[i], cand, known, flags & CANDIDATES_REFRESH_FULL);
+		rr = read(c, i, cand, known, flags, src);
 		switch (rr) {
 		case READ_NEW:
 			stats.n_new++;
@@ -405,6 +428,90 @@ int candidates_refresh(Candidates *c, unsigned flags, CandidatesStats *ret_stats
 	if (ret_stats)
 		*ret_stats = stats;
 	return r < 0 ? r : 0;
+}
+
+int candidates_refresh(Candidates *c, unsigned flags, CandidatesStats *ret_stats)
+{
+	_cleanup_free_ pid_t *pids = NULL;
+	size_t n_pids = 0;
+	int r;
+
+	r = list_pids(c, &pids, &n_pids);
+	if (r < 0)
+		return r;
+	return candidates_merge(c, pids, n_pids, read_proc, pids, flags, ret_stats);
+}
+
+/*
+ * Takes record @i's figures; opens /proc only for the strings of a process
+ * that is new, exec'd, renamed itself or moved to another cgroup.
+ */
+static ReadResult read_record(Candidates *c, size_t i, Candidate *cand, bool known,
+			      unsigned flags, const void *src)
+{
+	const CandidateRecord *rec = (const CandidateRecord *)src + i;
+	bool same = known && cand->starttime == rec->starttime;
+	bool strings = !same || (flags & CANDIDATES_REFRESH_FULL) ||
+		       cand->exec_id != rec->exec_id || cand->cgroup_id != rec->cgroup_id ||
+		       strcmp(cand->comm, rec->comm) != 0;
+
+	if (strings) {
+		_cleanup_close_ int fd = -EBADF;
+		char name[16];
+		ProcStat st;
+		int r;
+
+		(void)snprintf(name, sizeof(name), "%d", (int)rec->pid);
+		fd = openat(c->proc_fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return classify(c, rec->pid, "directory", errno == ENOENT ? -ESRCH : -errno);
+		/* the directory must be the recorded process, not a newer one under its pid */
+		r = procfs_read_stat(fd, &st);
+		if (r < 0)
+			return classify(c, rec->pid, "stat", r);
+		if (st.pid != rec->pid || st.starttime != rec->starttime)
+			return READ_VANISHED;
+		r = candidate_read_strings(cand, fd);
+		if (r < 0)
+			return classify(c, rec->pid, "cmdline", r);
+	}
+	if (!same)
+		cand->band = -1; /* a new process under a reused pid registered nothing */
+	if (strings || cand->uid != rec->uid || cand->oom_score_adj != rec->oom_score_adj)
+		cand->match_generation = 0;
+
+	cand->pid = rec->pid;
+	cand->ppid = rec->ppid;
+	cand->starttime = rec->starttime;
+	cand->stat_hash = 0; /* a /proc refresh after this one reads the process again */
+	cand->state = rec->state;
+	cand->flags = rec->flags;
+	memcpy(cand->comm, rec->comm, sizeof(cand->comm));
+	cand->uid = rec->uid;
+	cand->oom_score_adj = rec->oom_score_adj;
+	cand->has_mm = rec->has_mm;
+	cand->rss_kb = rec->rss_kb;
+	cand->swap_kb = rec->swap_kb;
+	cand->pte_kb = rec->pte_kb;
+	cand->cgroup_id = rec->cgroup_id;
+	cand->exec_id = rec->exec_id;
+	return !known ? READ_NEW : strings ? READ_UPDATED : READ_UNCHANGED;
+}
+
+int candidates_refresh_records(Candidates *c, const CandidateRecord *recs, size_t n,
+			       unsigned flags, CandidatesStats *ret_stats)
+{
+	_cleanup_free_ pid_t *pids = NULL;
+
+	pids = calloc(n ?: 1, sizeof(*pids));
+	if (!pids)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (recs[i].pid <= 0 || (i > 0 && recs[i].pid <= recs[i - 1].pid))
+			return -EINVAL;
+		pids[i] = recs[i].pid;
+	}
+	return candidates_merge(c, pids, n, read_record, recs, flags, ret_stats);
 }
 
 static Candidate *find(const Candidates *c, pid_t pid)

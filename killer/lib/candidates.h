@@ -42,6 +42,7 @@ typedef struct Candidate {
 	int band; /* registered priority band, -1 if none */
 	bool has_mm;
 	uint64_t rss_kb, swap_kb, pte_kb;
+	uint64_t cgroup_id, exec_id; /* from a CandidateRecord; 0 from /proc */
 
 	uint64_t match_generation; /* of the Rules that match was computed for; 0: stale */
 	const Rule *match;
@@ -110,11 +111,42 @@ typedef struct Choice {
 	char reason[512];
 } Choice;
 
+/*
+ * One process as the kernel module's GET_PROCESSES dump reports it: every
+ * figure a choice ranks by, read in one request instead of two files per
+ * process. What only rules need (command line, cgroup path, executable)
+ * is not in it.
+ */
+typedef struct CandidateRecord {
+	pid_t pid, ppid;
+	unsigned long long starttime; /* clock ticks since boot, as /proc/PID/stat's */
+	char state;
+	unsigned flags;
+	char comm[PROCFS_COMM_MAX];
+	uid_t uid;
+	int oom_score_adj;
+	bool has_mm;
+	uint64_t rss_kb, swap_kb, pte_kb;
+	uint64_t cgroup_id; /* a change re-reads the cgroup path */
+	uint64_t exec_id;   /* a change (execve) re-reads command line and executable */
+} CandidateRecord;
+
 int candidates_new(const CandidatesOptions *opts, Candidates **ret);
 Candidates *candidates_free(Candidates *c);
 
 /* Returns 0 or a negative errno if the proc root itself cannot be read. */
 int candidates_refresh(Candidates *c, unsigned flags, CandidatesStats *ret_stats);
+
+/*
+ * The same from the module's records (@recs sorted by pid, as the kernel
+ * sends them; -EINVAL if not): every figure is taken from them, and /proc
+ * is opened only for processes that are new, that exec'd or changed
+ * cgroup since the last refresh, and only for the strings rules match on.
+ * @flags: CANDIDATES_REFRESH_FULL re-reads those strings for everyone;
+ * NEW_ONLY is the same as 0 here (the figures are fresh anyway).
+ */
+int candidates_refresh_records(Candidates *c, const CandidateRecord *recs, size_t n,
+			       unsigned flags, CandidatesStats *ret_stats);
 
 size_t candidates_size(const Candidates *c);
 const Candidate *candidates_get(const Candidates *c, pid_t pid);

@@ -627,6 +627,88 @@ static void test_dying(Fixture *f, gconstpointer data)
 	fake_rm_rf(d300);
 }
 
+/* A record as the module would send it for a FakeProc's process. */
+static CandidateRecord record_of(pid_t pid, const char *comm, uid_t uid, uint64_t rss_kb)
+{
+	CandidateRecord r = { .pid = pid, .ppid = 1, .starttime = 100ull + (unsigned long long)pid,
+			      .state = 'S', .uid = uid, .has_mm = true, .rss_kb = rss_kb,
+			      .cgroup_id = 7, .exec_id = 1 };
+
+	g_strlcpy(r.comm, comm, sizeof(r.comm));
+	return r;
+}
+
+static void test_records(Fixture *f, gconstpointer data)
+{
+	g_autofree char *d200 = g_build_filename(f->root, "200", NULL);
+	CandidateRecord recs[] = {
+		record_of(200, "small", 1001, 1000),
+		record_of(201, "big", 1001, 50000),
+		record_of(202, "mid", 1002, 20000),
+	};
+	const Candidate *cand;
+
+	/* /proc says otherwise about memory: the records' figures are the ones taken */
+	fake_proc_add(f->root, &(FakeProc){ .pid = 200, .comm = "small", .uid = 1001,
+					    .rss_kb = 90000, .cmdline = "small\n--cache",
+					    .cgroup = "/app.slice/small.service" });
+	fake_proc_add(f->root, &(FakeProc){ .pid = 201, .comm = "big", .uid = 1001, .rss_kb = 10 });
+	fake_proc_add(f->root, &(FakeProc){ .pid = 202, .comm = "mid", .uid = 1002, .rss_kb = 10 });
+	g_assert_cmpint(candidates_refresh_records(f->c, recs, G_N_ELEMENTS(recs), 0, &f->stats),
+			==, 0);
+	g_assert_cmpuint(f->stats.n_new, ==, 3);
+	g_assert_cmpuint(f->stats.n_processes, ==, 3); /* only what the records list */
+	cand = candidates_get(f->c, 200);
+	g_assert_nonnull(cand);
+	g_assert_cmpuint(cand->rss_kb, ==, 1000);
+	g_assert_cmpstr(cand->cmdline, ==, "small --cache");
+	g_assert_cmpstr(cand->cgroup, ==, "/app.slice/small.service");
+	g_assert_cmpstr(cand->exe, ==, "/usr/bin/small");
+	g_assert_cmpint(choose(f), ==, 201);
+
+	/* known processes: figures from the records, /proc not opened (200's is gone) */
+	fake_rm_rf(d200);
+	recs[0].rss_kb = 80000;
+	g_assert_cmpint(candidates_refresh_records(f->c, recs, G_N_ELEMENTS(recs), 0, &f->stats),
+			==, 0);
+	g_assert_cmpuint(f->stats.n_unchanged, ==, 3);
+	g_assert_cmpint(choose(f), ==, 200);
+	g_assert_cmpstr(f->ch.exe, ==, "/usr/bin/small");
+
+	/* an execve: the strings are read again */
+	fake_proc_add(f->root, &(FakeProc){ .pid = 200, .comm = "small", .uid = 1001,
+					    .rss_kb = 10, .cmdline = "small\n--other" });
+	recs[0].exec_id++;
+	g_assert_cmpint(candidates_refresh_records(f->c, recs, G_N_ELEMENTS(recs), 0, &f->stats),
+			==, 0);
+	g_assert_cmpuint(f->stats.n_updated, ==, 1);
+	g_assert_cmpstr(candidates_get(f->c, 200)->cmdline, ==, "small --other");
+
+	/* so is a move to another cgroup */
+	fake_proc_add(f->root, &(FakeProc){ .pid = 202, .comm = "mid", .uid = 1002, .rss_kb = 10,
+					    .cgroup = "/system.slice/mid.service" });
+	recs[2].cgroup_id = 8;
+	g_assert_cmpint(candidates_refresh_records(f->c, recs, G_N_ELEMENTS(recs), 0, &f->stats),
+			==, 0);
+	g_assert_cmpstr(candidates_get(f->c, 202)->cgroup, ==, "/system.slice/mid.service");
+
+	/* a pid reused since the dump: the directory is another process, not taken */
+	recs[1].starttime = 5;
+	g_assert_cmpint(candidates_refresh_records(f->c, recs, G_N_ELEMENTS(recs), 0, &f->stats),
+			==, 0);
+	g_assert_null(candidates_get(f->c, 201));
+	g_assert_cmpuint(f->stats.n_gone, ==, 1);
+
+	/* a process gone from the records is gone from the list */
+	g_assert_cmpint(candidates_refresh_records(f->c, recs, 1, 0, &f->stats), ==, 0);
+	g_assert_cmpuint(candidates_size(f->c), ==, 1);
+
+	/* records out of order are refused, the list kept */
+	recs[1] = recs[0];
+	g_assert_cmpint(candidates_refresh_records(f->c, recs, 2, 0, &f->stats), ==, -EINVAL);
+	g_assert_cmpuint(candidates_size(f->c), ==, 1);
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -641,6 +723,7 @@ int main(int argc, char **argv)
 	T("/killer/candidates/malformed", test_malformed);
 	T("/killer/candidates/refresh", test_refresh);
 	T("/killer/candidates/dying", test_dying);
+	T("/killer/candidates/records", test_records);
 	T("/killer/candidates/unit-exe-cmdline", test_unit_exe_cmdline);
 #undef T
 	return g_test_run();
