@@ -195,6 +195,19 @@ static const struct nla_policy oomn_attr_policy[OOM_NOTIFY_A_MAX + 1] = {
 	[OOM_NOTIFY_A_SWAP_WORTH] = OOMN_POLICY_U64,
 	[OOM_NOTIFY_A_SWAP_COST] = OOMN_POLICY_U32,
 	[OOM_NOTIFY_A_THRASHING] = OOMN_POLICY_U8,
+	[OOM_NOTIFY_A_PROC_PID] = OOMN_POLICY_U32,
+	[OOM_NOTIFY_A_PROC_PPID] = OOMN_POLICY_U32,
+	[OOM_NOTIFY_A_PROC_START_NS] = OOMN_POLICY_U64,
+	[OOM_NOTIFY_A_PROC_COMM] = { .type = NLA_STRING, .maxlen = OOMN_COMM_LEN + 1 },
+	[OOM_NOTIFY_A_PROC_UID] = OOMN_POLICY_U32,
+	[OOM_NOTIFY_A_PROC_STATE] = OOMN_POLICY_U8,
+	[OOM_NOTIFY_A_PROC_FLAGS] = OOMN_POLICY_U32,
+	[OOM_NOTIFY_A_PROC_OOM_SCORE_ADJ] = OOMN_POLICY_S32,
+	[OOM_NOTIFY_A_PROC_RSS] = OOMN_POLICY_U64,
+	[OOM_NOTIFY_A_PROC_SWAP] = OOMN_POLICY_U64,
+	[OOM_NOTIFY_A_PROC_PGTABLES] = OOMN_POLICY_U64,
+	[OOM_NOTIFY_A_PROC_CGROUP_ID] = OOMN_POLICY_U64,
+	[OOM_NOTIFY_A_PROC_EXEC_ID] = OOMN_POLICY_U64,
 };
 
 
@@ -329,6 +342,17 @@ static uint32_t oomn_get_u32(struct nlattr *a)
 	return a ? nla_get_u32(a) : 0;
 }
 
+/* 0 when absent; -EBADMSG outside OOM_SCORE_ADJ_MIN..MAX. */
+static int oomn_get_score_adj(struct nlattr *a, int32_t *ret)
+{
+	int32_t adj = a ? nla_get_s32(a) : 0;
+
+	if (adj < OOM_SCORE_ADJ_MIN || adj > OOM_SCORE_ADJ_MAX)
+		return -EBADMSG;
+	*ret = adj;
+	return 0;
+}
+
 /* A module from before swap worth: free swap counted whole, as it did. */
 static void oomn_get_swap(struct nlattr **tb, uint64_t *free, uint64_t *worth, uint32_t *cost,
 			  bool *thrashing)
@@ -417,6 +441,7 @@ int oomn_genl_parse_oom(struct nlmsghdr *nlh, struct oomn_oom_event *ret)
 {
 	struct nlattr *tb[OOM_NOTIFY_A_MAX + 1];
 	enum oom_notify_level level = OOM_NOTIFY_LEVEL_NORMAL;
+	int32_t adj;
 	int r;
 
 	r = oomn_genl_parse_attrs(nlh, OOM_NOTIFY_CMD_OOM_EVENT, tb,
@@ -427,12 +452,9 @@ int oomn_genl_parse_oom(struct nlmsghdr *nlh, struct oomn_oom_event *ret)
 		return -EBADMSG;
 	if (nla_get_u64(tb[OOM_NOTIFY_A_OOM_SEQ]) == 0)
 		return -EBADMSG;
-	if (tb[OOM_NOTIFY_A_OOM_SCORE_ADJ]) {
-		int32_t adj = nla_get_s32(tb[OOM_NOTIFY_A_OOM_SCORE_ADJ]);
-
-		if (adj < OOM_SCORE_ADJ_MIN || adj > OOM_SCORE_ADJ_MAX)
-			return -EBADMSG;
-	}
+	r = oomn_get_score_adj(tb[OOM_NOTIFY_A_OOM_SCORE_ADJ], &adj);
+	if (r < 0)
+		return r;
 	if (tb[OOM_NOTIFY_A_LEVEL]) {
 		r = oomn_get_level(tb[OOM_NOTIFY_A_LEVEL], &level);
 		if (r < 0)
@@ -447,8 +469,7 @@ int oomn_genl_parse_oom(struct nlmsghdr *nlh, struct oomn_oom_event *ret)
 	ret->pid = nla_get_u32(tb[OOM_NOTIFY_A_OOM_PID]);
 	ret->tid = oomn_get_u32(tb[OOM_NOTIFY_A_OOM_TID]);
 	ret->uid = oomn_get_u32(tb[OOM_NOTIFY_A_OOM_UID]);
-	if (tb[OOM_NOTIFY_A_OOM_SCORE_ADJ])
-		ret->oom_score_adj = nla_get_s32(tb[OOM_NOTIFY_A_OOM_SCORE_ADJ]);
+	ret->oom_score_adj = adj;
 	ret->total_vm = oomn_get_u64(tb[OOM_NOTIFY_A_OOM_TOTAL_VM]);
 	ret->anon_rss = oomn_get_u64(tb[OOM_NOTIFY_A_OOM_ANON_RSS]);
 	ret->file_rss = oomn_get_u64(tb[OOM_NOTIFY_A_OOM_FILE_RSS]);
@@ -461,6 +482,44 @@ int oomn_genl_parse_oom(struct nlmsghdr *nlh, struct oomn_oom_event *ret)
 		nla_strlcpy(ret->comm, tb[OOM_NOTIFY_A_OOM_COMM], sizeof(ret->comm));
 	if (tb[OOM_NOTIFY_A_OOM_CGROUP])
 		nla_strlcpy(ret->cgroup, tb[OOM_NOTIFY_A_OOM_CGROUP], sizeof(ret->cgroup));
+	return 0;
+}
+
+int oomn_genl_parse_proc(struct nlmsghdr *nlh, struct oomn_proc *ret)
+{
+	struct nlattr *tb[OOM_NOTIFY_A_MAX + 1];
+	struct oomn_proc p = {};
+	int r;
+
+	r = oomn_genl_parse_attrs(nlh, OOM_NOTIFY_CMD_GET_PROCESSES, tb,
+				  OOM_NOTIFY_A_MAX, oomn_attr_policy);
+	if (r < 0)
+		return r;
+	if (!tb[OOM_NOTIFY_A_PROC_PID] || !tb[OOM_NOTIFY_A_PROC_START_NS] ||
+	    !tb[OOM_NOTIFY_A_PROC_COMM])
+		return -EBADMSG;
+	p.pid = nla_get_u32(tb[OOM_NOTIFY_A_PROC_PID]);
+	if (p.pid == 0)
+		return -EBADMSG;
+	r = oomn_get_score_adj(tb[OOM_NOTIFY_A_PROC_OOM_SCORE_ADJ], &p.oom_score_adj);
+	if (r < 0)
+		return r;
+
+	p.ppid = oomn_get_u32(tb[OOM_NOTIFY_A_PROC_PPID]);
+	p.start_ns = nla_get_u64(tb[OOM_NOTIFY_A_PROC_START_NS]);
+	/* The policy bounds the string and checks its NUL. */
+	nla_strlcpy(p.comm, tb[OOM_NOTIFY_A_PROC_COMM], sizeof(p.comm));
+	p.uid = oomn_get_u32(tb[OOM_NOTIFY_A_PROC_UID]);
+	p.state = tb[OOM_NOTIFY_A_PROC_STATE] ? (char)nla_get_u8(tb[OOM_NOTIFY_A_PROC_STATE]) : 0;
+	p.flags = oomn_get_u32(tb[OOM_NOTIFY_A_PROC_FLAGS]);
+	p.has_mm = tb[OOM_NOTIFY_A_PROC_RSS] != NULL;
+	p.rss = oomn_get_u64(tb[OOM_NOTIFY_A_PROC_RSS]);
+	p.swap = oomn_get_u64(tb[OOM_NOTIFY_A_PROC_SWAP]);
+	p.pgtables = oomn_get_u64(tb[OOM_NOTIFY_A_PROC_PGTABLES]);
+	p.cgroup_id = oomn_get_u64(tb[OOM_NOTIFY_A_PROC_CGROUP_ID]);
+	p.exec_id = oomn_get_u64(tb[OOM_NOTIFY_A_PROC_EXEC_ID]);
+
+	*ret = p;
 	return 0;
 }
 
@@ -560,6 +619,24 @@ int oomn_genl_parse_ack(const struct nlmsghdr *nlh, int *ret_error, char **ret_m
 	return 0;
 }
 
+int oomn_genl_parse_done(const struct nlmsghdr *nlh, int *ret_error)
+{
+	int error = 0;
+
+	if (nlh->nlmsg_type != NLMSG_DONE || nlh->nlmsg_len < NLMSG_HDRLEN)
+		return -EBADMSG;
+	/* netlink_dump() always sends the int; a bare header means no error. */
+	if (nlh->nlmsg_len > NLMSG_HDRLEN) {
+		if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(error)))
+			return -EBADMSG;
+		memcpy(&error, NLMSG_DATA(nlh), sizeof(error));
+		if (error > 0 || error < -4095)
+			return -EBADMSG;
+	}
+	*ret_error = error;
+	return 0;
+}
+
 /* ---- building --------------------------------------------------------- */
 
 int oomn_thresholds_update_set(struct oomn_thresholds_update *u,
@@ -602,9 +679,12 @@ int oomn_genl_put_thresholds(struct nl_msg *msg, const struct oomn_thresholds_up
 struct oomn_genl_call {
 	uint32_t seq;       /* of our request: anything else is stale */
 	uint16_t type;      /* nlmsg_type of the reply we expect */
+	/* NLM_F_DUMP: every part goes to parse, which judges it; the dump
+	 * ends at NLMSG_DONE. Otherwise the first reply counts. */
+	bool dump;
 	int (*parse)(struct nlmsghdr *nlh, void *userdata);
 	void *userdata;
-	bool done;    /* ack or error seen */
+	bool done;    /* ack, error or NLMSG_DONE seen */
 	bool replied; /* a reply was parsed */
 	int error;    /* the kernel's error, or the reply's parse error */
 	char *errmsg; /* the kernel's extended-ack text */
@@ -628,7 +708,7 @@ static int oomn_genl_call_valid(struct nl_msg *msg, void *arg)
 	struct nlmsghdr *nlh = nlmsg_hdr(msg);
 	int r;
 
-	if (!c->parse || c->replied || nlh->nlmsg_type != c->type)
+	if (!c->parse || (c->replied && !c->dump) || nlh->nlmsg_type != c->type)
 		return NL_SKIP;
 	r = c->parse(nlh, c->userdata);
 	if (r < 0 && c->error == 0)
@@ -641,8 +721,29 @@ static int oomn_genl_call_ack(struct nl_msg *msg, void *arg)
 {
 	struct oomn_genl_call *c = arg;
 
+	/* A dump request goes without NLM_F_ACK: its end is NLMSG_DONE. */
+	if (c->dump)
+		return NL_OK;
 	c->done = true;
 	return NL_STOP;
+}
+
+static int oomn_genl_call_finish(struct nl_msg *msg, void *arg)
+{
+	struct oomn_genl_call *c = arg;
+	int error = 0, r;
+
+	r = oomn_genl_parse_done(nlmsg_hdr(msg), &error);
+	c->error = r < 0 ? r : error;
+	c->done = true;
+	return NL_STOP;
+}
+
+/* Processes come and go during any dump of them: the kernel's "the set
+ * changed meanwhile" is no news, and not an error as libnl would make it. */
+static int oomn_genl_call_dump_intr(struct nl_msg *msg, void *arg)
+{
+	return NL_OK;
 }
 
 static int oomn_genl_call_error(struct sockaddr_nl *nla, struct nlmsgerr *err, void *arg)
@@ -660,7 +761,9 @@ static int oomn_genl_call_error(struct sockaddr_nl *nla, struct nlmsgerr *err, v
 	return NL_STOP;
 }
 
-/* Sends @msg (with NLM_F_ACK) and reads until its ack or error. */
+/* Sends @msg (with NLM_F_ACK, unless a dump) and reads until its ack or
+ * error, or a dump's NLMSG_DONE. SO_RCVTIMEO bounds each read, so each part
+ * of a dump. */
 static int oomn_genl_call(OomnGenl *g, struct nl_msg *msg, struct oomn_genl_call *c)
 {
 	_cleanup_(nl_cb_putp) struct nl_cb *cb = NULL;
@@ -673,9 +776,14 @@ static int oomn_genl_call(OomnGenl *g, struct nl_msg *msg, struct oomn_genl_call
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, oomn_genl_call_valid, c);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, oomn_genl_call_ack, c);
 	nl_cb_err(cb, NL_CB_CUSTOM, oomn_genl_call_error, c);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, oomn_genl_call_finish, c);
+	nl_cb_set(cb, NL_CB_DUMP_INTR, NL_CB_CUSTOM, oomn_genl_call_dump_intr, c);
 
 	c->type = nlmsg_hdr(msg)->nlmsg_type;
-	r = nl_send_auto(g->cmd, msg);
+	nl_complete_msg(g->cmd, msg);
+	if (c->dump)
+		nlmsg_hdr(msg)->nlmsg_flags &= ~NLM_F_ACK;
+	r = nl_send(g->cmd, msg);
 	if (r < 0)
 		return oomn_errno_from_nle(r);
 	c->seq = nlmsg_hdr(msg)->nlmsg_seq;
@@ -691,18 +799,19 @@ static int oomn_genl_call(OomnGenl *g, struct nl_msg *msg, struct oomn_genl_call
 	}
 	if (c->error < 0)
 		return c->error;
-	if (c->parse && !c->replied)
+	if (c->parse && !c->replied && !c->dump)
 		return -ENOMSG;
 	return 0;
 }
 
-static struct nl_msg *oomn_genl_msg_new(uint16_t type, uint8_t cmd, uint8_t version)
+static struct nl_msg *oomn_genl_msg_new(uint16_t type, uint8_t cmd, uint8_t version,
+					int flags)
 {
 	struct nl_msg *msg = nlmsg_alloc();
 
 	if (!msg)
 		return NULL;
-	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, type, 0, NLM_F_ACK, cmd, version)) {
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, type, 0, flags, cmd, version)) {
 		nlmsg_free(msg);
 		return NULL;
 	}
@@ -727,7 +836,7 @@ static int oomn_genl_resolve(OomnGenl *g, const char *name, struct oomn_genl_fam
 	};
 	int r;
 
-	msg = oomn_genl_msg_new(GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1);
+	msg = oomn_genl_msg_new(GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, NLM_F_ACK);
 	if (!msg || nla_put_string(msg, CTRL_ATTR_FAMILY_NAME, name) < 0)
 		return -ENOMEM;
 
@@ -760,7 +869,7 @@ int oomn_genl_get_state(OomnGenl *g, struct oomn_state *ret)
 		return -ENOENT;
 
 	msg = oomn_genl_msg_new(g->family_id, OOM_NOTIFY_CMD_GET_STATE,
-				OOM_NOTIFY_FAMILY_VERSION);
+				OOM_NOTIFY_FAMILY_VERSION, NLM_F_ACK);
 	if (!msg)
 		return -ENOMEM;
 
@@ -774,6 +883,70 @@ int oomn_genl_get_state(OomnGenl *g, struct oomn_state *ret)
 	oomn_seq_prime(&g->seq_pressure, s.seq);
 	*ret = s;
 	return 0;
+}
+
+struct oomn_genl_proc_dump {
+	int (*cb)(const struct oomn_proc *p, void *userdata);
+	void *userdata;
+	int cb_error;       /* once set, the rest of the dump is only read */
+	unsigned malformed;
+};
+
+/* One part; never fails, so that one bad part does not end the dump. */
+static int oomn_genl_proc_part(struct nlmsghdr *nlh, void *userdata)
+{
+	struct oomn_genl_proc_dump *d = userdata;
+	struct oomn_proc p;
+	int r;
+
+	if (oomn_genl_parse_proc(nlh, &p) < 0) {
+		d->malformed++;
+		return 0;
+	}
+	if (d->cb_error < 0)
+		return 0;
+	r = d->cb(&p, d->userdata);
+	if (r < 0)
+		d->cb_error = r;
+	return 0;
+}
+
+int oomn_genl_dump_processes(OomnGenl *g,
+			     int (*cb)(const struct oomn_proc *p, void *userdata),
+			     void *userdata, unsigned *ret_malformed)
+{
+	_cleanup_(nlmsg_freep) struct nl_msg *msg = NULL;
+	struct oomn_genl_proc_dump d = {
+		.cb = cb,
+		.userdata = userdata,
+	};
+	struct oomn_genl_call c = {
+		.dump = true,
+		.parse = oomn_genl_proc_part,
+		.userdata = &d,
+	};
+	int r;
+
+	if (ret_malformed)
+		*ret_malformed = 0;
+	if (!cb)
+		return -EINVAL;
+	if (g->family_id == 0)
+		return -ENOENT;
+
+	msg = oomn_genl_msg_new(g->family_id, OOM_NOTIFY_CMD_GET_PROCESSES,
+				OOM_NOTIFY_FAMILY_VERSION, NLM_F_DUMP);
+	if (!msg)
+		return -ENOMEM;
+
+	r = oomn_genl_call(g, msg, &c);
+	free(c.errmsg);
+	if (ret_malformed)
+		*ret_malformed = d.malformed;
+	/* The caller's stop first: the kernel's later error is moot. */
+	if (d.cb_error < 0)
+		return d.cb_error;
+	return r;
 }
 
 int oomn_genl_set_thresholds(OomnGenl *g, const struct oomn_thresholds_update *u,
@@ -791,7 +964,7 @@ int oomn_genl_set_thresholds(OomnGenl *g, const struct oomn_thresholds_update *u
 		return -ENOENT;
 
 	msg = oomn_genl_msg_new(g->family_id, OOM_NOTIFY_CMD_SET_THRESHOLDS,
-				OOM_NOTIFY_FAMILY_VERSION);
+				OOM_NOTIFY_FAMILY_VERSION, NLM_F_ACK);
 	if (!msg)
 		return -ENOMEM;
 	r = oomn_genl_put_thresholds(msg, u);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Client of the oom_notify generic netlink family (libnl-3): the GET_STATE
- * and SET_THRESHOLDS requests on a blocking command socket, and the
+ * and SET_THRESHOLDS requests and the GET_PROCESSES dump on a blocking
+ * command socket, and the
  * multicast events on a separate non-blocking socket whose fd the caller's
  * event loop watches. The message parsers are pure and work on messages
  * built in memory.
@@ -76,6 +77,27 @@ struct oomn_oom_event {
 	uint64_t cgroup_id;
 	char cgroup[PATH_MAX];
 	uint32_t lost; /* OOM events the kernel dropped before this one */
+};
+
+/* One part of the GET_PROCESSES dump: one process (thread group).
+ * Mandatory: PROC_PID (not 0), PROC_START_NS, PROC_COMM; the rest 0 when
+ * absent. pid and start_ns together name a process for good (pids are
+ * reused); exec_id tells an execve apart. Sizes in bytes. */
+struct oomn_proc {
+	uint32_t pid;  /* tgid, initial pid namespace */
+	uint32_t ppid; /* the parent's tgid; 0 for pid 1 and kthreadd */
+	uint64_t start_ns; /* CLOCK_BOOTTIME */
+	char comm[OOMN_COMM_LEN + 1];
+	uint32_t uid;  /* real uid, initial user namespace */
+	char state;    /* the leader's, as in /proc/PID/stat ('R', 'S', 'Z'...) */
+	uint32_t flags; /* the leader's PF_* flags */
+	int32_t oom_score_adj; /* within OOM_SCORE_ADJ_MIN..MAX */
+	bool has_mm;   /* PROC_RSS was sent: not a kernel thread, zombie or exiting */
+	uint64_t rss;  /* anon + file + shmem */
+	uint64_t swap;
+	uint64_t pgtables;
+	uint64_t cgroup_id; /* cgroup v2 id (inode) */
+	uint64_t exec_id;   /* changes at each execve */
 };
 
 /* What the genl controller says about a family (GETFAMILY reply,
@@ -162,6 +184,30 @@ uint32_t oomn_genl_family_version(const OomnGenl *g);
 int oomn_genl_get_state(OomnGenl *g, struct oomn_state *ret);
 
 /*
+ * GET_PROCESSES: dumps every process, calling @cb once per process in the
+ * kernel's order (ascending tgid) as the parts arrive. Needs CAP_SYS_ADMIN.
+ *
+ * Each part must come from the kernel with the request's sequence number
+ * (anything else is ignored) and within the GET_STATE timeout of the one
+ * before it. A malformed part is skipped and counted in *ret_malformed
+ * (optional; set on every return); it does not end the dump. A negative
+ * return of @cb stops the calls and is returned once the rest of the dump
+ * has been read (the socket is ready for the next request). @cb must not
+ * make requests on @g: the dump is still arriving on its socket.
+ *
+ * Returns 0 (also for an empty dump), @cb's error, -ENOENT without the
+ * module, -ETIMEDOUT when a part is late, -EBADMSG for a malformed end of
+ * the dump, or the kernel's error: -EPERM without CAP_SYS_ADMIN,
+ * -EOPNOTSUPP from a module older than the command. On an error other than
+ * @cb's, some processes may have been reported already. After -ETIMEDOUT
+ * the kernel may still send the rest: later requests skip it, but a new
+ * dump may get -EBUSY until the kernel has finished the old one.
+ */
+int oomn_genl_dump_processes(OomnGenl *g,
+			     int (*cb)(const struct oomn_proc *p, void *userdata),
+			     void *userdata, unsigned *ret_malformed);
+
+/*
  * SET_THRESHOLDS with the thresholds in u->mask; waits for the kernel's ack.
  * Returns 0; -EINVAL for an empty mask; the kernel's error, e.g. -EPERM
  * without CAP_SYS_ADMIN or -EINVAL with *ret_errmsg set to the kernel's
@@ -205,6 +251,8 @@ int oomn_genl_parse_state(struct nlmsghdr *nlh, struct oomn_state *ret);
 int oomn_genl_parse_pressure(struct nlmsghdr *nlh, struct oomn_pressure_event *ret);
 int oomn_genl_parse_oom(struct nlmsghdr *nlh, struct oomn_oom_event *ret);
 int oomn_genl_parse_family(struct nlmsghdr *nlh, struct oomn_genl_family *ret);
+/* One part of the GET_PROCESSES dump. */
+int oomn_genl_parse_proc(struct nlmsghdr *nlh, struct oomn_proc *ret);
 /* 0 when the group is absent. */
 uint32_t oomn_genl_family_group(const struct oomn_genl_family *f, const char *name);
 
@@ -214,6 +262,13 @@ uint32_t oomn_genl_family_group(const struct oomn_genl_family *f, const char *na
  * -EBADMSG, -ENOMEM.
  */
 int oomn_genl_parse_ack(const struct nlmsghdr *nlh, int *ret_error, char **ret_msg);
+
+/*
+ * Parses the NLMSG_DONE that ends a dump: *ret_error gets the dump's error
+ * (0 when it completed; an empty payload counts as 0). Returns 0 or
+ * -EBADMSG. Extended-ack TLVs after the error are not read.
+ */
+int oomn_genl_parse_done(const struct nlmsghdr *nlh, int *ret_error);
 
 /* Appends OOM_NOTIFY_A_THRESHOLDS with the thresholds in u->mask. */
 int oomn_genl_put_thresholds(struct nl_msg *msg, const struct oomn_thresholds_update *u);

@@ -3,7 +3,8 @@
  * The netlink parsers (broker/lib/oomn-genl.c): whatever arrives on the
  * socket, each parser answers 0 or -EBADMSG and reads nothing outside the
  * message. Seeds: a GET_STATE reply, a pressure event, an OOM event, a
- * controller family reply and an ack, as the module and the kernel send them.
+ * controller family reply, an ack, a GET_PROCESSES part and the NLMSG_DONE
+ * ending a dump, as the module and the kernel send them.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -17,10 +18,12 @@
 
 #define SEED_MAX 2048
 
-static uint8_t seed_buf[5][SEED_MAX];
-static struct fuzz_seed seeds[5];
+#define N_SEEDS 7
+
+static uint8_t seed_buf[N_SEEDS][SEED_MAX];
+static struct fuzz_seed seeds[N_SEEDS];
 const struct fuzz_seed *const fuzz_seeds = seeds;
-const size_t fuzz_n_seeds = 5;
+const size_t fuzz_n_seeds = N_SEEDS;
 
 static void put_thresholds(struct nl_msg *m)
 {
@@ -55,6 +58,7 @@ __attribute__((constructor)) static void fuzz_genl_seeds(void)
 	struct nl_msg *m;
 	struct nlattr *grps, *g;
 	struct nlmsgerr err = { .error = -EINVAL };
+	int done_error = -EPERM;
 
 	m = msg(OOM_NOTIFY_CMD_GET_STATE);
 	nla_put_u32(m, OOM_NOTIFY_A_LEVEL, 2);
@@ -119,6 +123,27 @@ __attribute__((constructor)) static void fuzz_genl_seeds(void)
 	m = nlmsg_alloc_simple(NLMSG_ERROR, 0);
 	nlmsg_append(m, &err, sizeof(err), NLMSG_ALIGNTO);
 	seed_from(4, m);
+
+	m = msg(OOM_NOTIFY_CMD_GET_PROCESSES);
+	nla_put_u32(m, OOM_NOTIFY_A_PROC_PID, 4242);
+	nla_put_u32(m, OOM_NOTIFY_A_PROC_PPID, 1);
+	nla_put(m, OOM_NOTIFY_A_PAD, 0, NULL);
+	nla_put_u64(m, OOM_NOTIFY_A_PROC_START_NS, 123456789);
+	nla_put_string(m, OOM_NOTIFY_A_PROC_COMM, "oomn-hog");
+	nla_put_u32(m, OOM_NOTIFY_A_PROC_UID, 1000);
+	nla_put_u8(m, OOM_NOTIFY_A_PROC_STATE, 'R');
+	nla_put_u32(m, OOM_NOTIFY_A_PROC_FLAGS, 0x00400000);
+	nla_put_s32(m, OOM_NOTIFY_A_PROC_OOM_SCORE_ADJ, 200);
+	nla_put_u64(m, OOM_NOTIFY_A_PROC_EXEC_ID, 2);
+	nla_put_u64(m, OOM_NOTIFY_A_PROC_CGROUP_ID, 77);
+	nla_put_u64(m, OOM_NOTIFY_A_PROC_RSS, 1 << 29);
+	nla_put_u64(m, OOM_NOTIFY_A_PROC_SWAP, 4096);
+	nla_put_u64(m, OOM_NOTIFY_A_PROC_PGTABLES, 8192);
+	seed_from(5, m);
+
+	m = nlmsg_alloc_simple(NLMSG_DONE, NLM_F_MULTI);
+	nlmsg_append(m, &done_error, sizeof(done_error), NLMSG_ALIGNTO);
+	seed_from(6, m);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -128,6 +153,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct oomn_pressure_event pe;
 	struct oomn_oom_event oe;
 	struct oomn_genl_family fam;
+	struct oomn_proc proc;
 	char *msg = NULL;
 	int err, r;
 
@@ -149,6 +175,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r != 0 && r != -EBADMSG)
 		abort();
 	r = oomn_genl_parse_family(h, &fam);
+	if (r != 0 && r != -EBADMSG)
+		abort();
+	r = oomn_genl_parse_proc(h, &proc);
+	if (r != 0 && r != -EBADMSG)
+		abort();
+	r = oomn_genl_parse_done(h, &err);
 	if (r != 0 && r != -EBADMSG)
 		abort();
 	if (h->nlmsg_type == NLMSG_ERROR && oomn_genl_parse_ack(h, &err, &msg) == 0)

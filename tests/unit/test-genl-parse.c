@@ -180,6 +180,50 @@ static NlMsg *family_msg(uint8_t cmd, const char *name, int n_groups)
 	return m;
 }
 
+/* Bit of a PROC_* attribute that proc_msg() leaves out. */
+#define PROC_NO(a) (1u << ((a) - OOM_NOTIFY_A_PROC_PID))
+#define PROC_NO_MM                                                             \
+	(PROC_NO(OOM_NOTIFY_A_PROC_RSS) | PROC_NO(OOM_NOTIFY_A_PROC_SWAP) |       \
+	 PROC_NO(OOM_NOTIFY_A_PROC_PGTABLES))
+
+/* One part of the GET_PROCESSES dump as the module sends it, u64s after a
+ * PAD as nla_put_u64_64bit() puts them where alignment needs it. */
+static NlMsg *proc_msg(unsigned omit, uint32_t pid, const char *comm, int32_t adj)
+{
+	NlMsg *m = msg_new(FAMILY_ID, OOM_NOTIFY_CMD_GET_PROCESSES);
+
+#define PUT(a, put, v)                                                         \
+	do {                                                                   \
+		if (!(omit & PROC_NO(a)))                                      \
+			g_assert_cmpint(put(m, a, v), ==, 0);                  \
+	} while (0)
+	PUT(OOM_NOTIFY_A_PROC_PID, nla_put_u32, pid);
+	PUT(OOM_NOTIFY_A_PROC_PPID, nla_put_u32, 1);
+	nla_put(m, OOM_NOTIFY_A_PAD, 0, NULL);
+	PUT(OOM_NOTIFY_A_PROC_START_NS, nla_put_u64, 987654321012ULL);
+	PUT(OOM_NOTIFY_A_PROC_COMM, nla_put_string, comm);
+	PUT(OOM_NOTIFY_A_PROC_UID, nla_put_u32, 1000);
+	PUT(OOM_NOTIFY_A_PROC_STATE, nla_put_u8, 'S');
+	PUT(OOM_NOTIFY_A_PROC_FLAGS, nla_put_u32, 0x00400100);
+	PUT(OOM_NOTIFY_A_PROC_OOM_SCORE_ADJ, nla_put_s32, adj);
+	PUT(OOM_NOTIFY_A_PROC_EXEC_ID, nla_put_u64, 3);
+	PUT(OOM_NOTIFY_A_PROC_CGROUP_ID, nla_put_u64, 0x1234567890ULL);
+	PUT(OOM_NOTIFY_A_PROC_RSS, nla_put_u64, 5ULL << 30);
+	PUT(OOM_NOTIFY_A_PROC_SWAP, nla_put_u64, (1ULL << 32) + 4096);
+	PUT(OOM_NOTIFY_A_PROC_PGTABLES, nla_put_u64, 1ULL << 20);
+#undef PUT
+	return m;
+}
+
+/* An NLMSG_DONE as netlink_dump() ends a dump with. */
+static NlMsg *done_msg(int error)
+{
+	NlMsg *m = nlmsg_alloc_simple(NLMSG_DONE, NLM_F_MULTI);
+
+	g_assert_cmpint(nlmsg_append(m, &error, sizeof(error), NLMSG_ALIGNTO), ==, 0);
+	return m;
+}
+
 /* ---- good messages ---- */
 
 static void test_state(void)
@@ -321,6 +365,129 @@ static void test_oom(void)
 		g_assert_cmpint(e->oom_score_adj, ==, -1000);
 	}
 	g_free(e);
+}
+
+static void test_proc(void)
+{
+	struct oomn_proc p;
+
+	{
+		g_autoptr(NlMsg) m = proc_msg(0, 4242, "memhog", -500);
+
+		memset(&p, 0xaa, sizeof(p));
+		g_assert_cmpint(oomn_genl_parse_proc(nlmsg_hdr(m), &p), ==, 0);
+		g_assert_cmpuint(p.pid, ==, 4242);
+		g_assert_cmpuint(p.ppid, ==, 1);
+		g_assert_cmpuint(p.start_ns, ==, 987654321012ULL);
+		g_assert_cmpstr(p.comm, ==, "memhog");
+		g_assert_cmpuint(p.uid, ==, 1000);
+		g_assert_cmpint(p.state, ==, 'S');
+		g_assert_cmphex(p.flags, ==, 0x00400100);
+		g_assert_cmpint(p.oom_score_adj, ==, -500);
+		g_assert_true(p.has_mm);
+		g_assert_cmpuint(p.rss, ==, 5ULL << 30);
+		g_assert_cmpuint(p.swap, ==, (1ULL << 32) + 4096);
+		g_assert_cmpuint(p.pgtables, ==, 1ULL << 20);
+		g_assert_cmpuint(p.cgroup_id, ==, 0x1234567890ULL);
+		g_assert_cmpuint(p.exec_id, ==, 3);
+	}
+
+	/* Only the mandatory three: the rest is 0, and no memory. */
+	{
+		unsigned omit = ~(PROC_NO(OOM_NOTIFY_A_PROC_PID) |
+				  PROC_NO(OOM_NOTIFY_A_PROC_START_NS) |
+				  PROC_NO(OOM_NOTIFY_A_PROC_COMM));
+		g_autoptr(NlMsg) m = proc_msg(omit, 2, "kthreadd", 0);
+
+		memset(&p, 0xaa, sizeof(p));
+		g_assert_cmpint(oomn_genl_parse_proc(nlmsg_hdr(m), &p), ==, 0);
+		g_assert_cmpuint(p.pid, ==, 2);
+		g_assert_cmpuint(p.start_ns, ==, 987654321012ULL);
+		g_assert_cmpstr(p.comm, ==, "kthreadd");
+		g_assert_cmpuint(p.ppid, ==, 0);
+		g_assert_cmpuint(p.uid, ==, 0);
+		g_assert_cmpint(p.state, ==, 0);
+		g_assert_cmpuint(p.flags, ==, 0);
+		g_assert_cmpint(p.oom_score_adj, ==, 0);
+		g_assert_false(p.has_mm);
+		g_assert_cmpuint(p.rss + p.swap + p.pgtables, ==, 0);
+		g_assert_cmpuint(p.cgroup_id + p.exec_id, ==, 0);
+	}
+
+	/* A zombie: no memory attributes, the rest as usual. has_mm follows
+	 * RSS alone, also when it is 0. */
+	{
+		g_autoptr(NlMsg) zombie = proc_msg(PROC_NO_MM, 77, "defunct", 0);
+		g_autoptr(NlMsg) empty = proc_msg(PROC_NO_MM, 78, "x", 0);
+
+		g_assert_cmpint(oomn_genl_parse_proc(nlmsg_hdr(zombie), &p), ==, 0);
+		g_assert_false(p.has_mm);
+		g_assert_cmpuint(p.uid, ==, 1000);
+		nla_put_u64(empty, OOM_NOTIFY_A_PROC_RSS, 0);
+		g_assert_cmpint(oomn_genl_parse_proc(nlmsg_hdr(empty), &p), ==, 0);
+		g_assert_true(p.has_mm);
+		g_assert_cmpuint(p.rss, ==, 0);
+	}
+
+	/* The bounds: 16 characters of comm, and the score_adj range; a newer
+	 * module's attribute is ignored. */
+	{
+		g_autoptr(NlMsg) a = proc_msg(0, 1, "0123456789abcdef", 1000);
+		g_autoptr(NlMsg) b = proc_msg(0, G_MAXUINT32, "", -1000);
+
+		nla_put_u32(a, OOM_NOTIFY_A_MAX + 3, 0xdead);
+		g_assert_cmpint(oomn_genl_parse_proc(nlmsg_hdr(a), &p), ==, 0);
+		g_assert_cmpstr(p.comm, ==, "0123456789abcdef");
+		g_assert_cmpint(p.oom_score_adj, ==, 1000);
+		g_assert_cmpint(oomn_genl_parse_proc(nlmsg_hdr(b), &p), ==, 0);
+		g_assert_cmpuint(p.pid, ==, G_MAXUINT32);
+		g_assert_cmpstr(p.comm, ==, "");
+		g_assert_cmpint(p.oom_score_adj, ==, -1000);
+	}
+}
+
+static void test_done(void)
+{
+	g_autoptr(NlMsg) ok = done_msg(0);
+	g_autoptr(NlMsg) perm = done_msg(-EPERM);
+	g_autoptr(NlMsg) bare = nlmsg_alloc_simple(NLMSG_DONE, NLM_F_MULTI);
+	int error = 1;
+
+	g_assert_cmpint(oomn_genl_parse_done(nlmsg_hdr(ok), &error), ==, 0);
+	g_assert_cmpint(error, ==, 0);
+	g_assert_cmpint(oomn_genl_parse_done(nlmsg_hdr(perm), &error), ==, 0);
+	g_assert_cmpint(error, ==, -EPERM);
+	error = 1;
+	g_assert_cmpint(oomn_genl_parse_done(nlmsg_hdr(bare), &error), ==, 0);
+	g_assert_cmpint(error, ==, 0);
+
+	/* With extended-ack TLVs after the error, as the kernel adds them
+	 * for NETLINK_EXT_ACK sockets. */
+	{
+		g_autoptr(NlMsg) m = done_msg(-EPERM);
+
+		nlmsg_hdr(m)->nlmsg_flags |= NLM_F_ACK_TLVS;
+		nla_put_string(m, NLMSGERR_ATTR_MSG, "CAP_SYS_ADMIN needed");
+		g_assert_cmpint(oomn_genl_parse_done(nlmsg_hdr(m), &error), ==, 0);
+		g_assert_cmpint(error, ==, -EPERM);
+	}
+
+	/* Malformed: a positive or huge error, a cut int, another type. */
+	{
+		g_autoptr(NlMsg) pos = done_msg(EPERM);
+		g_autoptr(NlMsg) huge = done_msg(-5000);
+		g_autoptr(NlMsg) cut = done_msg(-EPERM);
+		g_autoptr(NlMsg) err = done_msg(-EPERM);
+
+		error = 1;
+		g_assert_cmpint(oomn_genl_parse_done(nlmsg_hdr(pos), &error), ==, -EBADMSG);
+		g_assert_cmpint(oomn_genl_parse_done(nlmsg_hdr(huge), &error), ==, -EBADMSG);
+		nlmsg_hdr(cut)->nlmsg_len = NLMSG_HDRLEN + 2;
+		g_assert_cmpint(oomn_genl_parse_done(nlmsg_hdr(cut), &error), ==, -EBADMSG);
+		nlmsg_hdr(err)->nlmsg_type = NLMSG_ERROR;
+		g_assert_cmpint(oomn_genl_parse_done(nlmsg_hdr(err), &error), ==, -EBADMSG);
+		g_assert_cmpint(error, ==, 1);
+	}
 }
 
 static void test_family(void)
@@ -501,6 +668,13 @@ static int parse_oom(struct nlmsghdr *nlh)
 	g_autofree struct oomn_oom_event *e = g_new(struct oomn_oom_event, 1);
 
 	return oomn_genl_parse_oom(nlh, e);
+}
+
+static int parse_proc(struct nlmsghdr *nlh)
+{
+	struct oomn_proc p;
+
+	return oomn_genl_parse_proc(nlh, &p);
 }
 
 static int parse_family(struct nlmsghdr *nlh)
@@ -739,6 +913,110 @@ static void test_bad_oom(void)
 	}
 }
 
+static void test_bad_proc(void)
+{
+	const int mandatory[] = { OOM_NOTIFY_A_PROC_PID, OOM_NOTIFY_A_PROC_START_NS,
+				  OOM_NOTIFY_A_PROC_COMM };
+	/* Every fixed-size attribute, one byte short and one u32 long. */
+	const struct {
+		int attr;
+		int len;
+	} sized[] = {
+		{ OOM_NOTIFY_A_PROC_PID, 4 },	    { OOM_NOTIFY_A_PROC_PPID, 4 },
+		{ OOM_NOTIFY_A_PROC_START_NS, 8 },  { OOM_NOTIFY_A_PROC_UID, 4 },
+		{ OOM_NOTIFY_A_PROC_STATE, 1 },	    { OOM_NOTIFY_A_PROC_FLAGS, 4 },
+		{ OOM_NOTIFY_A_PROC_OOM_SCORE_ADJ, 4 }, { OOM_NOTIFY_A_PROC_RSS, 8 },
+		{ OOM_NOTIFY_A_PROC_SWAP, 8 },	    { OOM_NOTIFY_A_PROC_PGTABLES, 8 },
+		{ OOM_NOTIFY_A_PROC_CGROUP_ID, 8 }, { OOM_NOTIFY_A_PROC_EXEC_ID, 8 },
+	};
+	uint8_t bytes[16];
+	char big[100];
+
+	memset(bytes, 1, sizeof(bytes));
+	for (size_t i = 0; i < G_N_ELEMENTS(mandatory); i++) {
+		g_autoptr(NlMsg) m = proc_msg(PROC_NO(mandatory[i]), 5, "x", 0);
+
+		assert_bad(m, parse_proc, "a mandatory attribute missing");
+	}
+	{
+		g_autoptr(NlMsg) m = proc_msg(0, 0, "x", 0);
+
+		assert_bad(m, parse_proc, "PID 0");
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(sized); i++) {
+		g_autoptr(NlMsg) s = proc_msg(PROC_NO(sized[i].attr), 5, "x", 0);
+		g_autoptr(NlMsg) l = proc_msg(PROC_NO(sized[i].attr), 5, "x", 0);
+
+		g_test_message("attribute %d", sized[i].attr);
+		nla_put(s, sized[i].attr, sized[i].len - 1, bytes);
+		assert_bad(s, parse_proc, "an attribute one byte short");
+		nla_put(l, sized[i].attr, sized[i].len + 4, bytes);
+		assert_bad(l, parse_proc, "an attribute 4 bytes long");
+	}
+	{
+		g_autoptr(NlMsg) a = proc_msg(0, 5, "x", 1001);
+		g_autoptr(NlMsg) b = proc_msg(0, 5, "x", -1001);
+		g_autoptr(NlMsg) c = proc_msg(0, 5, "x", G_MININT32);
+		g_autoptr(NlMsg) d = proc_msg(0, 5, "x", G_MAXINT32);
+
+		assert_bad(a, parse_proc, "oom_score_adj 1001");
+		assert_bad(b, parse_proc, "oom_score_adj -1001");
+		assert_bad(c, parse_proc, "oom_score_adj INT32_MIN");
+		assert_bad(d, parse_proc, "oom_score_adj INT32_MAX");
+	}
+	{
+		g_autoptr(NlMsg) m = proc_msg(PROC_NO(OOM_NOTIFY_A_PROC_COMM), 5, NULL, 0);
+
+		nla_put(m, OOM_NOTIFY_A_PROC_COMM, 16, "0123456789abcdef");
+		assert_bad(m, parse_proc, "comm of 16 bytes without NUL");
+	}
+	{
+		g_autoptr(NlMsg) m = proc_msg(PROC_NO(OOM_NOTIFY_A_PROC_COMM), 5, NULL, 0);
+
+		nla_put(m, OOM_NOTIFY_A_PROC_COMM, 17, "0123456789abcdefg");
+		assert_bad(m, parse_proc, "comm of 17 bytes without NUL");
+	}
+	{
+		g_autoptr(NlMsg) m = proc_msg(PROC_NO(OOM_NOTIFY_A_PROC_COMM), 5, NULL, 0);
+
+		nla_put(m, OOM_NOTIFY_A_PROC_COMM, 18, "0123456789abcdefg");
+		assert_bad(m, parse_proc, "comm of 17 characters and a NUL");
+	}
+	{
+		g_autoptr(NlMsg) m = proc_msg(PROC_NO(OOM_NOTIFY_A_PROC_COMM), 5, NULL, 0);
+
+		memset(big, 'A', sizeof(big));
+		nla_put(m, OOM_NOTIFY_A_PROC_COMM, sizeof(big), big);
+		assert_bad(m, parse_proc, "comm of 100 bytes without NUL");
+	}
+	{
+		g_autoptr(NlMsg) m = proc_msg(PROC_NO(OOM_NOTIFY_A_PROC_COMM), 5, NULL, 0);
+
+		nla_put(m, OOM_NOTIFY_A_PROC_COMM, 0, NULL);
+		assert_bad(m, parse_proc, "empty comm attribute");
+	}
+	{
+		g_autoptr(NlMsg) m = msg_new(FAMILY_ID, OOM_NOTIFY_CMD_OOM_EVENT);
+		g_autoptr(NlMsg) full = proc_msg(0, 5, "x", 0);
+
+		/* A proc's attributes under another command... */
+		nla_put_u32(m, OOM_NOTIFY_A_PROC_PID, 5);
+		nla_put_u64(m, OOM_NOTIFY_A_PROC_START_NS, 1);
+		nla_put_string(m, OOM_NOTIFY_A_PROC_COMM, "x");
+		assert_bad(m, parse_proc, "an OOM event's command");
+		/* ...and a proc under the others' parsers. */
+		assert_bad(full, parse_oom, "a process for an OOM event");
+		assert_bad(full, parse_state, "a process for a state");
+	}
+	{
+		g_autoptr(NlMsg) m = proc_msg(0, 5, "x", 0);
+
+		/* PGTABLES is the last attribute: cut into it. */
+		nlmsg_hdr(m)->nlmsg_len -= 2;
+		assert_bad(m, parse_proc, "truncated PGTABLES");
+	}
+}
+
 static void test_bad_family(void)
 {
 	{
@@ -830,14 +1108,18 @@ static void test_fuzz(void)
 	g_autoptr(NlMsg) p = pressure_msg(0, 3, 2, 10);
 	g_autoptr(NlMsg) o = oom_msg();
 	g_autoptr(NlMsg) f = family_msg(CTRL_CMD_NEWFAMILY, "oom_notify", 3);
+	g_autoptr(NlMsg) pr = proc_msg(0, 4242, "memhog", -500);
 
 	fuzz_one(s, parse_state, rand);
 	fuzz_one(p, parse_pressure, rand);
 	fuzz_one(o, parse_oom, rand);
 	fuzz_one(f, parse_family, rand);
+	fuzz_one(pr, parse_proc, rand);
 	/* And each parser on the others' messages. */
 	fuzz_one(s, parse_oom, rand);
 	fuzz_one(o, parse_pressure, rand);
+	fuzz_one(pr, parse_oom, rand);
+	fuzz_one(o, parse_proc, rand);
 	g_rand_free(rand);
 }
 
@@ -886,10 +1168,13 @@ int main(int argc, char *argv[])
 	g_test_add_func("/core/genl/parse/oom", test_oom);
 	g_test_add_func("/core/genl/parse/family", test_family);
 	g_test_add_func("/core/genl/parse/ack", test_ack);
+	g_test_add_func("/core/genl/parse/proc", test_proc);
+	g_test_add_func("/core/genl/parse/done", test_done);
 	g_test_add_func("/core/genl/parse/bad/state", test_bad_state);
 	g_test_add_func("/core/genl/parse/bad/thresholds", test_bad_thresholds);
 	g_test_add_func("/core/genl/parse/bad/pressure", test_bad_pressure);
 	g_test_add_func("/core/genl/parse/bad/oom", test_bad_oom);
+	g_test_add_func("/core/genl/parse/bad/proc", test_bad_proc);
 	g_test_add_func("/core/genl/parse/bad/family", test_bad_family);
 	g_test_add_func("/core/genl/parse/fuzz", test_fuzz);
 	g_test_add_func("/core/genl/put-thresholds", test_put_thresholds);

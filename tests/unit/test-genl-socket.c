@@ -2,7 +2,10 @@
 /*
  * OomnGenl on real generic netlink sockets. Needs no privilege and no
  * module: without the module it checks the "not loaded" paths; with it (the
- * VM suites) it also reads the state.
+ * VM suites) it also reads the state and dumps the processes.
+ *
+ * The dump's odd cases (a malformed part, an error in NLMSG_DONE, a hung
+ * dump) need a fake kernel: test-genl-dump.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -156,6 +159,75 @@ static void test_subscribe_and_dispatch(void)
 			==, 0);
 }
 
+struct dump {
+	unsigned n;
+	unsigned stop_after; /* 0: never */
+	uint32_t last_pid;
+	bool ordered, saw_init, saw_self;
+};
+
+static int on_proc(const struct oomn_proc *p, void *userdata)
+{
+	struct dump *d = userdata;
+
+	if (d->n > 0 && p->pid <= d->last_pid)
+		d->ordered = false;
+	d->last_pid = p->pid;
+	if (p->pid == 1)
+		d->saw_init = true;
+	if (p->pid == (uint32_t)getpid())
+		d->saw_self = p->has_mm && p->rss > 0 && p->uid == getuid() && p->start_ns > 0;
+	d->n++;
+	return d->stop_after && d->n >= d->stop_after ? -ECANCELED : 0;
+}
+
+static void test_dump(void)
+{
+	_cleanup_(oomn_genl_freep) OomnGenl *g = NULL;
+	struct dump d = { .ordered = true };
+	struct oomn_state s;
+	unsigned malformed = 7;
+	int r;
+
+	g = open_or_skip();
+	if (!g)
+		return;
+
+	g_assert_cmpint(oomn_genl_dump_processes(g, NULL, NULL, &malformed), ==, -EINVAL);
+	g_assert_cmpuint(malformed, ==, 0);
+	if (!oomn_genl_has_family(g)) {
+		malformed = 7;
+		g_assert_cmpint(oomn_genl_dump_processes(g, on_proc, &d, &malformed), ==, -ENOENT);
+		g_assert_cmpuint(malformed, ==, 0);
+		g_assert_cmpuint(d.n, ==, 0);
+		return;
+	}
+
+	r = oomn_genl_dump_processes(g, on_proc, &d, &malformed);
+	if (geteuid() != 0) {
+		g_assert_cmpint(r, ==, -EPERM);
+		g_assert_cmpuint(d.n, ==, 0);
+		g_assert_cmpint(oomn_genl_get_state(g, &s), ==, 0);
+		return;
+	}
+	g_assert_cmpint(r, ==, 0);
+	g_assert_cmpuint(malformed, ==, 0);
+	g_assert_cmpuint(d.n, >, 2);
+	g_assert_true(d.ordered);
+	g_assert_true(d.saw_init);
+	g_assert_true(d.saw_self);
+
+	/* Stopped early: the rest is drained, so the socket serves a request
+	 * and another dump (the kernel refuses a dump while one runs). */
+	d = (struct dump){ .ordered = true, .stop_after = 2 };
+	g_assert_cmpint(oomn_genl_dump_processes(g, on_proc, &d, NULL), ==, -ECANCELED);
+	g_assert_cmpuint(d.n, ==, 2);
+	g_assert_cmpint(oomn_genl_get_state(g, &s), ==, 0);
+	d = (struct dump){ .ordered = true };
+	g_assert_cmpint(oomn_genl_dump_processes(g, on_proc, &d, NULL), ==, 0);
+	g_assert_true(d.saw_self);
+}
+
 /* Any process may unicast to our port: such messages must be ignored. */
 static void test_spoofed(void)
 {
@@ -218,6 +290,7 @@ int main(int argc, char *argv[])
 	g_test_add_func("/core/genl/socket/open", test_open);
 	g_test_add_func("/core/genl/socket/dispatch", test_subscribe_and_dispatch);
 	g_test_add_func("/core/genl/socket/spoofed", test_spoofed);
+	g_test_add_func("/core/genl/socket/dump", test_dump);
 
 	return g_test_run();
 }

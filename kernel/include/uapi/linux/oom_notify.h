@@ -60,6 +60,13 @@ enum oom_notify_cmd {
 	OOM_NOTIFY_CMD_PRESSURE_EVENT,
 	/* multicast on "oom": the kernel OOM killer chose a victim */
 	OOM_NOTIFY_CMD_OOM_EVENT,
+	/*
+	 * dump (NLM_F_DUMP), request: none; CAP_SYS_ADMIN. One message per
+	 * process (thread group), in tgid order, with the OOM_NOTIFY_A_PROC_*
+	 * attributes: what a user-space OOM killer ranks victims by, read
+	 * under RCU, without opening a /proc file per process.
+	 */
+	OOM_NOTIFY_CMD_GET_PROCESSES,
 
 	__OOM_NOTIFY_CMD_MAX,
 	OOM_NOTIFY_CMD_MAX = __OOM_NOTIFY_CMD_MAX - 1,
@@ -105,6 +112,23 @@ enum oom_notify_attr {
 	OOM_NOTIFY_A_SWAP_WORTH,	/* u64: free swap net of its RAM cost */
 	OOM_NOTIFY_A_SWAP_COST,		/* u32: RAM per page swapped, per-mille */
 	OOM_NOTIFY_A_THRASHING,		/* u8: 1 while refaults run hot */
+	/*
+	 * GET_PROCESSES: one process. MEM_RSS, SWAP and PGTABLES are absent
+	 * when it has no memory (kernel threads, zombies, an exit under way).
+	 */
+	OOM_NOTIFY_A_PROC_PID,		/* u32: tgid, initial pid ns */
+	OOM_NOTIFY_A_PROC_PPID,		/* u32: the parent's tgid */
+	OOM_NOTIFY_A_PROC_START_NS,	/* u64: start, CLOCK_BOOTTIME */
+	OOM_NOTIFY_A_PROC_COMM,		/* string: the leader's comm */
+	OOM_NOTIFY_A_PROC_UID,		/* u32: real uid, initial user ns */
+	OOM_NOTIFY_A_PROC_STATE,	/* u8: the leader's state, as /proc's */
+	OOM_NOTIFY_A_PROC_FLAGS,	/* u32: the leader's PF_* flags */
+	OOM_NOTIFY_A_PROC_OOM_SCORE_ADJ, /* s32 */
+	OOM_NOTIFY_A_PROC_RSS,		/* u64: anon + file + shmem */
+	OOM_NOTIFY_A_PROC_SWAP,		/* u64: swapped out */
+	OOM_NOTIFY_A_PROC_PGTABLES,	/* u64: page tables */
+	OOM_NOTIFY_A_PROC_CGROUP_ID,	/* u64: cgroup v2 id (inode) */
+	OOM_NOTIFY_A_PROC_EXEC_ID,	/* u64: changes at each execve */
 
 	__OOM_NOTIFY_A_MAX,
 	OOM_NOTIFY_A_MAX = __OOM_NOTIFY_A_MAX - 1,
