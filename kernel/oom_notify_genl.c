@@ -10,6 +10,9 @@
 #include <linux/capability.h>
 #include <linux/module.h>
 #include <linux/netlink.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
 
@@ -61,6 +64,8 @@ static const struct nla_policy oom_notify_policy[OOM_NOTIFY_A_MAX + 1] = {
 static int oom_notify_cmd_get_state(struct sk_buff *skb, struct genl_info *info);
 static int oom_notify_cmd_set_thresholds(struct sk_buff *skb,
 					 struct genl_info *info);
+static int oom_notify_dump_processes(struct sk_buff *skb,
+				     struct netlink_callback *cb);
 
 static const struct genl_small_ops oom_notify_ops[] = {
 	{
@@ -71,6 +76,11 @@ static const struct genl_small_ops oom_notify_ops[] = {
 		/* CAP_SYS_ADMIN, checked in the handler */
 		.cmd = OOM_NOTIFY_CMD_SET_THRESHOLDS,
 		.doit = oom_notify_cmd_set_thresholds,
+	},
+	{
+		/* CAP_SYS_ADMIN, checked in the handler */
+		.cmd = OOM_NOTIFY_CMD_GET_PROCESSES,
+		.dumpit = oom_notify_dump_processes,
 	},
 };
 
@@ -246,6 +256,129 @@ static int oom_notify_cmd_set_thresholds(struct sk_buff *skb,
 		return -EINVAL;
 	}
 	return oom_notify_update_thresholds(&t, present, info->extack);
+}
+
+/*
+ * A thread of @p that has the memory, locked; NULL when none has (exited,
+ * or a kernel thread, whose borrowed mm is not its own). The kernel's
+ * find_lock_task_mm(), which is not exported.
+ */
+static struct task_struct *oom_notify_lock_task_mm(struct task_struct *p)
+{
+	struct task_struct *t;
+
+	if (p->flags & PF_KTHREAD)
+		return NULL;
+	for_each_thread(p, t) {
+		task_lock(t);
+		if (likely(t->mm))
+			return t;
+		task_unlock(t);
+	}
+	return NULL;
+}
+
+/* Called under rcu_read_lock(): @p cannot be freed, only exit. */
+static int oom_notify_put_process(struct sk_buff *skb,
+				  struct netlink_callback *cb,
+				  struct task_struct *p)
+{
+	struct task_struct *parent, *t;
+	char comm[TASK_COMM_LEN];
+	struct cgroup *cgrp;
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &oom_notify_family, NLM_F_MULTI,
+			  OOM_NOTIFY_CMD_GET_PROCESSES);
+	if (!hdr)
+		return -EMSGSIZE;
+
+	parent = pid_alive(p) ? rcu_dereference(p->real_parent) : NULL;
+	get_task_comm(comm, p);
+	if (nla_put_u32(skb, OOM_NOTIFY_A_PROC_PID, task_tgid_nr(p)) ||
+	    nla_put_u32(skb, OOM_NOTIFY_A_PROC_PPID,
+			parent ? task_tgid_nr(parent) : 0) ||
+	    nla_put_u64_64bit(skb, OOM_NOTIFY_A_PROC_START_NS,
+			      p->start_boottime, OOM_NOTIFY_A_PAD) ||
+	    nla_put_string(skb, OOM_NOTIFY_A_PROC_COMM, comm) ||
+	    nla_put_u32(skb, OOM_NOTIFY_A_PROC_UID,
+			from_kuid_munged(&init_user_ns, task_uid(p))) ||
+	    nla_put_u8(skb, OOM_NOTIFY_A_PROC_STATE, task_state_to_char(p)) ||
+	    nla_put_u32(skb, OOM_NOTIFY_A_PROC_FLAGS, READ_ONCE(p->flags)) ||
+	    nla_put_s32(skb, OOM_NOTIFY_A_PROC_OOM_SCORE_ADJ,
+			READ_ONCE(p->signal->oom_score_adj)) ||
+	    nla_put_u64_64bit(skb, OOM_NOTIFY_A_PROC_EXEC_ID,
+			      READ_ONCE(p->self_exec_id), OOM_NOTIFY_A_PAD))
+		goto cancel;
+
+	cgrp = task_dfl_cgroup(p);
+	if (cgrp && nla_put_u64_64bit(skb, OOM_NOTIFY_A_PROC_CGROUP_ID,
+				      cgroup_id(cgrp), OOM_NOTIFY_A_PAD))
+		goto cancel;
+
+	t = oom_notify_lock_task_mm(p);
+	if (t) {
+		struct mm_struct *mm = t->mm;
+		u64 rss = get_mm_counter(mm, MM_ANONPAGES) +
+			  get_mm_counter(mm, MM_FILEPAGES) +
+			  get_mm_counter(mm, MM_SHMEMPAGES);
+		u64 swap = get_mm_counter(mm, MM_SWAPENTS);
+		u64 pgtables = mm_pgtables_bytes(mm);
+
+		task_unlock(t);
+		if (nla_put_u64_64bit(skb, OOM_NOTIFY_A_PROC_RSS,
+				      rss << PAGE_SHIFT, OOM_NOTIFY_A_PAD) ||
+		    nla_put_u64_64bit(skb, OOM_NOTIFY_A_PROC_SWAP,
+				      swap << PAGE_SHIFT, OOM_NOTIFY_A_PAD) ||
+		    nla_put_u64_64bit(skb, OOM_NOTIFY_A_PROC_PGTABLES, pgtables,
+				      OOM_NOTIFY_A_PAD))
+			goto cancel;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+cancel:
+	genlmsg_cancel(skb, hdr);
+	return -EMSGSIZE;
+}
+
+/*
+ * One thread group per message, in tgid order like /proc's readdir: the
+ * next tgid to look at is kept in cb->args[0], so processes that come and
+ * go between two parts of the dump are neither repeated nor skipped.
+ * Each part is one skb filled under rcu_read_lock(), a few hundred
+ * processes at most: no lock is held between parts.
+ */
+static int oom_notify_dump_processes(struct sk_buff *skb,
+				     struct netlink_callback *cb)
+{
+	int tgid = cb->args[0];
+	struct pid *pid;
+
+	if (!cb->args[1]) {
+		/* names, users and cgroups of every process, /proc's hidepid aside */
+		if (!netlink_capable(cb->skb, CAP_SYS_ADMIN)) {
+			NL_SET_ERR_MSG(cb->extack, "CAP_SYS_ADMIN needed");
+			return -EPERM;
+		}
+		cb->args[1] = 1;
+		if (tgid < 1)
+			tgid = 1;
+	}
+
+	rcu_read_lock();
+	for (; (pid = find_ge_pid(tgid, &init_pid_ns)); tgid++) {
+		struct task_struct *p = pid_task(pid, PIDTYPE_TGID);
+
+		tgid = pid_nr(pid);
+		if (!p)
+			continue;	/* a thread's pid, or a process gone */
+		if (oom_notify_put_process(skb, cb, p))
+			break;		/* full: this tgid opens the next part */
+	}
+	rcu_read_unlock();
+	cb->args[0] = tgid;
+	return skb->len;
 }
 
 void oom_notify_genl_send_pressure(const struct oom_notify_snapshot *snap)

@@ -92,7 +92,17 @@ static void killer_refresh(Killer *k, KillerRefresh how)
 	    (k->last_full_refresh_usec == 0 ||
 	     now - k->last_full_refresh_usec >= KILLER_FULL_REFRESH_USEC))
 		how = KILLER_REFRESH_FULL; /* a process moved to another cgroup while asleep is only seen so */
-	r = candidates_refresh(k->candidates, flags[how], &st);
+	r = k->dump ? killer_dump_refresh(k->dump, k->candidates, flags[how], &st) : -ENOENT;
+	if (k->dump && r != k->dump_error && r != -ENOMEM) {
+		if (r < 0)
+			log_info("Process records from the module unavailable (%s): reading /proc",
+				 strerror(-r));
+		else
+			log_info("Process records from the module: /proc read only for strings");
+		k->dump_error = r;
+	}
+	if (r < 0 && r != -ENOMEM)
+		r = candidates_refresh(k->candidates, flags[how], &st);
 	if (r < 0) {
 		log_error_errno(r, "Failed to read the process list: %m");
 		return;
@@ -836,6 +846,14 @@ int killer_new(Killer **ret, const KillerConfig *cfg, Rules *rules)
 	if (r < 0)
 		return log_error_errno(r, "Failed to open %s: %m",
 				       cfg->proc_root ? cfg->proc_root : "/proc");
+	/* a proc root of its own (the tests') is the truth: no records from the kernel */
+	if (!cfg->proc_root) {
+		k->dump_error = 1;
+		r = killer_dump_new(&k->dump);
+		if (r < 0)
+			log_warning_errno(r, "Cannot ask the module for process records (%m): "
+					  "reading /proc");
+	}
 	/*
 	 * Accuracy 1 us, not 0: 0 means sd-event's default of 250 ms, by which
 	 * it may delay a timer to coalesce wake-ups. Here a deadline's end is
@@ -896,6 +914,7 @@ Killer *killer_free(Killer *k)
 	free(k->clients);
 	k->source = oomn_source_free(k->source);
 	k->candidates = candidates_free(k->candidates);
+	k->dump = killer_dump_free(k->dump);
 	k->rules = rules_free(k->rules);
 	k->event = sd_event_unref(k->event);
 	free(k);

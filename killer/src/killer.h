@@ -14,6 +14,7 @@
 
 #include "candidates.h"
 #include "config.h"
+#include "dump.h"
 #include "episode.h"
 #include "oomn-source.h"
 #include "oomn-swap.h"
@@ -32,6 +33,8 @@ typedef struct Killer {
 	sd_event *event;
 	OomnSource *source;
 	Candidates *candidates;
+	KillerDump *dump; /* the module's process records; NULL with a fake proc root */
+	int dump_error;	  /* the last dump's result (1: none yet): logged when it changes */
 	Rules *rules;
 	KillerBus *bus; /* NULL with --no-bus */
 

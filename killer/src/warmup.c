@@ -67,6 +67,9 @@ static void warmup_choose(Killer *k, FILE *null)
 
 	(void)candidates_refresh(k->candidates, CANDIDATES_REFRESH_FULL, NULL);
 	(void)candidates_refresh(k->candidates, 0, NULL);
+	/* the module's records, the usual way; /proc above stays warm for when they fail */
+	if (k->dump)
+		(void)killer_dump_refresh(k->dump, k->candidates, 0, NULL);
 	killer_bus_refresh_bands(k->bus);
 	r = candidates_choose(k->candidates, k->rules, &ch);
 	if (r >= 0) {

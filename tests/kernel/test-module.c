@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -983,9 +984,15 @@ static void test_fuzz(Fixture *f, gconstpointer data)
 /*
  * What a process may do with the family, asked from a child set up by
  * @setup (which returns 0 on success): res[] = new, GET_STATE, SET_THRESHOLDS,
- * join "oom", join "pressure", has_family.
+ * join "oom", join "pressure", has_family, GET_PROCESSES.
  */
-static void access_probe(int (*setup)(void), int res[6])
+static int count_proc(const struct oomn_proc *p, void *userdata)
+{
+	(*(int *)userdata)++;
+	return 0;
+}
+
+static void access_probe(int (*setup)(void), int res[7])
 {
 	int pfd[2], status;
 	pid_t pid;
@@ -1007,17 +1014,24 @@ static void access_probe(int (*setup)(void), int res[6])
 		res[3] = g ? oomn_genl_subscribe(g, OOMN_GROUP_OOM) : -99;
 		res[4] = g ? oomn_genl_subscribe(g, OOMN_GROUP_PRESSURE) : -99;
 		res[5] = g ? oomn_genl_has_family(g) : -99;
-		if (write(pfd[1], res, 6 * sizeof(int)) != 6 * (ssize_t)sizeof(int))
+		{
+			int n = 0;
+
+			res[6] = g ? oomn_genl_dump_processes(g, count_proc, &n, NULL) : -99;
+			if (res[6] == 0 && n == 0)
+				res[6] = -98; /* a dump, but an empty one */
+		}
+		if (write(pfd[1], res, 7 * sizeof(int)) != 7 * (ssize_t)sizeof(int))
 			_exit(98);
 		_exit(0);
 	}
 	close(pfd[1]);
-	g_assert_cmpint(read(pfd[0], res, 6 * sizeof(int)), ==, 6 * sizeof(int));
+	g_assert_cmpint(read(pfd[0], res, 7 * sizeof(int)), ==, 7 * sizeof(int));
 	close(pfd[0]);
 	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
 	g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	g_test_message("new %d get %d set %d oom %d pressure %d family %d", res[0], res[1], res[2],
-		       res[3], res[4], res[5]);
+	g_test_message("new %d get %d set %d oom %d pressure %d family %d processes %d", res[0],
+		       res[1], res[2], res[3], res[4], res[5], res[6]);
 }
 
 static int setup_nobody(void)
@@ -1025,10 +1039,15 @@ static int setup_nobody(void)
 	return setgroups(0, NULL) || setgid(65534) || setuid(65534) ? -errno : 0;
 }
 
+static int setup_none(void)
+{
+	return 0;
+}
+
 /* What an unprivileged process may do: read and listen to levels; no more. */
 static void test_unprivileged(Fixture *f, gconstpointer data)
 {
-	int res[6];
+	int res[7];
 
 	access_probe(setup_nobody, res);
 	g_assert_cmpint(res[0], ==, 0);
@@ -1036,6 +1055,14 @@ static void test_unprivileged(Fixture *f, gconstpointer data)
 	g_assert_cmpint(res[2], ==, -EPERM);
 	g_assert_cmpint(res[3], ==, -EPERM);
 	g_assert_cmpint(res[4], ==, 0);
+	g_assert_cmpint(res[6], ==, -EPERM);
+
+	/* the same probe as root: everything (so the refusals above are the module's) */
+	access_probe(setup_none, res);
+	g_assert_cmpint(res[2], ==, 0);
+	g_assert_cmpint(res[3], ==, 0);
+	g_assert_cmpint(res[6], ==, 0);
+	restore_defaults(f->genl);
 }
 
 /* uid 0, but of all capabilities only CAP_NET_ADMIN: a network daemon. */
@@ -1110,7 +1137,7 @@ static int setup_userns_new_netns(void)
  */
 static void test_access_namespaces(Fixture *f, gconstpointer data)
 {
-	int res[6];
+	int res[7];
 
 	access_probe(setup_net_admin_only, res);
 	g_assert_cmpint(res[0], ==, 0);
@@ -1118,6 +1145,7 @@ static void test_access_namespaces(Fixture *f, gconstpointer data)
 	g_assert_cmpint(res[2], ==, -EPERM);
 	g_assert_cmpint(res[3], ==, -EPERM);
 	g_assert_cmpint(res[4], ==, 0);
+	g_assert_cmpint(res[6], ==, -EPERM);
 
 	access_probe(setup_userns_initial_netns, res);
 	g_assert_cmpint(res[0], ==, 0);
@@ -1125,6 +1153,7 @@ static void test_access_namespaces(Fixture *f, gconstpointer data)
 	g_assert_cmpint(res[2], ==, -EPERM);
 	g_assert_cmpint(res[3], ==, -EPERM);
 	g_assert_cmpint(res[4], ==, 0);
+	g_assert_cmpint(res[6], ==, -EPERM);
 
 	/* the family is not there to be resolved */
 	access_probe(setup_userns_new_netns, res);
@@ -1445,6 +1474,309 @@ static void test_oom_kill_many(Fixture *f, gconstpointer data)
 	memcg_remove(cg);
 }
 
+/* ---- GET_PROCESSES: the candidates' figures without /proc ---- */
+
+static int append_proc(const struct oomn_proc *p, void *userdata)
+{
+	g_array_append_val((GArray *)userdata, *p);
+	return 0;
+}
+
+/* A whole dump, checked for order: tgids strictly rising, no part malformed. */
+static GArray *dump_processes(Fixture *f)
+{
+	GArray *a = g_array_new(FALSE, TRUE, sizeof(struct oomn_proc));
+	unsigned malformed = 99;
+
+	g_assert_cmpint(oomn_genl_dump_processes(f->genl, append_proc, a, &malformed), ==, 0);
+	g_assert_cmpuint(malformed, ==, 0);
+	for (guint i = 1; i < a->len; i++)
+		g_assert_cmpuint(g_array_index(a, struct oomn_proc, i - 1).pid, <,
+				 g_array_index(a, struct oomn_proc, i).pid);
+	return a;
+}
+
+static const struct oomn_proc *dump_find(GArray *a, guint32 pid)
+{
+	for (guint i = 0; i < a->len; i++)
+		if (g_array_index(a, struct oomn_proc, i).pid == pid)
+			return &g_array_index(a, struct oomn_proc, i);
+	return NULL;
+}
+
+/* /proc/PID/stat fields: state (3), ppid (4), flags (9), starttime (22). */
+typedef struct {
+	char comm[64];
+	char state;
+	guint32 ppid, flags;
+	guint64 starttime;
+} ProcStatFields;
+
+static gboolean read_proc_stat(guint32 pid, ProcStatFields *ret)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%u/stat", pid), *text = NULL;
+	char *open, *close;
+	unsigned long long v[20];
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return FALSE;
+	open = strchr(text, '(');
+	close = strrchr(text, ')');
+	g_assert_true(open && close && close > open);
+	g_strlcpy(ret->comm, open + 1, MIN(sizeof(ret->comm), (gsize)(close - open)));
+	/* after ") ": state ppid pgrp session tty tpgid flags ... starttime is the 20th */
+	g_assert_cmpint(sscanf(close + 2, "%c %llu %llu %llu %llu %lld %llu %llu %llu %llu %llu "
+			       "%llu %llu %lld %lld %lld %lld %lld %lld %llu",
+			       &ret->state, &v[0], &v[1], &v[2], &v[3], (long long *)&v[4], &v[5],
+			       &v[6], &v[7], &v[8], &v[9], &v[10], &v[11], (long long *)&v[12],
+			       (long long *)&v[13], (long long *)&v[14], (long long *)&v[15],
+			       (long long *)&v[16], (long long *)&v[17], &v[18]),
+			==, 20);
+	ret->ppid = (guint32)v[0];
+	ret->flags = (guint32)v[5];
+	ret->starttime = v[18];
+	return TRUE;
+}
+
+/* "Key:\t value" of /proc/PID/status, the first number; FALSE if absent. */
+static gboolean read_status_field(guint32 pid, const char *key, guint64 *ret)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%u/status", pid), *text = NULL;
+	g_autofree char *needle = g_strdup_printf("\n%s:", key);
+	char *at;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return FALSE;
+	at = strstr(text, needle);
+	if (!at)
+		return FALSE;
+	*ret = g_ascii_strtoull(at + strlen(needle) + strspn(at + strlen(needle), " \t"), NULL,
+				10);
+	return TRUE;
+}
+
+static guint64 cgroup_inode(guint32 pid)
+{
+	g_autofree char *path = g_strdup_printf("/proc/%u/cgroup", pid), *text = NULL;
+	g_autofree char *dir = NULL;
+	struct stat st;
+	char *nl;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL) || !g_str_has_prefix(text, "0::"))
+		return 0;
+	nl = strchr(text, '\n');
+	if (nl)
+		*nl = '\0';
+	dir = g_strconcat("/sys/fs/cgroup", text + 3, NULL);
+	return stat(dir, &st) == 0 ? (guint64)st.st_ino : 0;
+}
+
+static guint64 tick_ns(void)
+{
+	return 1000000000ull / (guint64)sysconf(_SC_CLK_TCK);
+}
+
+/*
+ * Every process /proc shows before and after the dump is in it, with the
+ * figures /proc gives: start time, comm, parent, uid, state class, flags,
+ * oom_score_adj, cgroup, and the memory of a hog that holds still.
+ */
+static void test_processes_match_proc(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GArray) a = NULL;
+	g_autofree char *adj_path = NULL;
+	const struct oomn_proc *p;
+	g_autoptr(GDir) before = NULL;
+	guint checked = 0, changed = 0;
+	guint64 rss_kb = 0, v;
+	struct timespec t0;
+	const char *name;
+	Hog h;
+
+	hog_start(&h);
+	hog_cmd(&h, "grow 48");
+	adj_path = g_strdup_printf("/proc/%d/oom_score_adj", (int)h.pid);
+	write_file(adj_path, "345");
+	g_assert_true(read_status_field((guint32)h.pid, "VmRSS", &rss_kb));
+
+	g_assert_cmpint(clock_gettime(CLOCK_BOOTTIME, &t0), ==, 0);
+	a = dump_processes(f);
+	g_test_message("%u processes in the dump", a->len);
+	g_assert_cmpuint(a->len, >=, 10);
+
+	/* the hog: its memory, its adj */
+	p = dump_find(a, (guint32)h.pid);
+	g_assert_nonnull(p);
+	g_assert_true(p->has_mm);
+	g_assert_cmpuint(p->rss, >=, 48 * MIB);
+	g_assert_cmpuint(p->rss / 1024, <=, rss_kb + 1024);
+	g_assert_cmpuint(p->rss / 1024 + 1024, >=, rss_kb);
+	g_assert_cmpint(p->oom_score_adj, ==, 345);
+	g_assert_cmpuint(p->pgtables, >, 0);
+	g_assert_true(read_status_field((guint32)h.pid, "VmPTE", &v));
+	g_assert_cmpuint(p->pgtables / 1024, ==, v);
+
+	/* pid 1 and a kernel thread */
+	p = dump_find(a, 1);
+	g_assert_nonnull(p);
+	g_assert_true(p->has_mm);
+	p = dump_find(a, 2);
+	g_assert_nonnull(p);
+	g_assert_false(p->has_mm);
+	g_assert_true(p->flags & 0x00200000u); /* PF_KTHREAD */
+
+	for (guint i = 0; i < a->len; i++) {
+		ProcStatFields st;
+		guint64 uid, adj;
+		g_autofree char *adj_file = NULL, *adj_text = NULL;
+
+		p = &g_array_index(a, struct oomn_proc, i);
+		if (!read_proc_stat(p->pid, &st) || st.starttime != p->start_ns / tick_ns()) {
+			changed++; /* gone, or its pid reused since */
+			continue;
+		}
+		/* /proc adds a workqueue worker's current queue to its name */
+		if (p->flags & 0x00200000u)
+			g_assert_true(g_str_has_prefix(st.comm, p->comm));
+		else
+			g_assert_cmpstr(p->comm, ==, st.comm);
+		g_assert_cmpuint(p->ppid, ==, st.ppid);
+		g_assert_cmpuint(p->flags & 0x00200000u, ==, st.flags & 0x00200000u);
+		if (p->state == 'Z') /* a zombie stays one until it is gone */
+			g_assert_cmpint(st.state, ==, 'Z');
+		g_assert_true(read_status_field(p->pid, "Uid", &uid));
+		g_assert_cmpuint(p->uid, ==, uid);
+		adj_file = g_strdup_printf("/proc/%u/oom_score_adj", p->pid);
+		g_assert_true(g_file_get_contents(adj_file, &adj_text, NULL, NULL));
+		adj = (guint64)g_ascii_strtoll(adj_text, NULL, 10);
+		g_assert_cmpint(p->oom_score_adj, ==, (gint64)adj);
+		if (!(p->flags & 0x00200000u))
+			g_assert_cmpuint(p->cgroup_id, ==, cgroup_inode(p->pid));
+		/* a process with memory in /proc has it in the dump (the leader's own mm) */
+		if (read_status_field(p->pid, "VmRSS", &v))
+			g_assert_true(p->has_mm);
+		checked++;
+	}
+	g_test_message("%u checked against /proc, %u gone or changed meanwhile", checked,
+		       changed);
+	g_assert_cmpuint(checked, >=, a->len - 3);
+
+	/* and nothing /proc lists now and listed before is missing */
+	before = g_dir_open("/proc", 0, NULL);
+	g_assert_nonnull(before);
+	while ((name = g_dir_read_name(before))) {
+		guint64 pid;
+		ProcStatFields st;
+
+		if (!g_ascii_isdigit(name[0]))
+			continue;
+		pid = g_ascii_strtoull(name, NULL, 10);
+		p = dump_find(a, (guint32)pid);
+		/* started a tick or more before the dump began, still here: there all along */
+		if (!p && read_proc_stat((guint32)pid, &st) &&
+		    (st.starttime + 1) * tick_ns() <
+			    (guint64)t0.tv_sec * 1000000000ull + (guint64)t0.tv_nsec)
+			g_error("pid %" G_GUINT64_FORMAT " (%s) older than the dump, not in it",
+				pid, st.comm);
+	}
+	hog_stop(&h);
+}
+
+/* An execve changes the exec id and the comm; the start time stays. */
+static void test_processes_exec(Fixture *f, gconstpointer data)
+{
+	g_autoptr(GArray) a = NULL, b = NULL;
+	const struct oomn_proc *p;
+	struct oomn_proc first;
+	int go[2], status;
+	pid_t pid;
+
+	g_assert_cmpint(pipe(go), ==, 0);
+	pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		char c;
+
+		close(go[1]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (read(go[0], &c, 1) != 1)
+			_exit(97);
+		execlp("sleep", "sleep", "60", (char *)NULL);
+		_exit(98);
+	}
+	close(go[0]);
+	a = dump_processes(f);
+	p = dump_find(a, (guint32)pid);
+	g_assert_nonnull(p);
+	first = *p;
+	g_assert_cmpstr(first.comm, ==, "test-module");
+
+	g_assert_cmpint(write(go[1], "x", 1), ==, 1);
+	close(go[1]);
+	for (int i = 0; i < 500; i++) {
+		ProcStatFields st;
+
+		g_assert_true(read_proc_stat((guint32)pid, &st));
+		if (strcmp(st.comm, "sleep") == 0)
+			break;
+		g_usleep(10000);
+	}
+	b = dump_processes(f);
+	p = dump_find(b, (guint32)pid);
+	g_assert_nonnull(p);
+	g_test_message("exec id %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT, first.exec_id,
+		       p->exec_id);
+	g_assert_cmpstr(p->comm, ==, "sleep");
+	g_assert_cmpuint(p->exec_id, !=, first.exec_id);
+	g_assert_cmpuint(p->start_ns, ==, first.start_ns);
+	kill(pid, SIGKILL);
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+}
+
+/*
+ * Many processes: the dump takes several parts, each one skb; every child is
+ * in it once, in order. Children exiting while the dump runs are no error.
+ */
+static void test_processes_many(Fixture *f, gconstpointer data)
+{
+	enum { N = 800 };
+	g_autoptr(GArray) a = NULL;
+	pid_t pids[N];
+	guint found = 0;
+
+	for (int i = 0; i < N; i++) {
+		pids[i] = fork();
+		g_assert_cmpint(pids[i], >=, 0);
+		if (pids[i] == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			pause();
+			_exit(0);
+		}
+	}
+	/* half of them exit while the dumps run */
+	for (int round = 0; round < 3; round++) {
+		g_autoptr(GArray) d = dump_processes(f);
+
+		g_assert_cmpuint(d->len, >=, N / 2);
+		if (round == 0)
+			for (int i = 0; i < N; i += 2)
+				kill(pids[i], SIGKILL);
+	}
+	for (int i = 0; i < N; i += 2)
+		g_assert_cmpint(waitpid(pids[i], NULL, 0), ==, pids[i]);
+	a = dump_processes(f);
+	for (int i = 0; i < N; i++)
+		if (dump_find(a, (guint32)pids[i]))
+			found++;
+	g_test_message("%u processes in the dump, %u of the %d children left", a->len, found,
+		       N / 2);
+	g_assert_cmpuint(found, ==, N / 2);
+	for (int i = 1; i < N; i += 2) {
+		kill(pids[i], SIGKILL);
+		g_assert_cmpint(waitpid(pids[i], NULL, 0), ==, pids[i]);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
@@ -1463,6 +1795,9 @@ int main(int argc, char **argv)
 	ADD("/module/access/unprivileged", test_unprivileged);
 	ADD("/module/access/namespaces", test_access_namespaces);
 	ADD("/module/genl/strict", test_strict);
+	ADD("/module/processes/match-proc", test_processes_match_proc);
+	ADD("/module/processes/exec", test_processes_exec);
+	ADD("/module/processes/many", test_processes_many);
 	ADD("/module/pressure/ramp", test_pressure_ramp);
 	ADD("/module/swap/larger-than-ram", test_swap_larger_than_ram);
 	ADD("/module/zram/incompressible", test_zram_incompressible);

@@ -113,7 +113,7 @@ enum oom_notify_attr {
 	OOM_NOTIFY_A_SWAP_COST,		/* u32: RAM per page swapped, per-mille */
 	OOM_NOTIFY_A_THRASHING,		/* u8: 1 while refaults run hot */
 	/*
-	 * GET_PROCESSES: one process. MEM_RSS, SWAP and PGTABLES are absent
+	 * GET_PROCESSES: one process. PROC_RSS, PROC_SWAP and PROC_PGTABLES are absent
 	 * when it has no memory (kernel threads, zombies, an exit under way).
 	 */
 	OOM_NOTIFY_A_PROC_PID,		/* u32: tgid, initial pid ns */
