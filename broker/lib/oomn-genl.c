@@ -30,6 +30,8 @@
 /* Room for a burst of events while the daemon is busy. */
 #define OOMN_GENL_RCVBUF (1024 * 1024)
 /* Far more than one event (a cgroup path is at most PATH_MAX). */
+/* the command socket's read buffer: the largest dump part netlink builds */
+#define OOMN_GENL_CMD_BUF 32768
 #define OOMN_GENL_DATAGRAM_MAX (64 * 1024)
 
 /* The genl controller's own names (net/netlink/genetlink.c). */
@@ -1390,6 +1392,15 @@ int oomn_genl_open(OomnGenl **ret, unsigned flags)
 	(void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
 		return -errno;
+	/*
+	 * One read per part of a dump, as large as the kernel builds them
+	 * (netlink caps a part at 32 KiB, sized on the reader's buffer): not
+	 * libnl's default of a MSG_PEEK read first and parts of 16 KiB.
+	 */
+	r = nl_socket_set_msg_buf_size(g->cmd, OOMN_GENL_CMD_BUF);
+	if (r < 0)
+		return oomn_errno_from_nle(r);
+	nl_socket_disable_msg_peek(g->cmd);
 
 	r = oomn_genl_sock_new(&g->evt);
 	if (r < 0)
