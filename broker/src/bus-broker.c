@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "log.h"
+#include "oomn-log.h"
 #include "manager.h"
 
 /* Longest strings accepted from callers; anything longer is refused. */

@@ -14,7 +14,7 @@
 #include <errno.h>
 #include <time.h>
 
-#include "log.h"
+#include "oomn-log.h"
 #include "manager.h"
 
 #define LMM_RECOVERY_USEC (15u * 1000000u)

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "oomn-log.h"
 #include "manager.h"
 
 #define EXIT_USAGE 2
@@ -117,6 +117,7 @@ int main(int argc, char *argv[])
 	sigset_t mask;
 	int c, r;
 
+	oomn_log_ident = "oom-notifyd";
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
 		switch (c) {
 		case ARG_BUS_ADDRESS:

@@ -3,7 +3,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "log.h"
+#include "oomn-log.h"
 #include "manager.h"
 
 static void manager_on_pressure(const struct oomn_pressure *p, void *userdata)

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "oomn-log.h"
 #include "oomn-fileio.h"
 #include "oomn-macro.h"
 #include "oomn-resident.h"

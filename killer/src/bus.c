@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "killer.h"
-#include "log.h"
+#include "oomn-log.h"
 #include "oomn-macro.h"
 
 #define BROKER_NAME	 "org.oomnotify.Broker1"

@@ -19,7 +19,7 @@
 #include "hook.h"
 #include "kill.h"
 #include "killer.h"
-#include "log.h"
+#include "oomn-log.h"
 #include "oomn-meminfo.h"
 
 #define USEC_PER_SEC		 (1000 * UINT64_C(1000))

@@ -14,7 +14,7 @@
 
 #include "config.h"
 #include "killer.h"
-#include "log.h"
+#include "oomn-log.h"
 #include "selfprotect.h"
 #include "warmup.h"
 
@@ -58,6 +58,7 @@ int main(int argc, char *argv[])
 	sigset_t mask;
 	int r;
 
+	oomn_log_ident = "oom-killerd";
 	if (config_parse(argc, argv, &cfg) < 0)
 		return EXIT_USAGE;
 	switch (cfg.mode) {

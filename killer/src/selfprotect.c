@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "oomn-log.h"
 #include "oomn-fileio.h"
 #include "selfprotect.h"
 

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "kill.h"
-#include "log.h"
+#include "oomn-log.h"
 #include "oomn-macro.h"
 #include "oomn-meminfo.h"
 #include "oomn-resident.h"
