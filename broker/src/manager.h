@@ -12,15 +12,18 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "oomn-selfprotect.h"
 #include "oomn-source.h"
 #include "log-limit.h"
 #include "registry.h"
-#include "selfprotect.h"
 
 #define OOMN_BROKER_NAME "org.oomnotify.Broker1"
 #define OOMN_BROKER_PATH "/org/oomnotify/Broker1"
 #define OOMN_BROKER_INTERFACE "org.oomnotify.Broker1"
 #define OOMN_BROKER_VERSION 1u
+
+/* The broker's own oom_score_adj unless told otherwise (--oom-score-adj). */
+#define OOMN_BROKER_SCORE_ADJ_DEFAULT (-900)
 
 #define OOMN_LMM_NAME "org.freedesktop.LowMemoryMonitor"
 #define OOMN_LMM_PATH "/org/freedesktop/LowMemoryMonitor"
