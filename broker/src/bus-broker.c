@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "oomn-clock.h"
 #include "oomn-log.h"
 #include "manager.h"
 
@@ -38,14 +39,6 @@ static const char *bus_source_string(const Manager *m)
 	const char *s = oomn_source_kind_to_string(m->pressure.source);
 
 	return s ? s : "none";
-}
-
-static uint64_t bus_now_usec(clockid_t clock)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 static int bus_check_string(const char *s, size_t max, const char *what, sd_bus_error *error)
@@ -93,7 +86,7 @@ bool bus_log_allowed(Manager *m, uint32_t uid, unsigned *ret_more)
 	uint64_t now;
 
 	if (sd_event_now(m->event, CLOCK_MONOTONIC, &now) < 0)
-		now = bus_now_usec(CLOCK_MONOTONIC);
+		now = oomn_now_usec(CLOCK_MONOTONIC);
 	return log_limit_allow(&m->log_limit, uid, now, ret_more);
 }
 
@@ -402,7 +395,7 @@ static int method_notify_candidate_with_identity(sd_bus_message *msg, Manager *m
 	if (r < 0)
 		return r;
 
-	deadline_usec = bus_now_usec(CLOCK_BOOTTIME) + (uint64_t)deadline_msec * 1000u;
+	deadline_usec = oomn_now_usec(CLOCK_BOOTTIME) + (uint64_t)deadline_msec * 1000u;
 	n = oomn_registry_mark_notice(m->registry, pid, sd_bus_message_get_sender(msg),
 				      deadline_usec);
 	if (n < 0)

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "format.h"
+#include "oomn-clock.h"
 
 #define MIB (1024.0 * 1024.0)
 
@@ -84,12 +85,7 @@ static void print_text(FILE *f, const char *str)
 
 static uint64_t now_usec(const struct format_opts *o)
 {
-	struct timespec ts;
-
-	if (o->now_usec)
-		return o->now_usec;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+	return o->now_usec ? o->now_usec : oomn_now_usec(CLOCK_REALTIME);
 }
 
 /* Wall-clock time of the line, for people; events carry CLOCK_BOOTTIME. */

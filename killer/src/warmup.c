@@ -35,15 +35,12 @@ static int warmup_on_time(sd_event_source *s, uint64_t usec, void *userdata)
 /* The kill line's and the choice log's formats, written to /dev/null. */
 static void warmup_format(FILE *null, const Choice *ch)
 {
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_BOOTTIME, &ts);
 	fprintf(null,
 		"oom-killerd kill: pid=%d comm=%s rule=%s signal=%s event_ns=%" PRIu64
 		" notify_ns=%" PRIu64 " sigterm_ns=%" PRIu64 " sigkill_ns=%" PRIu64
 		" exit_ns=%" PRIu64 " mrelease=%s freed_bytes=%" PRIu64 "\n",
 		(int)ch->pid, ch->comm, ch->rule ? ch->rule->name : "", "SIGKILL",
-		(uint64_t)ts.tv_nsec, UINT64_C(1), UINT64_C(2), UINT64_C(3), UINT64_C(4), "ok",
+		oomn_now_nsec(CLOCK_BOOTTIME), UINT64_C(1), UINT64_C(2), UINT64_C(3), UINT64_C(4), "ok",
 		ch->rss_kb * 1024);
 	for (size_t i = 0; i < ch->n_top; i++)
 		fprintf(null, "%s%d (%s) score %" PRId64 " kB%s%s%s%s", i ? ", " : "",
