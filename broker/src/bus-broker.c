@@ -19,21 +19,6 @@
 /* Callers see figures at most this old; between, their reads cost nothing. */
 #define BUS_STATE_FRESH_USEC (100u * 1000u)
 
-static const char *const bus_level_names[] = {
-	[OOM_NOTIFY_LEVEL_NORMAL] = "normal",
-	[OOM_NOTIFY_LEVEL_LOW] = "low",
-	[OOM_NOTIFY_LEVEL_MEDIUM] = "medium",
-	[OOM_NOTIFY_LEVEL_CRITICAL] = "critical",
-};
-
-/* The same names as oomn_level_to_string(), one scale everywhere. */
-const char *bus_level_to_string(enum oom_notify_level level)
-{
-	if ((unsigned)level < ELEMENTSOF(bus_level_names))
-		return bus_level_names[level];
-	return "normal";
-}
-
 static const char *bus_source_string(const Manager *m)
 {
 	const char *s = oomn_source_kind_to_string(m->pressure.source);
@@ -96,7 +81,7 @@ static int property_get_level(sd_bus *bus, const char *path, const char *interfa
 			      const char *property, sd_bus_message *reply, void *userdata,
 			      sd_bus_error *error)
 {
-	return sd_bus_message_append(reply, "s", bus_level_to_string(bus_state(userdata)->level));
+	return sd_bus_message_append(reply, "s", oomn_level_to_string(bus_state(userdata)->level));
 }
 
 static int property_get_source(sd_bus *bus, const char *path, const char *interface,
@@ -289,7 +274,7 @@ static int method_get_state(sd_bus_message *msg, void *userdata, sd_bus_error *e
 	Manager *m = userdata;
 	const struct oomn_pressure *p = bus_state(m);
 
-	return sd_bus_reply_method_return(msg, "stttttst", bus_level_to_string(p->level), m->seq,
+	return sd_bus_reply_method_return(msg, "stttttst", oomn_level_to_string(p->level), m->seq,
 					  p->mem_total, p->mem_available, p->swap_total,
 					  p->swap_free, bus_source_string(m), p->timestamp_ns);
 }
@@ -566,8 +551,8 @@ int bus_broker_emit_pressure(Manager *m, bool level_changed)
 		return 0;
 	if (level_changed) {
 		r = sd_bus_emit_signal(m->bus, OOMN_BROKER_PATH, OOMN_BROKER_INTERFACE,
-				       "PressureChanged", "sstttttst", bus_level_to_string(p->level),
-				       bus_level_to_string(p->prev_level), m->seq, p->mem_available,
+				       "PressureChanged", "sstttttst", oomn_level_to_string(p->level),
+				       oomn_level_to_string(p->prev_level), m->seq, p->mem_available,
 				       p->mem_total, p->swap_free, p->swap_total, bus_source_string(m),
 				       p->timestamp_ns);
 		if (r < 0)
@@ -592,7 +577,7 @@ int bus_broker_emit_cgroup_pressure(Manager *m, const struct oomn_pressure *p)
 		return 0;
 	r = sd_bus_emit_signal(m->bus, OOMN_BROKER_PATH, OOMN_BROKER_INTERFACE,
 			       "CgroupPressureChanged", "ssst", p->cgroup,
-			       bus_level_to_string(p->level), bus_level_to_string(p->prev_level),
+			       oomn_level_to_string(p->level), oomn_level_to_string(p->prev_level),
 			       p->timestamp_ns);
 	if (r < 0)
 		return log_warning_errno(r, "Failed to emit CgroupPressureChanged: %m");

@@ -495,8 +495,7 @@ void format_bus_status(FILE *f, const struct format_opts *o, const struct format
 
 int format_level_from_string(const char *s)
 {
-	for (int l = 0; s && l <= OOM_NOTIFY_LEVEL_MAX; l++)
-		if (strcmp(s, oomn_level_to_string(l)) == 0)
-			return l;
-	return -1;
+	int l = oomn_level_from_string(s);
+
+	return l < 0 ? -1 : l;
 }

@@ -19,6 +19,7 @@
 #include "hook.h"
 #include "kill.h"
 #include "killer.h"
+#include "oomn-level.h"
 #include "oomn-log.h"
 #include "oomn-meminfo.h"
 
@@ -28,22 +29,6 @@
 #define KILLER_DYING_HOLDS_MAX	 3 /* choices held back by one exiting process, at most */
 #define KILLER_FULL_REFRESH_USEC (60 * USEC_PER_SEC)
 #define KILLER_OPEN_ATTEMPTS	 3
-
-static const char *level_name(enum oom_notify_level l)
-{
-	switch (l) {
-	case OOM_NOTIFY_LEVEL_NORMAL:
-		return "normal";
-	case OOM_NOTIFY_LEVEL_LOW:
-		return "low";
-	case OOM_NOTIFY_LEVEL_MEDIUM:
-		return "medium";
-	case OOM_NOTIFY_LEVEL_CRITICAL:
-		return "critical";
-	default:
-		return "unknown";
-	}
-}
 
 static uint64_t killer_refresh_interval(enum oom_notify_level l)
 {
@@ -530,12 +515,12 @@ static void killer_report_redeemed(Killer *k)
 		(void)snprintf(reason, sizeof(reason),
 			       "memory came back before the kill: level %s on fresh figures "
 			       "(MemAvailable %" PRIu64 " kB)",
-			       level_name(k->called_off_level), k->mem_available / 1024);
+			       oomn_level_to_string(k->called_off_level), k->mem_available / 1024);
 	else
 		(void)snprintf(reason, sizeof(reason),
 			       "level fell to %s before the deadline (MemAvailable %" PRIu64
 			       " kB)",
-			       level_name(k->level), k->mem_available / 1024);
+			       oomn_level_to_string(k->level), k->mem_available / 1024);
 	log_info("Redeemed: pid %d (%s) is not killed: %s", (int)ch->pid, ch->comm, reason);
 	killer_bus_report_outcome(k->bus, "redeemed", ch->pid, ch->comm, ch->uid, ch->cgroup,
 				  ch->rule ? ch->rule->name : "", 0, reason);
@@ -693,7 +678,7 @@ static void killer_on_pressure(const struct oomn_pressure *p, void *userdata)
 	k->floor_bytes = k->mem_total / 1000 * (uint64_t)k->cfg.floor_permille;
 	if (p->level != prev)
 		log_info("Level %s -> %s (MemAvailable %" PRIu64 " of %" PRIu64 " kB, source %s)",
-			 level_name(prev), level_name(p->level), p->mem_available / 1024,
+			 oomn_level_to_string(prev), oomn_level_to_string(p->level), p->mem_available / 1024,
 			 p->mem_total / 1024, oomn_source_kind_to_string(p->source));
 
 	/*
@@ -920,7 +905,7 @@ int killer_run(Killer *k)
 
 	(void)sd_notify(0, "READY=1");
 	fprintf(stderr, "oom-killerd ready: source %s, level %s, %zu candidates\n",
-		oomn_source_kind_to_string(oomn_source_kind(k->source)), level_name(p->level),
+		oomn_source_kind_to_string(oomn_source_kind(k->source)), oomn_level_to_string(p->level),
 		candidates_size(k->candidates));
 	fflush(stderr);
 	k->ready = true;
