@@ -7,7 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "log.h"
+#include "oomn-clock.h"
+#include "oomn-log.h"
 #include "manager.h"
 
 /* Longest strings accepted from callers; anything longer is refused. */
@@ -18,34 +19,11 @@
 /* Callers see figures at most this old; between, their reads cost nothing. */
 #define BUS_STATE_FRESH_USEC (100u * 1000u)
 
-static const char *const bus_level_names[] = {
-	[OOM_NOTIFY_LEVEL_NORMAL] = "normal",
-	[OOM_NOTIFY_LEVEL_LOW] = "low",
-	[OOM_NOTIFY_LEVEL_MEDIUM] = "medium",
-	[OOM_NOTIFY_LEVEL_CRITICAL] = "critical",
-};
-
-/* The same names as oomn_level_to_string(), one scale everywhere. */
-const char *bus_level_to_string(enum oom_notify_level level)
-{
-	if ((unsigned)level < ELEMENTSOF(bus_level_names))
-		return bus_level_names[level];
-	return "normal";
-}
-
 static const char *bus_source_string(const Manager *m)
 {
 	const char *s = oomn_source_kind_to_string(m->pressure.source);
 
 	return s ? s : "none";
-}
-
-static uint64_t bus_now_usec(clockid_t clock)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
 static int bus_check_string(const char *s, size_t max, const char *what, sd_bus_error *error)
@@ -93,7 +71,7 @@ bool bus_log_allowed(Manager *m, uint32_t uid, unsigned *ret_more)
 	uint64_t now;
 
 	if (sd_event_now(m->event, CLOCK_MONOTONIC, &now) < 0)
-		now = bus_now_usec(CLOCK_MONOTONIC);
+		now = oomn_now_usec(CLOCK_MONOTONIC);
 	return log_limit_allow(&m->log_limit, uid, now, ret_more);
 }
 
@@ -103,7 +81,7 @@ static int property_get_level(sd_bus *bus, const char *path, const char *interfa
 			      const char *property, sd_bus_message *reply, void *userdata,
 			      sd_bus_error *error)
 {
-	return sd_bus_message_append(reply, "s", bus_level_to_string(bus_state(userdata)->level));
+	return sd_bus_message_append(reply, "s", oomn_level_to_string(bus_state(userdata)->level));
 }
 
 static int property_get_source(sd_bus *bus, const char *path, const char *interface,
@@ -296,7 +274,7 @@ static int method_get_state(sd_bus_message *msg, void *userdata, sd_bus_error *e
 	Manager *m = userdata;
 	const struct oomn_pressure *p = bus_state(m);
 
-	return sd_bus_reply_method_return(msg, "stttttst", bus_level_to_string(p->level), m->seq,
+	return sd_bus_reply_method_return(msg, "stttttst", oomn_level_to_string(p->level), m->seq,
 					  p->mem_total, p->mem_available, p->swap_total,
 					  p->swap_free, bus_source_string(m), p->timestamp_ns);
 }
@@ -402,7 +380,7 @@ static int method_notify_candidate_with_identity(sd_bus_message *msg, Manager *m
 	if (r < 0)
 		return r;
 
-	deadline_usec = bus_now_usec(CLOCK_BOOTTIME) + (uint64_t)deadline_msec * 1000u;
+	deadline_usec = oomn_now_usec(CLOCK_BOOTTIME) + (uint64_t)deadline_msec * 1000u;
 	n = oomn_registry_mark_notice(m->registry, pid, sd_bus_message_get_sender(msg),
 				      deadline_usec);
 	if (n < 0)
@@ -573,8 +551,8 @@ int bus_broker_emit_pressure(Manager *m, bool level_changed)
 		return 0;
 	if (level_changed) {
 		r = sd_bus_emit_signal(m->bus, OOMN_BROKER_PATH, OOMN_BROKER_INTERFACE,
-				       "PressureChanged", "sstttttst", bus_level_to_string(p->level),
-				       bus_level_to_string(p->prev_level), m->seq, p->mem_available,
+				       "PressureChanged", "sstttttst", oomn_level_to_string(p->level),
+				       oomn_level_to_string(p->prev_level), m->seq, p->mem_available,
 				       p->mem_total, p->swap_free, p->swap_total, bus_source_string(m),
 				       p->timestamp_ns);
 		if (r < 0)
@@ -599,7 +577,7 @@ int bus_broker_emit_cgroup_pressure(Manager *m, const struct oomn_pressure *p)
 		return 0;
 	r = sd_bus_emit_signal(m->bus, OOMN_BROKER_PATH, OOMN_BROKER_INTERFACE,
 			       "CgroupPressureChanged", "ssst", p->cgroup,
-			       bus_level_to_string(p->level), bus_level_to_string(p->prev_level),
+			       oomn_level_to_string(p->level), oomn_level_to_string(p->prev_level),
 			       p->timestamp_ns);
 	if (r < 0)
 		return log_warning_errno(r, "Failed to emit CgroupPressureChanged: %m");

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "oomn-log.h"
 #include "manager.h"
 #include "oomn-fileio.h"
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "oomn-log.h"
 #include "manager.h"
 
 static int bus_kills_find(const Manager *m, const char *name)

@@ -14,7 +14,8 @@
 #include <errno.h>
 #include <time.h>
 
-#include "log.h"
+#include "oomn-clock.h"
+#include "oomn-log.h"
 #include "manager.h"
 
 #define LMM_RECOVERY_USEC (15u * 1000000u)
@@ -39,19 +40,11 @@ static const sd_bus_vtable bus_lmm_vtable[] = {
 	SD_BUS_VTABLE_END,
 };
 
-static uint64_t bus_lmm_now(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
 static void bus_lmm_warn(Manager *m, bool repeat)
 {
 	enum oom_notify_level level = m->pressure.level;
 	uint8_t byte = bus_lmm_level_byte(level);
-	uint64_t now = bus_lmm_now();
+	uint64_t now = oomn_now_usec(CLOCK_MONOTONIC);
 	int r;
 
 	if (byte == 0 || !m->lmm_owned)

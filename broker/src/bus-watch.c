@@ -32,7 +32,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "oomn-log.h"
 #include "manager.h"
 
 #define BUS_WATCH_MAX 256u

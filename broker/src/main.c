@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "oomn-log.h"
 #include "manager.h"
 
 #define EXIT_USAGE 2
@@ -43,7 +43,7 @@ static void help(void)
 	       "  --version               show the version\n\n"
 	       "Exit status: 0 stopped by a signal, 1 failure, 2 bad usage.\n",
 	       OOMN_REGISTRY_MAX_TOTAL_DEFAULT, OOMN_REGISTRY_MAX_PER_UID_DEFAULT,
-	       OOMN_SELFPROTECT_SCORE_ADJ_DEFAULT);
+	       OOMN_BROKER_SCORE_ADJ_DEFAULT);
 }
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *ret)
@@ -59,9 +59,18 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *ret)
 	return 0;
 }
 
+/*
+ * Less than the killer: no walk. The broker's path under pressure (the
+ * source's event, the signals, the relay of a notice) runs at every level
+ * change from low upwards, before memory is critical; locked on fault, what it
+ * ran then stays. A page-in on the way costs a candidate part of its deadline,
+ * never a kill: the killer does not wait on the broker (DESIGN invariant 3).
+ * Locking it all (MCL_CURRENT alone) kept 6 MiB resident, libsystemd's
+ * compression and crypto libraries included, which the broker never runs.
+ */
 static int on_settle(sd_event_source *s, uint64_t usec, void *userdata)
 {
-	(void)oomn_selfprotect_settle(userdata);
+	(void)oomn_selfprotect_settle(userdata, NULL);
 	return 0;
 }
 
@@ -108,7 +117,8 @@ int main(int argc, char *argv[])
 		.selfprotect = {
 			.mlock = true,
 			.set_score_adj = true,
-			.score_adj = OOMN_SELFPROTECT_SCORE_ADJ_DEFAULT,
+			.log_score_adj = true,
+			.score_adj = OOMN_BROKER_SCORE_ADJ_DEFAULT,
 		},
 		.source = { .want_oom = true },
 	};
@@ -117,6 +127,7 @@ int main(int argc, char *argv[])
 	sigset_t mask;
 	int c, r;
 
+	oomn_log_ident = "oom-notifyd";
 	while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
 		switch (c) {
 		case ARG_BUS_ADDRESS:
@@ -225,7 +236,7 @@ int main(int argc, char *argv[])
 	r = sd_event_add_time_relative(m->event, NULL, CLOCK_MONOTONIC, SETTLE_USEC, 0,
 				       on_settle, &cfg.selfprotect);
 	if (r < 0)
-		(void)oomn_selfprotect_settle(&cfg.selfprotect);
+		(void)oomn_selfprotect_settle(&cfg.selfprotect, NULL);
 	r = manager_run(m);
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

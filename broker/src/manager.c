@@ -3,7 +3,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "log.h"
+#include "oomn-log.h"
 #include "manager.h"
 
 static void manager_on_pressure(const struct oomn_pressure *p, void *userdata)
@@ -30,7 +30,7 @@ static void manager_on_pressure(const struct oomn_pressure *p, void *userdata)
 	if (changed) {
 		m->seq++;
 		log_info("Pressure %s -> %s (MemAvailable %" PRIu64 " of %" PRIu64 " bytes, source %s)",
-			 bus_level_to_string(p->prev_level), bus_level_to_string(p->level),
+			 oomn_level_to_string(p->prev_level), oomn_level_to_string(p->level),
 			 p->mem_available, p->mem_total, oomn_source_kind_to_string(p->source));
 	}
 	(void)bus_broker_emit_pressure(m, changed);
@@ -165,7 +165,7 @@ int manager_new(Manager **ret, const struct oomn_manager_config *cfg)
 		m->have_pressure = true;
 	}
 	log_info("Event source: %s, level %s", oomn_source_kind_to_string(oomn_source_kind(m->source)),
-		 bus_level_to_string(m->pressure.level));
+		 oomn_level_to_string(m->pressure.level));
 
 	/* The names last: whoever sees them may call us at once. */
 	r = sd_bus_request_name(m->bus, OOMN_BROKER_NAME, 0);

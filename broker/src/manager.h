@@ -12,15 +12,19 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "oomn-level.h"
+#include "oomn-selfprotect.h"
 #include "oomn-source.h"
 #include "log-limit.h"
 #include "registry.h"
-#include "selfprotect.h"
 
 #define OOMN_BROKER_NAME "org.oomnotify.Broker1"
 #define OOMN_BROKER_PATH "/org/oomnotify/Broker1"
 #define OOMN_BROKER_INTERFACE "org.oomnotify.Broker1"
 #define OOMN_BROKER_VERSION 1u
+
+/* The broker's own oom_score_adj unless told otherwise (--oom-score-adj). */
+#define OOMN_BROKER_SCORE_ADJ_DEFAULT (-900)
 
 #define OOMN_LMM_NAME "org.freedesktop.LowMemoryMonitor"
 #define OOMN_LMM_PATH "/org/freedesktop/LowMemoryMonitor"
@@ -94,7 +98,6 @@ int bus_broker_emit_pressure(Manager *m, bool level_changed);
 int bus_broker_emit_source(Manager *m);
 int bus_broker_emit_cgroup_pressure(Manager *m, const struct oomn_pressure *p);
 int bus_broker_emit_oom(Manager *m, const struct oomn_oom_event *ev, const char *cgroup);
-const char *bus_level_to_string(enum oom_notify_level level);
 
 /* bus-creds.c: who called, from the bus's own credentials for the connection. */
 struct bus_identity {

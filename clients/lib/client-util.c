@@ -3,30 +3,29 @@
 #include <string.h>
 
 #include "client-util.h"
+#include "oomn-level.h"
 #include "oomn-macro.h"
 
-static const char *const level_names[] = {
-	[OOMN_LEVEL_NORMAL] = "normal",
-	[OOMN_LEVEL_LOW] = "low",
-	[OOMN_LEVEL_MEDIUM] = "medium",
-	[OOMN_LEVEL_CRITICAL] = "critical",
-};
+/* The library's levels are the module's, by number (oom-notify.h does not
+ * include the UAPI header); the names are the system's one table. */
+_Static_assert(OOMN_LEVEL_NORMAL == (int)OOM_NOTIFY_LEVEL_NORMAL &&
+		       OOMN_LEVEL_LOW == (int)OOM_NOTIFY_LEVEL_LOW &&
+		       OOMN_LEVEL_MEDIUM == (int)OOM_NOTIFY_LEVEL_MEDIUM &&
+		       OOMN_LEVEL_CRITICAL == (int)OOM_NOTIFY_LEVEL_CRITICAL &&
+		       OOMN_LEVEL_CRITICAL == (int)OOM_NOTIFY_LEVEL_MAX,
+	       "OomnLevel and enum oom_notify_level differ");
 
+/* NULL, not "unknown", for anything else: the public contract (oom-notify.h). */
 const char *oomn_client_level_to_string(OomnLevel level)
 {
-	if ((unsigned)level >= ELEMENTSOF(level_names))
+	if ((unsigned)level > OOMN_LEVEL_CRITICAL)
 		return NULL;
-	return level_names[level];
+	return oomn_level_to_string((enum oom_notify_level)level);
 }
 
 int client_level_from_string(const char *s)
 {
-	if (!s)
-		return -EINVAL;
-	for (unsigned i = 0; i < ELEMENTSOF(level_names); i++)
-		if (strcmp(s, level_names[i]) == 0)
-			return (int)i;
-	return -EINVAL;
+	return oomn_level_from_string(s);
 }
 
 static const struct {

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "format.h"
+#include "oomn-clock.h"
 
 #define MIB (1024.0 * 1024.0)
 
@@ -84,12 +85,7 @@ static void print_text(FILE *f, const char *str)
 
 static uint64_t now_usec(const struct format_opts *o)
 {
-	struct timespec ts;
-
-	if (o->now_usec)
-		return o->now_usec;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+	return o->now_usec ? o->now_usec : oomn_now_usec(CLOCK_REALTIME);
 }
 
 /* Wall-clock time of the line, for people; events carry CLOCK_BOOTTIME. */
@@ -499,8 +495,7 @@ void format_bus_status(FILE *f, const struct format_opts *o, const struct format
 
 int format_level_from_string(const char *s)
 {
-	for (int l = 0; s && l <= OOM_NOTIFY_LEVEL_MAX; l++)
-		if (strcmp(s, oomn_level_to_string(l)) == 0)
-			return l;
-	return -1;
+	int l = oomn_level_from_string(s);
+
+	return l < 0 ? -1 : l;
 }

@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "killer.h"
-#include "log.h"
+#include "oomn-log.h"
 #include "oomn-macro.h"
 
 #define BROKER_NAME	 "org.oomnotify.Broker1"
@@ -480,7 +480,7 @@ static void killer_bus_fetch_clients_now(KillerBus *b)
 {
 	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL, *reply = NULL;
-	uint64_t start = now_usec(CLOCK_MONOTONIC), spent;
+	uint64_t start = oomn_now_usec(CLOCK_MONOTONIC), spent;
 	WaitClient *clients = NULL;
 	const char *owner;
 	size_t n = 0;
@@ -508,7 +508,7 @@ static void killer_bus_fetch_clients_now(KillerBus *b)
 		goto fail;
 	}
 
-	spent = now_usec(CLOCK_MONOTONIC) - start;
+	spent = oomn_now_usec(CLOCK_MONOTONIC) - start;
 	if (spent >= CLIENTS_START_USEC) {
 		r = -ETIMEDOUT;
 		goto fail;

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "log.h"
+#include "oomn-log.h"
 #include "rules.h"
 
 void config_help(void)

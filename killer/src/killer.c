@@ -19,7 +19,8 @@
 #include "hook.h"
 #include "kill.h"
 #include "killer.h"
-#include "log.h"
+#include "oomn-level.h"
+#include "oomn-log.h"
 #include "oomn-meminfo.h"
 
 #define USEC_PER_SEC		 (1000 * UINT64_C(1000))
@@ -28,30 +29,6 @@
 #define KILLER_DYING_HOLDS_MAX	 3 /* choices held back by one exiting process, at most */
 #define KILLER_FULL_REFRESH_USEC (60 * USEC_PER_SEC)
 #define KILLER_OPEN_ATTEMPTS	 3
-
-static uint64_t boottime_ns(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
-}
-
-static const char *level_name(enum oom_notify_level l)
-{
-	switch (l) {
-	case OOM_NOTIFY_LEVEL_NORMAL:
-		return "normal";
-	case OOM_NOTIFY_LEVEL_LOW:
-		return "low";
-	case OOM_NOTIFY_LEVEL_MEDIUM:
-		return "medium";
-	case OOM_NOTIFY_LEVEL_CRITICAL:
-		return "critical";
-	default:
-		return "unknown";
-	}
-}
 
 static uint64_t killer_refresh_interval(enum oom_notify_level l)
 {
@@ -85,7 +62,7 @@ static void killer_refresh(Killer *k, KillerRefresh how)
 		[KILLER_REFRESH_NEW] = CANDIDATES_REFRESH_NEW_ONLY,
 	};
 	CandidatesStats st = {};
-	uint64_t now = now_usec(CLOCK_MONOTONIC);
+	uint64_t now = oomn_now_usec(CLOCK_MONOTONIC);
 	int r;
 
 	if (how == KILLER_REFRESH_CHANGED &&
@@ -109,7 +86,7 @@ static void killer_refresh(Killer *k, KillerRefresh how)
 	}
 	/* the cadence counts whole re-reads: a quick look at newcomers is not one */
 	if (how != KILLER_REFRESH_NEW)
-		k->last_refresh_usec = now_usec(CLOCK_MONOTONIC);
+		k->last_refresh_usec = oomn_now_usec(CLOCK_MONOTONIC);
 	if (how == KILLER_REFRESH_FULL)
 		k->last_full_refresh_usec = k->last_refresh_usec;
 	killer_bus_refresh_bands(k->bus);
@@ -118,7 +95,7 @@ static void killer_refresh(Killer *k, KillerRefresh how)
 static void killer_schedule_refresh(Killer *k)
 {
 	uint64_t at = k->last_refresh_usec + killer_refresh_interval(k->level);
-	uint64_t now = now_usec(CLOCK_MONOTONIC);
+	uint64_t now = oomn_now_usec(CLOCK_MONOTONIC);
 
 	if (at < now)
 		at = now;
@@ -130,7 +107,7 @@ static void killer_schedule_refresh(Killer *k)
 static void killer_warm_soon(Killer *k)
 {
 	k->warm_pending = true;
-	(void)sd_event_source_set_time(k->refresh_timer, now_usec(CLOCK_MONOTONIC));
+	(void)sd_event_source_set_time(k->refresh_timer, oomn_now_usec(CLOCK_MONOTONIC));
 	(void)sd_event_source_set_enabled(k->refresh_timer, SD_EVENT_ONESHOT);
 }
 
@@ -161,9 +138,9 @@ static int killer_on_pidfd(sd_event_source *s, int fd, uint32_t revents, void *u
 {
 	Killer *k = userdata;
 
-	k->times.exit_ns = boottime_ns();
+	k->times.exit_ns = oomn_now_nsec(CLOCK_BOOTTIME);
 	(void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
-	killer_apply(k, episode_victim_exited(&k->episode, now_usec(CLOCK_BOOTTIME)));
+	killer_apply(k, episode_victim_exited(&k->episode, oomn_now_usec(CLOCK_BOOTTIME)));
 	return 0;
 }
 
@@ -269,7 +246,7 @@ static const char *killer_wait_why(WaitReason why)
 
 static void killer_choose(Killer *k)
 {
-	uint64_t deadline, grace, event_ns = k->critical_event_ns ?: boottime_ns();
+	uint64_t deadline, grace, event_ns = k->critical_event_ns ?: oomn_now_nsec(CLOCK_BOOTTIME);
 	WaitReason why;
 	int pidfd = -EBADF, r;
 
@@ -280,7 +257,7 @@ static void killer_choose(Killer *k)
 		k->reread_before_choice = false;
 		killer_refresh(k, KILLER_REFRESH_CHANGED);
 	} else if (k->last_refresh_usec == 0 ||
-		   now_usec(CLOCK_MONOTONIC) - k->last_refresh_usec > KILLER_STALE_USEC) {
+		   oomn_now_usec(CLOCK_MONOTONIC) - k->last_refresh_usec > KILLER_STALE_USEC) {
 		/*
 		 * Every process that changed, not newcomers only: the hog may
 		 * have been read small (or between fork and exec, under its
@@ -324,13 +301,13 @@ static void killer_choose(Killer *k)
 			log_info("Memory is critical, no choice yet: %s", k->choice.reason);
 			k->reread_before_choice = true;
 			killer_apply(k, episode_choose_failed(&k->episode,
-							      now_usec(CLOCK_BOOTTIME)));
+							      oomn_now_usec(CLOCK_BOOTTIME)));
 			return;
 		}
 		if (r < 0) {
 			log_warning_errno(r, "Memory is critical but no process may be chosen: %m");
 			killer_apply(k, episode_choose_failed(&k->episode,
-							      now_usec(CLOCK_BOOTTIME)));
+							      oomn_now_usec(CLOCK_BOOTTIME)));
 			return;
 		}
 		k->dying_pid = 0;
@@ -345,7 +322,7 @@ static void killer_choose(Killer *k)
 		killer_release(k);
 		if (attempt + 1 >= KILLER_OPEN_ATTEMPTS) {
 			killer_apply(k, episode_choose_failed(&k->episode,
-							      now_usec(CLOCK_BOOTTIME)));
+							      oomn_now_usec(CLOCK_BOOTTIME)));
 			return;
 		}
 		killer_refresh(k, KILLER_REFRESH_CHANGED); /* it went away or its pid was reused */
@@ -373,18 +350,18 @@ static void killer_choose(Killer *k)
 	/* The notice is sent, never waited for: the deadline starts now, on our clock.
 	 * Even with no deadline it goes out: the bus and the CLI show the decision. */
 	killer_bus_notify_candidate(k->bus, k->choice.pid, deadline, k->choice.reason);
-	k->times.notify_ns = boottime_ns();
+	k->times.notify_ns = oomn_now_nsec(CLOCK_BOOTTIME);
 	/* A fresh reading for the trend: the time left is judged on it. */
 	killer_read_meminfo(k);
 	killer_apply(k, episode_mem_available(&k->episode, killer_headroom(k), k->floor_bytes,
-					      now_usec(CLOCK_BOOTTIME)));
+					      oomn_now_usec(CLOCK_BOOTTIME)));
 	log_info("Notice to pid %d (%s): deadline %" PRIu64 " ms (%s), grace %" PRIu64
 		 " ms%s; headroom falling %" PRIu64 " kB/s, kill time %" PRIu64 " ms",
 		 (int)k->choice.pid, k->choice.comm, deadline / 1000, killer_wait_why(why),
 		 grace / 1000, k->choice.kill_group ? ", whole cgroup" : "",
 		 wait_trend_rate(&k->episode.trend) / 1024, k->episode.kill_time.usec / 1000);
 	killer_apply(k, episode_chosen(&k->episode, deadline, grace, k->choice.kill_group,
-				       now_usec(CLOCK_BOOTTIME)));
+				       oomn_now_usec(CLOCK_BOOTTIME)));
 }
 
 static const char *killer_errno_name(int r)
@@ -409,7 +386,7 @@ static void killer_sigkill(Killer *k)
 {
 	int r;
 
-	k->times.sigkill_ns = boottime_ns();
+	k->times.sigkill_ns = oomn_now_nsec(CLOCK_BOOTTIME);
 	r = kill_signal(k->pidfd, SIGKILL);
 	if (r < 0 && r != -ESRCH)
 		log_error_errno(r, "Failed to SIGKILL pid %d: %m", (int)k->choice.pid);
@@ -449,7 +426,7 @@ static void killer_start_kill(Killer *k, unsigned flags)
 
 		if (r >= 0) {
 			k->signal_name = "cgroup.kill";
-			k->times.sigkill_ns = boottime_ns();
+			k->times.sigkill_ns = oomn_now_nsec(CLOCK_BOOTTIME);
 			log_info("Killed cgroup %s (cgroup.kill)", ch->cgroup);
 			if (k->cfg.mrelease) {
 				r = kill_mrelease(k->pidfd);
@@ -465,7 +442,7 @@ static void killer_start_kill(Killer *k, unsigned flags)
 	}
 
 	k->signal_name = "SIGTERM";
-	k->times.sigterm_ns = boottime_ns();
+	k->times.sigterm_ns = oomn_now_nsec(CLOCK_BOOTTIME);
 	r = kill_signal(k->pidfd, SIGTERM);
 	if (r < 0 && r != -ESRCH)
 		log_error_errno(r, "Failed to SIGTERM pid %d: %m", (int)ch->pid);
@@ -538,12 +515,12 @@ static void killer_report_redeemed(Killer *k)
 		(void)snprintf(reason, sizeof(reason),
 			       "memory came back before the kill: level %s on fresh figures "
 			       "(MemAvailable %" PRIu64 " kB)",
-			       level_name(k->called_off_level), k->mem_available / 1024);
+			       oomn_level_to_string(k->called_off_level), k->mem_available / 1024);
 	else
 		(void)snprintf(reason, sizeof(reason),
 			       "level fell to %s before the deadline (MemAvailable %" PRIu64
 			       " kB)",
-			       level_name(k->level), k->mem_available / 1024);
+			       oomn_level_to_string(k->level), k->mem_available / 1024);
 	log_info("Redeemed: pid %d (%s) is not killed: %s", (int)ch->pid, ch->comm, reason);
 	killer_bus_report_outcome(k->bus, "redeemed", ch->pid, ch->comm, ch->uid, ch->cgroup,
 				  ch->rule ? ch->rule->name : "", 0, reason);
@@ -581,7 +558,7 @@ static void killer_apply(Killer *k, EpisodeActions a)
 		if (level < OOM_NOTIFY_LEVEL_CRITICAL) {
 			k->called_off_level = level;
 			killer_apply(k, episode_kill_called_off(&k->episode, level,
-								now_usec(CLOCK_BOOTTIME)));
+								oomn_now_usec(CLOCK_BOOTTIME)));
 			k->called_off_level = -1;
 			return;
 		}
@@ -632,7 +609,7 @@ static void killer_apply(Killer *k, EpisodeActions a)
 		(void)sd_event_source_set_enabled(k->episode_timer, SD_EVENT_OFF);
 	if (a.poll_meminfo) {
 		if (sd_event_source_get_enabled(k->poll_timer, NULL) == 0) {
-			(void)sd_event_source_set_time(k->poll_timer, now_usec(CLOCK_BOOTTIME) +
+			(void)sd_event_source_set_time(k->poll_timer, oomn_now_usec(CLOCK_BOOTTIME) +
 									      KILLER_POLL_USEC);
 			(void)sd_event_source_set_enabled(k->poll_timer, SD_EVENT_ONESHOT);
 		}
@@ -647,7 +624,7 @@ static void killer_apply(Killer *k, EpisodeActions a)
 static int killer_on_episode_timer(sd_event_source *s, uint64_t usec, void *userdata)
 {
 	Killer *k = userdata;
-	uint64_t now = now_usec(CLOCK_BOOTTIME);
+	uint64_t now = oomn_now_usec(CLOCK_BOOTTIME);
 
 	/*
 	 * Decide on the state as it is now, not as it was: this timer outranks
@@ -673,10 +650,10 @@ static int killer_on_poll_timer(sd_event_source *s, uint64_t usec, void *userdat
 	Killer *k = userdata;
 
 	killer_read_meminfo(k);
-	(void)sd_event_source_set_time(s, now_usec(CLOCK_BOOTTIME) + KILLER_POLL_USEC);
+	(void)sd_event_source_set_time(s, oomn_now_usec(CLOCK_BOOTTIME) + KILLER_POLL_USEC);
 	(void)sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 	killer_apply(k, episode_mem_available(&k->episode, killer_headroom(k), k->floor_bytes,
-					      now_usec(CLOCK_BOOTTIME)));
+					      oomn_now_usec(CLOCK_BOOTTIME)));
 	return 0;
 }
 
@@ -688,9 +665,9 @@ static void killer_on_pressure(const struct oomn_pressure *p, void *userdata)
 
 	if (p->cgroup)
 		return; /* a cgroup's own pressure: only the system level decides */
-	now = now_usec(CLOCK_BOOTTIME);
+	now = oomn_now_usec(CLOCK_BOOTTIME);
 	if (p->level == OOM_NOTIFY_LEVEL_CRITICAL && prev != OOM_NOTIFY_LEVEL_CRITICAL)
-		k->critical_event_ns = boottime_ns();
+		k->critical_event_ns = oomn_now_nsec(CLOCK_BOOTTIME);
 	k->level = p->level;
 	k->mem_total = p->mem_total;
 	k->mem_available = p->mem_available;
@@ -701,7 +678,7 @@ static void killer_on_pressure(const struct oomn_pressure *p, void *userdata)
 	k->floor_bytes = k->mem_total / 1000 * (uint64_t)k->cfg.floor_permille;
 	if (p->level != prev)
 		log_info("Level %s -> %s (MemAvailable %" PRIu64 " of %" PRIu64 " kB, source %s)",
-			 level_name(prev), level_name(p->level), p->mem_available / 1024,
+			 oomn_level_to_string(prev), oomn_level_to_string(p->level), p->mem_available / 1024,
 			 p->mem_total / 1024, oomn_source_kind_to_string(p->source));
 
 	/*
@@ -741,7 +718,7 @@ void killer_on_notified(Killer *k, pid_t pid, unsigned n)
 	if (!k->have_victim || k->choice.pid != pid)
 		return;
 	log_info("Broker notified %u connection(s) of pid %d", n, (int)pid);
-	killer_apply(k, episode_notified(&k->episode, n, now_usec(CLOCK_BOOTTIME)));
+	killer_apply(k, episode_notified(&k->episode, n, oomn_now_usec(CLOCK_BOOTTIME)));
 }
 
 void killer_on_answered(Killer *k, pid_t pid, uint64_t freed_bytes, bool checkpointed)
@@ -752,7 +729,7 @@ void killer_on_answered(Killer *k, pid_t pid, uint64_t freed_bytes, bool checkpo
 	}
 	log_info("Candidate pid %d answered: freed %" PRIu64 " bytes%s", (int)pid, freed_bytes,
 		 checkpointed ? ", checkpointed" : "");
-	killer_apply(k, episode_answered(&k->episode, now_usec(CLOCK_BOOTTIME)));
+	killer_apply(k, episode_answered(&k->episode, oomn_now_usec(CLOCK_BOOTTIME)));
 }
 
 void killer_set_clients(Killer *k, WaitClient *clients, size_t n)
@@ -928,7 +905,7 @@ int killer_run(Killer *k)
 
 	(void)sd_notify(0, "READY=1");
 	fprintf(stderr, "oom-killerd ready: source %s, level %s, %zu candidates\n",
-		oomn_source_kind_to_string(oomn_source_kind(k->source)), level_name(p->level),
+		oomn_source_kind_to_string(oomn_source_kind(k->source)), oomn_level_to_string(p->level),
 		candidates_size(k->candidates));
 	fflush(stderr);
 	k->ready = true;

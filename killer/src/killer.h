@@ -16,6 +16,7 @@
 #include "config.h"
 #include "dump.h"
 #include "episode.h"
+#include "oomn-clock.h"
 #include "oomn-source.h"
 #include "oomn-swap.h"
 #include "rules.h"
@@ -109,11 +110,3 @@ void killer_bus_warmup(KillerBus *b);
  * pids and flags to the registry copy (killer_set_clients). */
 void killer_bus_refresh_bands(KillerBus *b);
 
-/* @clock now, in microseconds. */
-static inline uint64_t now_usec(clockid_t clock)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(clock, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}

@@ -14,11 +14,13 @@
 
 #include "config.h"
 #include "killer.h"
-#include "log.h"
-#include "selfprotect.h"
+#include "oomn-log.h"
+#include "oomn-selfprotect.h"
 #include "warmup.h"
 
 #define EXIT_USAGE 2
+/* The kernel's OOM killer never picks the killer. */
+#define KILLER_SCORE_ADJ (-1000)
 
 /* Loads the rules; errors are printed as FILE:LINE:COL: message. */
 static int load_rules(const KillerConfig *cfg, Rules **ret)
@@ -53,11 +55,13 @@ static int load_rules(const KillerConfig *cfg, Rules **ret)
 int main(int argc, char *argv[])
 {
 	_cleanup_(killer_freep) Killer *k = NULL;
+	struct oomn_selfprotect_config sp;
 	KillerConfig cfg;
 	Rules *rules = NULL;
 	sigset_t mask;
 	int r;
 
+	oomn_log_ident = "oom-killerd";
 	if (config_parse(argc, argv, &cfg) < 0)
 		return EXIT_USAGE;
 	switch (cfg.mode) {
@@ -81,7 +85,13 @@ int main(int argc, char *argv[])
 		return EXIT_FAILURE;
 	log_info("%zu rules loaded", rules->n_rules);
 
-	(void)killer_selfprotect(cfg.realtime);
+	sp = (struct oomn_selfprotect_config){
+		.set_score_adj = true,
+		.score_adj = KILLER_SCORE_ADJ,
+		.realtime = cfg.realtime,
+		.mlock = cfg.mlock,
+	};
+	(void)oomn_selfprotect(&sp);
 
 	/* sd-event takes these through a signalfd; SIGCHLD for the hook's children. */
 	sigemptyset(&mask);
@@ -93,7 +103,7 @@ int main(int argc, char *argv[])
 	r = killer_new(&k, &cfg, rules);
 	if (r < 0) /* it freed the rules */
 		return EXIT_FAILURE;
-	killer_warmup(k, cfg.mlock);
+	killer_warmup(k, &sp);
 	r = killer_run(k);
 	return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

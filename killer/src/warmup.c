@@ -1,16 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Why a walk and not mlockall(MCL_CURRENT): locking every mapped page kept
- * all of libc, libsystemd and the five libraries libsystemd pulls in resident
- * (6 MiB per daemon), most of which the killer never runs. Locking on fault
- * keeps only what was touched; the walk makes sure that what the kill path
- * touches was touched, before the page cache can lose it. Our own program is
- * small and is mapped whole, so every branch of killer.c and episode.c is in.
+ * Why a walk (oomn_selfprotect_settle() says why not mlockall(MCL_CURRENT)):
+ * locking on fault keeps only what was touched; the walk makes sure that what
+ * the kill path touches was touched, before the page cache can lose it. Our
+ * own program is small and is mapped whole, so every branch of killer.c and
+ * episode.c is in.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,10 +17,8 @@
 #include <unistd.h>
 
 #include "kill.h"
-#include "log.h"
 #include "oomn-macro.h"
 #include "oomn-meminfo.h"
-#include "oomn-resident.h"
 #include "procfs.h"
 #include "warmup.h"
 
@@ -39,15 +35,12 @@ static int warmup_on_time(sd_event_source *s, uint64_t usec, void *userdata)
 /* The kill line's and the choice log's formats, written to /dev/null. */
 static void warmup_format(FILE *null, const Choice *ch)
 {
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_BOOTTIME, &ts);
 	fprintf(null,
 		"oom-killerd kill: pid=%d comm=%s rule=%s signal=%s event_ns=%" PRIu64
 		" notify_ns=%" PRIu64 " sigterm_ns=%" PRIu64 " sigkill_ns=%" PRIu64
 		" exit_ns=%" PRIu64 " mrelease=%s freed_bytes=%" PRIu64 "\n",
 		(int)ch->pid, ch->comm, ch->rule ? ch->rule->name : "", "SIGKILL",
-		(uint64_t)ts.tv_nsec, UINT64_C(1), UINT64_C(2), UINT64_C(3), UINT64_C(4), "ok",
+		oomn_now_nsec(CLOCK_BOOTTIME), UINT64_C(1), UINT64_C(2), UINT64_C(3), UINT64_C(4), "ok",
 		ch->rss_kb * 1024);
 	for (size_t i = 0; i < ch->n_top; i++)
 		fprintf(null, "%s%d (%s) score %" PRId64 " kB%s%s%s%s", i ? ", " : "",
@@ -131,16 +124,12 @@ static void warmup_timers(Killer *k)
 	t = sd_event_source_disable_unref(t);
 }
 
-void killer_warmup(Killer *k, bool lock)
+/* The kill path, walked between the drop of start-up's pages and the lock. */
+static const char *warmup_walk(void *userdata)
 {
-	_cleanup_free_ char *exe = NULL;
 	_cleanup_fclose_ FILE *null = NULL;
+	Killer *k = userdata;
 	const char *failed;
-	uint64_t before = oomn_resident_rss_kb();
-	int dropped, r;
-
-	exe = realpath("/proc/self/exe", NULL);
-	dropped = oomn_resident_trim(exe);
 
 	null = fopen("/dev/null", "we");
 	if (null)
@@ -148,17 +137,16 @@ void killer_warmup(Killer *k, bool lock)
 	failed = warmup_pidfd_self(k);
 	warmup_timers(k);
 	killer_bus_warmup(k->bus);
-	(void)malloc_trim(0);
+	return failed;
+}
 
-	if (lock) {
-		r = oomn_resident_lock();
-		if (r < 0)
-			log_warning_errno(r, "Failed to lock memory, continuing unlocked: %m");
-	}
-	if (dropped < 0)
-		log_warning_errno(dropped, "Failed to read our mappings, nothing dropped: %m");
-	log_info("Kill path walked%s%s; resident %" PRIu64 " kB (%" PRIu64
-		 " kB before, %d mappings dropped)%s",
-		 failed ? ", except " : "", failed ? failed : "", oomn_resident_rss_kb(), before,
-		 dropped, lock ? ", locked on fault" : "");
+void killer_warmup(Killer *k, const struct oomn_selfprotect_config *sp)
+{
+	const struct oomn_selfprotect_walk walk = {
+		.what = "Kill path",
+		.run = warmup_walk,
+		.userdata = k,
+	};
+
+	(void)oomn_selfprotect_settle(sp, &walk);
 }

@@ -9,14 +9,16 @@
 #include <stdbool.h>
 
 #include "killer.h"
+#include "oomn-selfprotect.h"
 
 /*
- * After killer_new(), before killer_run(). Drops the clean file pages of
- * start-up and maps all of our own program (oomn_resident_trim()), walks what
- * the kill path calls in the libraries (a refresh and a choice, the pidfd
- * calls on ourselves, the log and kill-line formatting, the bus notices built
- * and not sent, the timer calls, a meminfo and level re-read), trims the
- * heap, then with @lock calls mlockall(MCL_CURRENT | MCL_FUTURE |
- * MCL_ONFAULT). Best effort: each failure is logged.
+ * After killer_new(), before killer_run(): oomn_selfprotect_settle() with the
+ * kill path as its walk. Drops the clean file pages of start-up and maps all
+ * of our own program (oomn_resident_trim()), walks what the kill path calls in
+ * the libraries (a refresh and a choice, the pidfd calls on ourselves, the log
+ * and kill-line formatting, the bus notices built and not sent, the timer
+ * calls, a meminfo and level re-read), trims the heap, then with @sp->mlock
+ * calls mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT). Best effort: each
+ * failure is logged.
  */
-void killer_warmup(Killer *k, bool lock);
+void killer_warmup(Killer *k, const struct oomn_selfprotect_config *sp);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The netlink parsers (broker/lib/oomn-genl.c): whatever arrives on the
+ * The netlink parsers (lib/oomn-genl.c): whatever arrives on the
  * socket, each parser answers 0 or -EBADMSG and reads nothing outside the
  * message. Seeds: a GET_STATE reply, a pressure event, an OOM event, a
  * controller family reply, an ack, a GET_PROCESSES part and the NLMSG_DONE

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * What the daemons read from /proc and cgroupfs (broker/lib): meminfo,
+ * What the daemons read from /proc and cgroupfs (lib/): meminfo,
  * memory.events, memory.max. Odd contents are an error, never a crash or a
  * read past the text.
  */

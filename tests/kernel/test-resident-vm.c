@@ -2,7 +2,7 @@
 /*
  * Small and still resident, on a real kernel inside the VM test bed (root,
  * the module loaded, no swap): oom-notifyd and oom-killerd as they ship
- * (memory locked, on fault, after start-up; broker/lib/oomn-resident.h,
+ * (memory locked, on fault, after start-up; lib/oomn-resident.h,
  * killer/src/warmup.h) on a private dbus-daemon.
  *
  * At rest the two together hold at most RESIDENT_MAX_KB (VmRSS). Then the

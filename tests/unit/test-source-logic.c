@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The pure parts of the event sources (broker/lib/oomn-source-logic.c):
+ * The pure parts of the event sources (lib/oomn-source-logic.c):
  * PSI trigger strings, memory.events parsing, the meminfo poll schedule and
  * the level of a meminfo reading or of a cgroup. MemTotal is 1000 units in
  * most cases, so that a figure reads as per-mille.

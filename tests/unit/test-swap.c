@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Swap worth and thrashing for the psi and meminfo sources
- * (broker/lib/oomn-swap.c): the parsers of /proc/swaps, zram's mm_stat,
+ * (lib/oomn-swap.c): the parsers of /proc/swaps, zram's mm_stat,
  * /proc/pressure/memory and /proc/vmstat, the arithmetic of what a device's
  * free space is worth, the thrashing decisions on recorded sample sequences,
  * and the reader on fake proc and sysfs trees.

@@ -190,7 +190,7 @@ static void oomn_cgroup_evaluate(OomnSource *s, struct oomn_source_cgroup *cg,
 		.level = level,
 		.prev_level = cg->level,
 		.seq = ++cg->seq,
-		.timestamp_ns = oomn_source_now_boottime(),
+		.timestamp_ns = oomn_now_nsec(CLOCK_BOOTTIME),
 		.cause = cause,
 		.mem_total = f.mem_total,
 		.mem_available = f.mem_available,
@@ -232,7 +232,7 @@ static void oomn_cgroup_events_changed(OomnSource *s, struct oomn_source_cgroup 
 		struct oomn_oom_event oom = {
 			/* the cgroup's kill count stands for the sequence */
 			.oom_seq = ev.oom_kill,
-			.timestamp_ns = oomn_source_now_boottime(),
+			.timestamp_ns = oomn_now_nsec(CLOCK_BOOTTIME),
 			.level = cg->level,
 			.lost = (uint32_t)(ev.oom_kill - cg->events.oom_kill - 1),
 		};

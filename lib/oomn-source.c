@@ -14,15 +14,6 @@
 
 #include "oomn-source-internal.h"
 
-uint64_t oomn_source_now_boottime(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_BOOTTIME, &ts) < 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
-}
-
 void oomn_source_warn(OomnSource *s, const char *fmt, ...)
 {
 	_cleanup_free_ char *msg = NULL;

@@ -135,11 +135,6 @@ int oomn_errno_from_nle(int nle)
 	}
 }
 
-const char *oomn_level_to_string(enum oom_notify_level level)
-{
-	return oom_notify_level_name(level);
-}
-
 const char *oomn_cause_to_string(uint32_t cause)
 {
 	static const char *const names[] = {

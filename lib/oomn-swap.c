@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "oomn-clock.h"
 #include "oomn-fileio.h"
 #include "oomn-macro.h"
 #include "oomn-swap.h"
@@ -599,15 +600,6 @@ uint64_t oomn_swap_reader_worth(struct oomn_swap_reader *r, const struct oomn_me
 	return oomn_swaps_worth(&sw, cost, stp, mi->swap_free);
 }
 
-static uint64_t oomn_swap_now_usec(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
 bool oomn_swap_reader_thrashing(struct oomn_swap_reader *r, const struct oom_notify_thresholds *t,
 				const struct oomn_meminfo *mi)
 {
@@ -652,6 +644,6 @@ bool oomn_swap_reader_thrashing(struct oomn_swap_reader *r, const struct oom_not
 		return false;
 	}
 	r->vmstat_error = 0;
-	return oomn_thrash_refaults(&r->thrash, pages, r->page_size, oomn_swap_now_usec(),
+	return oomn_thrash_refaults(&r->thrash, pages, r->page_size, oomn_now_usec(CLOCK_MONOTONIC),
 				    mi->mem_total);
 }

@@ -18,6 +18,7 @@
 #include <netlink/msg.h>
 
 #include "oom_notify_level.h"
+#include "oomn-level.h"
 #include "oomn-macro.h"
 
 /* The kernel's TASK_COMM_LEN; one byte more is accepted, for a NUL after a
@@ -280,5 +281,4 @@ int oomn_thresholds_update_set(struct oomn_thresholds_update *u,
 /* libnl's NLE_* code (either sign) as a negative errno. */
 int oomn_errno_from_nle(int nle);
 
-const char *oomn_level_to_string(enum oom_notify_level level);
 const char *oomn_cause_to_string(uint32_t cause);

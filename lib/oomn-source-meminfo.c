@@ -120,7 +120,7 @@ int oomn_source_meminfo_evaluate(OomnSource *s, bool resync, uint32_t cause)
 		.level = level,
 		.prev_level = s->current.level,
 		.seq = s->current.seq,
-		.timestamp_ns = oomn_source_now_boottime(),
+		.timestamp_ns = oomn_now_nsec(CLOCK_BOOTTIME),
 		.cause = cause,
 		.mem_total = f.mem_total,
 		.mem_available = f.mem_available,

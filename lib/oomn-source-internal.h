@@ -9,6 +9,7 @@
 
 #include <stdarg.h>
 
+#include "oomn-clock.h"
 #include "oomn-source.h"
 #include "oomn-source-logic.h"
 #include "oomn-swap.h"
@@ -89,7 +90,6 @@ void oomn_source_set_kind(OomnSource *s, enum oomn_source_kind kind, const char 
  * Returns the kind started or a negative errno. */
 int oomn_source_fallback_start(OomnSource *s, const char *why_prefix, bool notify);
 void oomn_source_fallback_stop(OomnSource *s);
-uint64_t oomn_source_now_boottime(void);
 
 /* oomn-source-kernel.c */
 /* Opens the genl client. Returns 1 with the module present (state read into
