@@ -21,6 +21,7 @@
 #include <stdarg.h>
 
 #include "oomn-clock.h"
+#include "oomn-genl.h"
 #include "oomn-source.h"
 #include "oomn-source-logic.h"
 #include "oomn-swap.h"
