@@ -9,12 +9,17 @@
 
 int oomn_read_text(const char *path, char *buf, size_t size)
 {
+	return oomn_read_text_at(AT_FDCWD, path, buf, size);
+}
+
+int oomn_read_text_at(int dir_fd, const char *path, char *buf, size_t size)
+{
 	_cleanup_close_ int fd = -EBADF;
 	size_t n = 0;
 
 	if (size < 2)
 		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
 	for (;;) {

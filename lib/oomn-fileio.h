@@ -11,6 +11,8 @@
  * otherwise 0 or -errno.
  */
 int oomn_read_text(const char *path, char *buf, size_t size);
+/* The same, @path relative to the directory @dir_fd (or AT_FDCWD). */
+int oomn_read_text_at(int dir_fd, const char *path, char *buf, size_t size);
 
 /*
  * Writes @text to @path (which must exist) in one write(2): procfs and

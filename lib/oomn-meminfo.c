@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "oomn-macro.h"
@@ -130,19 +131,31 @@ int oomn_meminfo_parse(const char *text, struct oomn_meminfo *ret)
 	return 0;
 }
 
-int oomn_meminfo_read(const char *proc_root, struct oomn_meminfo *ret)
+static int oomn_meminfo_read_file(int dir_fd, const char *path, struct oomn_meminfo *ret)
 {
-	_cleanup_free_ char *path = NULL, *buf = NULL;
+	_cleanup_free_ char *buf = NULL;
 	int r;
 
-	if (asprintf(&path, "%s/meminfo", proc_root ?: "/proc") < 0)
-		return -ENOMEM;
 	/* Two bytes more than we accept: "too large" is told from "full". */
 	buf = malloc(OOMN_MEMINFO_SIZE_MAX + 2);
 	if (!buf)
 		return -ENOMEM;
-	r = oomn_read_text(path, buf, OOMN_MEMINFO_SIZE_MAX + 2);
+	r = oomn_read_text_at(dir_fd, path, buf, OOMN_MEMINFO_SIZE_MAX + 2);
 	if (r < 0)
 		return r;
 	return oomn_meminfo_parse(buf, ret);
+}
+
+int oomn_meminfo_read(const char *proc_root, struct oomn_meminfo *ret)
+{
+	_cleanup_free_ char *path = NULL;
+
+	if (asprintf(&path, "%s/meminfo", proc_root ?: "/proc") < 0)
+		return -ENOMEM;
+	return oomn_meminfo_read_file(AT_FDCWD, path, ret);
+}
+
+int oomn_meminfo_read_at(int proc_fd, struct oomn_meminfo *ret)
+{
+	return oomn_meminfo_read_file(proc_fd, "meminfo", ret);
 }

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * /proc/meminfo, for the fallback sources (no module) and for SwapTotal,
- * which the module cannot report.
+ * /proc/meminfo: the one reader and parser, for the fallback sources (no
+ * module), for SwapTotal (which the module cannot report) in every pressure,
+ * for the killer (its floor and its candidates' totalpages) and the CLI.
+ * Pure but for the read itself: it builds as a library of its own
+ * (oomn-meminfo, with oomn-fileio) that the killer's policy core links
+ * without the rest of oomn-core.
  */
 #pragma once
 
@@ -35,3 +39,6 @@ int oomn_meminfo_parse(const char *text, struct oomn_meminfo *ret);
  * contains a NUL byte.
  */
 int oomn_meminfo_read(const char *proc_root, struct oomn_meminfo *ret);
+
+/* The same below an open /proc directory (the killer's candidate scan). */
+int oomn_meminfo_read_at(int proc_fd, struct oomn_meminfo *ret);

@@ -3,7 +3,8 @@
  * The kernel source: the oom_notify module's multicast events through
  * OomnGenl on the caller's loop. The genl client stays open while the
  * module is missing, so that its coming back (a NEWFAMILY notification)
- * switches the source back from the fallback.
+ * switches the source back from the fallback. Exports only its ops; the
+ * switching itself is the object's (oomn-source.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -21,7 +22,7 @@ static uint64_t oomn_source_swap_total(OomnSource *s)
 	return mi.swap_total;
 }
 
-int oomn_source_kernel_refresh(OomnSource *s, bool resync, uint32_t cause)
+static int oomn_source_kernel_refresh(OomnSource *s, bool resync, uint32_t cause)
 {
 	struct oomn_state st;
 	struct oomn_pressure p;
@@ -193,7 +194,12 @@ static int oomn_source_on_genl(sd_event_source *es, int fd, uint32_t revents, vo
 	return 0;
 }
 
-int oomn_source_kernel_open(OomnSource *s, char **ret_why)
+static void oomn_source_kernel_close(OomnSource *s);
+
+/* The genl client for the object's life. 1 with the module present (state
+ * read into s->current), 0 without it, negative errno (with *ret_why) on
+ * failure. */
+static int oomn_source_kernel_open(OomnSource *s, char **ret_why)
 {
 	int r;
 
@@ -238,10 +244,8 @@ int oomn_source_kernel_open(OomnSource *s, char **ret_why)
 	if (!oomn_genl_has_family(s->genl))
 		return 0;
 
-	s->kind = OOMN_SOURCE_KERNEL;
 	r = oomn_source_kernel_refresh(s, false, OOM_NOTIFY_CAUSE_QUERY);
 	if (r < 0) {
-		s->kind = OOMN_SOURCE_NONE;
 		if (asprintf(ret_why, "the oom_notify module does not answer: %s", strerror(-r)) <
 		    0)
 			*ret_why = NULL;
@@ -257,9 +261,16 @@ fail:
 	return r;
 }
 
-void oomn_source_kernel_close(OomnSource *s)
+static void oomn_source_kernel_close(OomnSource *s)
 {
 	s->genl_io = sd_event_source_disable_unref(s->genl_io);
 	s->genl = oomn_genl_free(s->genl);
 	s->oom_subscribed = false;
 }
+
+const struct oomn_source_ops oomn_source_kernel_ops = {
+	.kind = OOMN_SOURCE_KERNEL,
+	.open = oomn_source_kernel_open,
+	.close = oomn_source_kernel_close,
+	.refresh = oomn_source_kernel_refresh,
+};

@@ -2,8 +2,8 @@
 /*
  * The OomnSource object: picks kernel, psi or meminfo in that order (or the
  * one forced), falls back when the module goes away and returns to it when
- * it comes back. The sources themselves live in oomn-source-{kernel,psi,
- * meminfo}.c.
+ * it comes back. The kinds live in oomn-source-{kernel,psi,meminfo}.c and
+ * are reached only through their ops (oomn-source-internal.h).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -14,38 +14,22 @@
 
 #include "oomn-source-internal.h"
 
-void oomn_source_warn(OomnSource *s, const char *fmt, ...)
-{
-	_cleanup_free_ char *msg = NULL;
-	va_list ap;
-	int r;
+static const struct oomn_source_ops *const oomn_source_kinds[] = {
+	[OOMN_SOURCE_KERNEL] = &oomn_source_kernel_ops,
+	[OOMN_SOURCE_PSI] = &oomn_source_psi_ops,
+	[OOMN_SOURCE_MEMINFO] = &oomn_source_meminfo_ops,
+};
 
-	s->stats.warnings++;
-	if (!s->handlers.on_warning)
-		return;
-	va_start(ap, fmt);
-	r = vasprintf(&msg, fmt, ap);
-	va_end(ap);
-	if (r < 0)
-		return;
-	s->handlers.on_warning(msg, s->userdata);
+/* s->kind and s->ops together; NONE has no ops. */
+static void oomn_source_use(OomnSource *s, enum oomn_source_kind kind)
+{
+	s->kind = kind;
+	s->ops = (unsigned)kind < ELEMENTSOF(oomn_source_kinds) ? oomn_source_kinds[kind] : NULL;
 }
 
 static void oomn_source_swap_warn(const char *what, void *userdata)
 {
 	oomn_source_warn(userdata, "%s", what);
-}
-
-void oomn_source_report(OomnSource *s, const struct oomn_pressure *p)
-{
-	s->current = *p;
-	s->current.cgroup = NULL;
-	if (s->starting)
-		return;
-	if (p->resync)
-		s->stats.resyncs++;
-	if (s->handlers.on_pressure)
-		s->handlers.on_pressure(&s->current, s->userdata);
 }
 
 void oomn_source_set_kind(OomnSource *s, enum oomn_source_kind kind, const char *why)
@@ -56,7 +40,7 @@ void oomn_source_set_kind(OomnSource *s, enum oomn_source_kind kind, const char 
 		free(s->why);
 		s->why = w;
 	}
-	s->kind = kind;
+	oomn_source_use(s, kind);
 	s->current.source = kind;
 	/* the deferred first announcement will say it */
 	if (s->announce)
@@ -78,8 +62,8 @@ static int oomn_source_announce(sd_event_source *es, void *userdata)
 void oomn_source_fallback_stop(OomnSource *s)
 {
 	oomn_source_timer_stop(s);
-	oomn_source_psi_stop(s);
-	oomn_source_cgroups_stop(s);
+	oomn_source_psi_ops.stop(s);
+	oomn_source_meminfo_ops.stop(s);
 }
 
 int oomn_source_fallback_start(OomnSource *s, const char *why_prefix, bool notify)
@@ -88,19 +72,19 @@ int oomn_source_fallback_start(OomnSource *s, const char *why_prefix, bool notif
 	enum oomn_source_kind kind = OOMN_SOURCE_PSI;
 	int r;
 
-	r = oomn_source_psi_start(s, &psi_why);
+	r = oomn_source_psi_ops.start(s, &psi_why);
 	if (r < 0) {
 		kind = OOMN_SOURCE_MEMINFO;
 		if (asprintf(&why, "%s%s%s; polling meminfo", why_prefix ?: "",
 			     why_prefix ? "; " : "", psi_why ?: "PSI unavailable") < 0)
 			why = NULL;
+		(void)oomn_source_meminfo_ops.start(s, NULL);
 	} else if (asprintf(&why, "%s%sPSI triggers armed", why_prefix ?: "",
 			    why_prefix ? "; " : "") < 0) {
 		why = NULL;
 	}
-	(void)oomn_source_cgroups_start(s, kind == OOMN_SOURCE_PSI);
 
-	s->kind = kind;
+	oomn_source_use(s, kind);
 	s->current.source = kind;
 	/* the first reading: silent when starting up, a resync on a switch */
 	if (notify)
@@ -109,7 +93,7 @@ int oomn_source_fallback_start(OomnSource *s, const char *why_prefix, bool notif
 		free(s->why);
 		s->why = TAKE_PTR(why);
 	}
-	r = oomn_source_meminfo_evaluate(s, notify, OOM_NOTIFY_CAUSE_UNSPEC);
+	r = s->ops->refresh(s, notify, OOM_NOTIFY_CAUSE_UNSPEC);
 	if (r < 0 && !notify) {
 		oomn_source_fallback_stop(s);
 		return r;
@@ -125,9 +109,9 @@ static int oomn_source_start(OomnSource *s)
 	switch (s->force) {
 	case OOMN_SOURCE_NONE:
 	case OOMN_SOURCE_KERNEL:
-		r = oomn_source_kernel_open(s, &why);
+		r = oomn_source_kernel_ops.open(s, &why);
 		if (r > 0) {
-			s->kind = OOMN_SOURCE_KERNEL;
+			oomn_source_use(s, OOMN_SOURCE_KERNEL);
 			free(s->why);
 			s->why = strdup(s->force ? "forced; oom_notify module loaded"
 						 : "oom_notify module loaded");
@@ -149,30 +133,29 @@ static int oomn_source_start(OomnSource *s)
 		return r < 0 ? r : 0;
 
 	case OOMN_SOURCE_PSI:
-		r = oomn_source_psi_start(s, &why);
+		r = oomn_source_psi_ops.start(s, &why);
 		if (r < 0) {
 			oomn_source_warn(s, "psi source forced but unavailable: %s",
 					 why ?: strerror(-r));
 			return r;
 		}
-		s->kind = OOMN_SOURCE_PSI;
+		oomn_source_use(s, OOMN_SOURCE_PSI);
 		s->current.source = s->kind;
 		free(s->why);
 		s->why = strdup("forced; PSI triggers armed");
-		(void)oomn_source_cgroups_start(s, true);
-		r = oomn_source_meminfo_evaluate(s, false, OOM_NOTIFY_CAUSE_UNSPEC);
+		r = s->ops->refresh(s, false, OOM_NOTIFY_CAUSE_UNSPEC);
 		if (r < 0)
 			oomn_source_warn(s, "psi source forced but meminfo unreadable: %s",
 					 strerror(-r));
 		return r < 0 ? r : 0;
 
 	case OOMN_SOURCE_MEMINFO:
-		s->kind = OOMN_SOURCE_MEMINFO;
+		oomn_source_use(s, OOMN_SOURCE_MEMINFO);
 		s->current.source = s->kind;
 		free(s->why);
 		s->why = strdup("forced; polling meminfo");
-		(void)oomn_source_cgroups_start(s, false);
-		r = oomn_source_meminfo_evaluate(s, false, OOM_NOTIFY_CAUSE_UNSPEC);
+		(void)s->ops->start(s, NULL);
+		r = s->ops->refresh(s, false, OOM_NOTIFY_CAUSE_UNSPEC);
 		if (r < 0)
 			oomn_source_warn(s, "meminfo source forced but meminfo unreadable: %s",
 					 strerror(-r));
@@ -253,7 +236,9 @@ OomnSource *oomn_source_free(OomnSource *s)
 	s->announce = sd_event_source_disable_unref(s->announce);
 	oomn_source_fallback_stop(s);
 	oomn_source_cgroups_free(s);
-	oomn_source_kernel_close(s);
+	for (size_t i = 0; i < ELEMENTSOF(oomn_source_kinds); i++)
+		if (oomn_source_kinds[i] && oomn_source_kinds[i]->close)
+			oomn_source_kinds[i]->close(s);
 	sd_event_unref(s->event);
 	for (char **c = s->cgroup_paths; c && *c; c++)
 		free(*c);
@@ -315,16 +300,9 @@ const char *oomn_source_why(const OomnSource *s)
 
 int oomn_source_refresh(OomnSource *s)
 {
-	switch (s->kind) {
-	case OOMN_SOURCE_KERNEL:
-		return oomn_source_kernel_refresh(s, false, OOM_NOTIFY_CAUSE_QUERY);
-	case OOMN_SOURCE_PSI:
-	case OOMN_SOURCE_MEMINFO:
-		return oomn_source_meminfo_evaluate(s, false, OOM_NOTIFY_CAUSE_QUERY);
-	case OOMN_SOURCE_NONE:
-		break;
-	}
-	return -ENOENT;
+	if (!s->ops || !s->ops->refresh)
+		return -ENOENT;
+	return s->ops->refresh(s, false, OOM_NOTIFY_CAUSE_QUERY);
 }
 
 void oomn_source_get_stats(const OomnSource *s, struct oomn_source_stats *ret)

@@ -26,7 +26,7 @@
 #include <systemd/sd-event.h>
 
 #include "oom_notify_level.h"
-#include "oomn-genl.h"
+#include "oomn-genl-msg.h"
 
 enum oomn_source_kind {
 	OOMN_SOURCE_NONE,

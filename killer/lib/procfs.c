@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "oomn-macro.h"
+#include "oomn-meminfo.h"
 
 /* A process that died between readdir() and here gives ENOENT or ESRCH: both are "gone". */
 static int errno_gone(int e)
@@ -329,26 +330,13 @@ int procfs_read_exe(int pid_fd, char **ret)
 
 int procfs_read_total_kb(int proc_fd, uint64_t *ret)
 {
-	char buf[16384];
-	uint64_t mem = 0, swap = 0;
-	bool has_mem = false;
+	struct oomn_meminfo mi;
 	int r;
 
-	r = read_small(proc_fd, "meminfo", buf, sizeof(buf), NULL, true);
+	r = oomn_meminfo_read_at(proc_fd, &mi);
 	if (r < 0)
-		return r;
-	for (const char *l = buf; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
-		if (strncmp(l, "MemTotal:", 9) == 0) {
-			if (parse_kb(l + 9, &mem) < 0)
-				return -EBADMSG;
-			has_mem = true;
-		} else if (strncmp(l, "SwapTotal:", 10) == 0) {
-			if (parse_kb(l + 10, &swap) < 0)
-				return -EBADMSG;
-		}
-	}
-	if (!has_mem)
-		return -EBADMSG;
-	*ret = mem + swap;
+		return r == -ENODATA ? -EBADMSG : r;
+	/* the parser took the kB figures to bytes: back exactly */
+	*ret = mi.mem_total / 1024 + mi.swap_total / 1024;
 	return 0;
 }

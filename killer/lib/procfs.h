@@ -52,5 +52,6 @@ int procfs_read_cgroup(int pid_fd, char **ret);
 /* The executable's path, without the kernel's " (deleted)" suffix. */
 int procfs_read_exe(int pid_fd, char **ret);
 
-/* MemTotal + SwapTotal from PROC/meminfo in kB: the kernel's totalpages for oom_badness(). */
+/* MemTotal + SwapTotal from PROC/meminfo in kB: the kernel's totalpages for oom_badness().
+ * Read by lib/oomn-meminfo (oomn_meminfo_read_at), the one meminfo parser. */
 int procfs_read_total_kb(int proc_fd, uint64_t *ret);

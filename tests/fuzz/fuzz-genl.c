@@ -14,7 +14,7 @@
 #include <netlink/genl/genl.h>
 
 #include "fuzz.h"
-#include "oomn-genl.h"
+#include "oomn-genl-msg.h"
 
 #define SEED_MAX 2048
 

@@ -12,7 +12,7 @@
 #include <netlink/genl/genl.h>
 #include <netlink/msg.h>
 
-#include "oomn-genl.h"
+#include "oomn-genl-msg.h"
 
 #define FAMILY_ID 0x1c
 
