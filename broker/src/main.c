@@ -64,7 +64,7 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *ret)
  * source's event, the signals, the relay of a notice) runs at every level
  * change from low upwards, before memory is critical; locked on fault, what it
  * ran then stays. A page-in on the way costs a candidate part of its deadline,
- * never a kill: the killer does not wait on the broker (DESIGN invariant 3).
+ * never a kill: the killer does not wait on the broker (docs/architecture.md, invariant 3).
  * Locking it all (MCL_CURRENT alone) kept 6 MiB resident, libsystemd's
  * compression and crypto libraries included, which the broker never runs.
  */

@@ -162,7 +162,7 @@ fi
 check "org.freedesktop.LowMemoryMonitor owned by the broker" \
     sh -c "[ \"\$(busctl --system status org.freedesktop.LowMemoryMonitor | sed -n 's/^PID=//p')\" = \"$(main_pid oom-notifyd)\" ]"
 
-# The hardening as it runs (DESIGN.md, invariant 6): only the killer can kill.
+# The hardening as it runs (docs/architecture.md, invariant 6): only the killer can kill.
 bpid=$(main_pid oom-notifyd)
 kpid=$(main_pid oom-killerd)
 if [ "$bpid" != 0 ] && ! has_cap_kill "$bpid"; then
@@ -335,7 +335,7 @@ done
 stamp "broker stop/start"
 # Stopped, then masked: a stopped broker is bus-activated again by the first
 # call addressed to it, and the killer (which calls it only while it is on
-# the bus) must kill without any broker (DESIGN.md, invariant 3); the mask
+# the bus) must kill without any broker (docs/architecture.md, invariant 3); the mask
 # keeps its NotifyCandidate during the episode from starting it. Not masked
 # while running: the reload makes the running unit lose its settings
 # (NotifyAccess among them), its watchdog pings are refused and systemd
