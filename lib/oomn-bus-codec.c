@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The bus contract's codec (oomn-bus-codec.h): every signature comes from oomn-bus.h. */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 
 #include "oomn-bus-codec.h"
@@ -44,375 +45,155 @@ static int read_result(int r)
 	return r < 0 ? r : r == 0 ? -EBADMSG : 0;
 }
 
-static int append_result(int r)
+static int append_args(sd_bus_message *m, const char *signature, ...)
 {
+	va_list ap;
+	int r;
+
+	va_start(ap, signature);
+	r = sd_bus_message_appendv(m, signature, ap);
+	va_end(ap);
 	return r < 0 ? r : 0;
 }
 
-int oomn_bus_pressure_append(sd_bus_message *m, const struct oomn_bus_pressure *p)
+/* After oomn_bus_check_signature(): the arguments, all of them. */
+static int read_args(sd_bus_message *m, const char *signature, ...)
 {
-	return append_result(sd_bus_message_append(m, OOMN_BUS_SIG_PRESSURE_CHANGED, p->level,
-						   p->prev_level, p->seq, p->mem_available,
-						   p->mem_total, p->swap_free, p->swap_total,
-						   p->source, p->timestamp_ns));
-}
-
-int oomn_bus_pressure_read(sd_bus_message *m, struct oomn_bus_pressure *ret)
-{
-	struct oomn_bus_pressure p = {};
+	va_list ap;
 	int r;
 
-	r = oomn_bus_check_signature(m, OOMN_BUS_SIG_PRESSURE_CHANGED);
-	if (r < 0)
-		return r;
-	r = read_result(sd_bus_message_read(m, OOMN_BUS_SIG_PRESSURE_CHANGED, &p.level,
-					    &p.prev_level, &p.seq, &p.mem_available, &p.mem_total,
-					    &p.swap_free, &p.swap_total, &p.source,
-					    &p.timestamp_ns));
-	if (r < 0)
-		return r;
-	*ret = p;
-	return 0;
+	va_start(ap, signature);
+	r = sd_bus_message_readv(m, signature, ap);
+	va_end(ap);
+	return read_result(r);
 }
 
-int oomn_bus_cgroup_pressure_append(sd_bus_message *m, const struct oomn_bus_cgroup_pressure *p)
-{
-	return append_result(sd_bus_message_append(m, OOMN_BUS_SIG_CGROUP_PRESSURE_CHANGED,
-						   p->cgroup, p->level, p->prev_level,
-						   p->timestamp_ns));
-}
+/*
+ * Each struct's fields in the order of its signature: _append() and _read()
+ * are made from these lists, so the two cannot disagree.
+ */
+#define PRESSURE_FIELDS(X)                                                                        \
+	X(level) X(prev_level) X(seq) X(mem_available) X(mem_total) X(swap_free) X(swap_total)     \
+	X(source) X(timestamp_ns)
+#define STATE_FIELDS(X)                                                                           \
+	X(level) X(sequence) X(mem_total) X(mem_available) X(swap_total) X(swap_free) X(source)    \
+	X(timestamp_ns)
+#define CGROUP_PRESSURE_FIELDS(X) X(cgroup) X(level) X(prev_level) X(timestamp_ns)
+#define OOM_KILL_FIELDS(X) X(pid) X(comm) X(uid) X(cgroup) X(anon_rss) X(oom_seq)
+#define KILL_PENDING_FIELDS(X) X(pid) X(deadline_msec) X(deadline_boottime_usec) X(reason)
+#define KILL_ANNOUNCED_FIELDS(X)                                                                  \
+	X(pid) X(name) X(deadline_msec) X(deadline_boottime_usec) X(reason)
+#define ANSWER_FIELDS(X) X(pid) X(freed_bytes) X(checkpointed)
+#define RELIEVED_FIELDS(X) X(freed_bytes) X(checkpointed)
+#define KILLED_FIELDS(X) X(pid) X(name) X(uid) X(cgroup) X(rule) X(freed) X(reason)
+#define REDEEMED_FIELDS(X) X(pid) X(name) X(reason)
+#define NOTICE_FIELDS(X) X(pid) X(deadline_msec) X(reason)
 
-int oomn_bus_cgroup_pressure_read(sd_bus_message *m, struct oomn_bus_cgroup_pressure *ret)
-{
-	struct oomn_bus_cgroup_pressure p = {};
-	int r;
+#define VALUE(f) , v->f
+#define REF(f) , &ret->f
 
-	r = oomn_bus_check_signature(m, OOMN_BUS_SIG_CGROUP_PRESSURE_CHANGED);
-	if (r < 0)
-		return r;
-	r = read_result(sd_bus_message_read(m, OOMN_BUS_SIG_CGROUP_PRESSURE_CHANGED, &p.cgroup,
-					    &p.level, &p.prev_level, &p.timestamp_ns));
-	if (r < 0)
-		return r;
-	*ret = p;
-	return 0;
-}
+/* oomn_bus_NAME_append() and oomn_bus_NAME_read() of struct TYPE with signature SIG */
+#define DEFINE_CODEC(name, type, sig, FIELDS)                                                     \
+	int oomn_bus_##name##_append(sd_bus_message *m, const struct type *v)                     \
+	{                                                                                          \
+		return append_args(m, sig FIELDS(VALUE));                                          \
+	}                                                                                          \
+	int oomn_bus_##name##_read(sd_bus_message *m, struct type *ret)                           \
+	{                                                                                          \
+		int r = oomn_bus_check_signature(m, sig);                                          \
+                                                                                                   \
+		if (r < 0)                                                                         \
+			return r;                                                                  \
+		*ret = (struct type){};                                                            \
+		return read_args(m, sig FIELDS(REF));                                              \
+	}
 
-int oomn_bus_oom_kill_append(sd_bus_message *m, const struct oomn_bus_oom_kill *k)
-{
-	return append_result(sd_bus_message_append(m, OOMN_BUS_SIG_KERNEL_OOM_KILL, k->pid,
-						   k->comm, k->uid, k->cgroup, k->anon_rss,
-						   k->oom_seq));
-}
-
-int oomn_bus_oom_kill_read(sd_bus_message *m, struct oomn_bus_oom_kill *ret)
-{
-	struct oomn_bus_oom_kill k = {};
-	int r;
-
-	r = oomn_bus_check_signature(m, OOMN_BUS_SIG_KERNEL_OOM_KILL);
-	if (r < 0)
-		return r;
-	r = read_result(sd_bus_message_read(m, OOMN_BUS_SIG_KERNEL_OOM_KILL, &k.pid, &k.comm,
-					    &k.uid, &k.cgroup, &k.anon_rss, &k.oom_seq));
-	if (r < 0)
-		return r;
-	*ret = k;
-	return 0;
-}
-
-int oomn_bus_kill_pending_append(sd_bus_message *m, const struct oomn_bus_kill_pending *k)
-{
-	return append_result(sd_bus_message_append(m, OOMN_BUS_SIG_KILL_PENDING, k->pid,
-						   k->deadline_msec, k->deadline_boottime_usec,
-						   k->reason));
-}
-
-int oomn_bus_kill_pending_read(sd_bus_message *m, struct oomn_bus_kill_pending *ret)
-{
-	struct oomn_bus_kill_pending k = {};
-	int r;
-
-	r = oomn_bus_check_signature(m, OOMN_BUS_SIG_KILL_PENDING);
-	if (r < 0)
-		return r;
-	r = read_result(sd_bus_message_read(m, OOMN_BUS_SIG_KILL_PENDING, &k.pid,
-					    &k.deadline_msec, &k.deadline_boottime_usec,
-					    &k.reason));
-	if (r < 0)
-		return r;
-	*ret = k;
-	return 0;
-}
-
-int oomn_bus_kill_announced_append(sd_bus_message *m, const struct oomn_bus_kill_announced *k)
-{
-	return append_result(sd_bus_message_append(m, OOMN_BUS_SIG_KILL_ANNOUNCED, k->pid,
-						   k->name, k->deadline_msec,
-						   k->deadline_boottime_usec, k->reason));
-}
-
-int oomn_bus_kill_announced_read(sd_bus_message *m, struct oomn_bus_kill_announced *ret)
-{
-	struct oomn_bus_kill_announced k = {};
-	int r;
-
-	r = oomn_bus_check_signature(m, OOMN_BUS_SIG_KILL_ANNOUNCED);
-	if (r < 0)
-		return r;
-	r = read_result(sd_bus_message_read(m, OOMN_BUS_SIG_KILL_ANNOUNCED, &k.pid, &k.name,
-					    &k.deadline_msec, &k.deadline_boottime_usec,
-					    &k.reason));
-	if (r < 0)
-		return r;
-	*ret = k;
-	return 0;
-}
-
-int oomn_bus_candidate_answered_append(sd_bus_message *m, const struct oomn_bus_answer *a)
-{
-	return append_result(sd_bus_message_append(m, OOMN_BUS_SIG_CANDIDATE_ANSWERED, a->pid,
-						   a->freed_bytes, (int)a->checkpointed));
-}
-
-int oomn_bus_candidate_answered_read(sd_bus_message *m, struct oomn_bus_answer *ret)
-{
-	struct oomn_bus_answer a = {};
-	int checkpointed = 0, r;
-
-	r = oomn_bus_check_signature(m, OOMN_BUS_SIG_CANDIDATE_ANSWERED);
-	if (r < 0)
-		return r;
-	r = read_result(sd_bus_message_read(m, OOMN_BUS_SIG_CANDIDATE_ANSWERED, &a.pid,
-					    &a.freed_bytes, &checkpointed));
-	if (r < 0)
-		return r;
-	a.checkpointed = checkpointed;
-	*ret = a;
-	return 0;
-}
-
-int oomn_bus_killed_append(sd_bus_message *m, const struct oomn_bus_outcome *o)
-{
-	return append_result(sd_bus_message_append(m, OOMN_BUS_SIG_KILLED, o->pid, o->name,
-						   o->uid, o->cgroup, o->rule, o->freed,
-						   o->reason));
-}
-
-int oomn_bus_killed_read(sd_bus_message *m, struct oomn_bus_outcome *ret)
-{
-	struct oomn_bus_outcome o = {};
-	int r;
-
-	r = oomn_bus_check_signature(m, OOMN_BUS_SIG_KILLED);
-	if (r < 0)
-		return r;
-	r = read_result(sd_bus_message_read(m, OOMN_BUS_SIG_KILLED, &o.pid, &o.name, &o.uid,
-					    &o.cgroup, &o.rule, &o.freed, &o.reason));
-	if (r < 0)
-		return r;
-	*ret = o;
-	return 0;
-}
-
-int oomn_bus_redeemed_append(sd_bus_message *m, const struct oomn_bus_outcome *o)
-{
-	return append_result(sd_bus_message_append(m, OOMN_BUS_SIG_REDEEMED, o->pid, o->name,
-						   o->reason));
-}
-
-int oomn_bus_redeemed_read(sd_bus_message *m, struct oomn_bus_outcome *ret)
-{
-	struct oomn_bus_outcome o = {};
-	int r;
-
-	r = oomn_bus_check_signature(m, OOMN_BUS_SIG_REDEEMED);
-	if (r < 0)
-		return r;
-	r = read_result(sd_bus_message_read(m, OOMN_BUS_SIG_REDEEMED, &o.pid, &o.name,
-					    &o.reason));
-	if (r < 0)
-		return r;
-	*ret = o;
-	return 0;
-}
-
-int oomn_bus_register_append(sd_bus_message *m, uint32_t band, uint32_t flags)
-{
-	return append_result(sd_bus_message_append(m, OOMN_BUS_SIG_REGISTER_IN, band, flags));
-}
-
-int oomn_bus_register_read(sd_bus_message *m, uint32_t *ret_band, uint32_t *ret_flags)
-{
-	uint32_t band, flags;
-	int r;
-
-	r = oomn_bus_check_signature(m, OOMN_BUS_SIG_REGISTER_IN);
-	if (r < 0)
-		return r;
-	r = read_result(sd_bus_message_read(m, OOMN_BUS_SIG_REGISTER_IN, &band, &flags));
-	if (r < 0)
-		return r;
-	*ret_band = band;
-	*ret_flags = flags;
-	return 0;
-}
-
-int oomn_bus_relieved_append(sd_bus_message *m, const struct oomn_bus_answer *a)
-{
-	return append_result(sd_bus_message_append(m, OOMN_BUS_SIG_RELIEVED_IN, a->freed_bytes,
-						   (int)a->checkpointed));
-}
-
-int oomn_bus_relieved_read(sd_bus_message *m, struct oomn_bus_answer *ret)
-{
-	struct oomn_bus_answer a = {};
-	int checkpointed = 0, r;
-
-	r = oomn_bus_check_signature(m, OOMN_BUS_SIG_RELIEVED_IN);
-	if (r < 0)
-		return r;
-	r = read_result(sd_bus_message_read(m, OOMN_BUS_SIG_RELIEVED_IN, &a.freed_bytes,
-					    &checkpointed));
-	if (r < 0)
-		return r;
-	a.checkpointed = checkpointed;
-	*ret = a;
-	return 0;
-}
-
-int oomn_bus_notify_candidate_append(sd_bus_message *m, const struct oomn_bus_notice *n)
-{
-	return append_result(sd_bus_message_append(m, OOMN_BUS_SIG_NOTIFY_CANDIDATE_IN, n->pid,
-						   n->deadline_msec, n->reason));
-}
-
-int oomn_bus_notify_candidate_read(sd_bus_message *m, struct oomn_bus_notice *ret)
-{
-	struct oomn_bus_notice n = {};
-	int r;
-
-	r = oomn_bus_check_signature(m, OOMN_BUS_SIG_NOTIFY_CANDIDATE_IN);
-	if (r < 0)
-		return r;
-	r = read_result(sd_bus_message_read(m, OOMN_BUS_SIG_NOTIFY_CANDIDATE_IN, &n.pid,
-					    &n.deadline_msec, &n.reason));
-	if (r < 0)
-		return r;
-	*ret = n;
-	return 0;
-}
+DEFINE_CODEC(pressure, oomn_bus_pressure, OOMN_BUS_SIG_PRESSURE_CHANGED, PRESSURE_FIELDS)
+DEFINE_CODEC(state, oomn_bus_state, OOMN_BUS_SIG_GET_STATE_OUT, STATE_FIELDS)
+DEFINE_CODEC(cgroup_pressure, oomn_bus_cgroup_pressure, OOMN_BUS_SIG_CGROUP_PRESSURE_CHANGED,
+	     CGROUP_PRESSURE_FIELDS)
+DEFINE_CODEC(oom_kill, oomn_bus_oom_kill, OOMN_BUS_SIG_KERNEL_OOM_KILL, OOM_KILL_FIELDS)
+DEFINE_CODEC(kill_pending, oomn_bus_kill_pending, OOMN_BUS_SIG_KILL_PENDING, KILL_PENDING_FIELDS)
+DEFINE_CODEC(kill_announced, oomn_bus_kill_announced, OOMN_BUS_SIG_KILL_ANNOUNCED,
+	     KILL_ANNOUNCED_FIELDS)
+DEFINE_CODEC(candidate_answered, oomn_bus_answer, OOMN_BUS_SIG_CANDIDATE_ANSWERED, ANSWER_FIELDS)
+DEFINE_CODEC(relieved, oomn_bus_answer, OOMN_BUS_SIG_RELIEVED_IN, RELIEVED_FIELDS)
+DEFINE_CODEC(killed, oomn_bus_outcome, OOMN_BUS_SIG_KILLED, KILLED_FIELDS)
+DEFINE_CODEC(redeemed, oomn_bus_outcome, OOMN_BUS_SIG_REDEEMED, REDEEMED_FIELDS)
+DEFINE_CODEC(notify_candidate, oomn_bus_notice, OOMN_BUS_SIG_NOTIFY_CANDIDATE_IN, NOTICE_FIELDS)
 
 int oomn_bus_report_outcome_append(sd_bus_message *m, const char *kind,
-				   const struct oomn_bus_outcome *o)
+				   const struct oomn_bus_outcome *v)
 {
-	return append_result(sd_bus_message_append(m, OOMN_BUS_SIG_REPORT_OUTCOME_IN, kind,
-						   o->pid, o->name, o->uid, o->cgroup, o->rule,
-						   o->freed, o->reason));
+	return append_args(m, OOMN_BUS_SIG_REPORT_OUTCOME_IN, kind KILLED_FIELDS(VALUE));
 }
 
 int oomn_bus_report_outcome_read(sd_bus_message *m, const char **ret_kind,
 				 struct oomn_bus_outcome *ret)
 {
-	struct oomn_bus_outcome o = {};
-	const char *kind;
-	int r;
+	int r = oomn_bus_check_signature(m, OOMN_BUS_SIG_REPORT_OUTCOME_IN);
 
-	r = oomn_bus_check_signature(m, OOMN_BUS_SIG_REPORT_OUTCOME_IN);
 	if (r < 0)
 		return r;
-	r = read_result(sd_bus_message_read(m, OOMN_BUS_SIG_REPORT_OUTCOME_IN, &kind, &o.pid,
-					    &o.name, &o.uid, &o.cgroup, &o.rule, &o.freed,
-					    &o.reason));
-	if (r < 0)
-		return r;
-	*ret_kind = kind;
-	*ret = o;
-	return 0;
+	*ret = (struct oomn_bus_outcome){};
+	return read_args(m, OOMN_BUS_SIG_REPORT_OUTCOME_IN, ret_kind KILLED_FIELDS(REF));
+}
+
+int oomn_bus_register_append(sd_bus_message *m, uint32_t band, uint32_t flags)
+{
+	return append_args(m, OOMN_BUS_SIG_REGISTER_IN, band, flags);
+}
+
+int oomn_bus_register_read(sd_bus_message *m, uint32_t *ret_band, uint32_t *ret_flags)
+{
+	int r = oomn_bus_check_signature(m, OOMN_BUS_SIG_REGISTER_IN);
+
+	return r < 0 ? r : read_args(m, OOMN_BUS_SIG_REGISTER_IN, ret_band, ret_flags);
 }
 
 int oomn_bus_register_reply_append(sd_bus_message *m, uint64_t id)
 {
-	return append_result(sd_bus_message_append(m, OOMN_BUS_SIG_REGISTER_OUT, id));
+	return append_args(m, OOMN_BUS_SIG_REGISTER_OUT, id);
 }
 
 int oomn_bus_register_reply_read(sd_bus_message *m, uint64_t *ret_id)
 {
-	uint64_t id;
-	int r;
+	int r = oomn_bus_check_signature(m, OOMN_BUS_SIG_REGISTER_OUT);
 
-	r = oomn_bus_check_signature(m, OOMN_BUS_SIG_REGISTER_OUT);
-	if (r < 0)
-		return r;
-	r = read_result(sd_bus_message_read(m, OOMN_BUS_SIG_REGISTER_OUT, &id));
-	if (r < 0)
-		return r;
-	*ret_id = id;
-	return 0;
-}
-
-int oomn_bus_state_append(sd_bus_message *m, const struct oomn_bus_state *s)
-{
-	return append_result(sd_bus_message_append(m, OOMN_BUS_SIG_GET_STATE_OUT, s->level,
-						   s->sequence, s->mem_total, s->mem_available,
-						   s->swap_total, s->swap_free, s->source,
-						   s->timestamp_ns));
-}
-
-int oomn_bus_state_read(sd_bus_message *m, struct oomn_bus_state *ret)
-{
-	struct oomn_bus_state s = {};
-	int r;
-
-	r = oomn_bus_check_signature(m, OOMN_BUS_SIG_GET_STATE_OUT);
-	if (r < 0)
-		return r;
-	r = read_result(sd_bus_message_read(m, OOMN_BUS_SIG_GET_STATE_OUT, &s.level, &s.sequence,
-					    &s.mem_total, &s.mem_available, &s.swap_total,
-					    &s.swap_free, &s.source, &s.timestamp_ns));
-	if (r < 0)
-		return r;
-	*ret = s;
-	return 0;
+	return r < 0 ? r : read_args(m, OOMN_BUS_SIG_REGISTER_OUT, ret_id);
 }
 
 int oomn_bus_notify_candidate_reply_append(sd_bus_message *m, uint32_t notified)
 {
-	return append_result(sd_bus_message_append(m, OOMN_BUS_SIG_NOTIFY_CANDIDATE_OUT,
-						   notified));
+	return append_args(m, OOMN_BUS_SIG_NOTIFY_CANDIDATE_OUT, notified);
 }
 
 int oomn_bus_notify_candidate_reply_read(sd_bus_message *m, uint32_t *ret_notified)
 {
-	uint32_t n;
-	int r;
+	int r = oomn_bus_check_signature(m, OOMN_BUS_SIG_NOTIFY_CANDIDATE_OUT);
 
-	r = oomn_bus_check_signature(m, OOMN_BUS_SIG_NOTIFY_CANDIDATE_OUT);
-	if (r < 0)
-		return r;
-	r = read_result(sd_bus_message_read(m, OOMN_BUS_SIG_NOTIFY_CANDIDATE_OUT, &n));
-	if (r < 0)
-		return r;
-	*ret_notified = n;
-	return 0;
+	return r < 0 ? r : read_args(m, OOMN_BUS_SIG_NOTIFY_CANDIDATE_OUT, ret_notified);
 }
 
 int oomn_bus_clients_open(sd_bus_message *m)
 {
 	/* the array's element: the signature without its leading 'a' */
-	return append_result(
-		sd_bus_message_open_container(m, 'a', OOMN_BUS_SIG_LIST_CLIENTS_OUT + 1));
+	int r = sd_bus_message_open_container(m, 'a', OOMN_BUS_SIG_LIST_CLIENTS_OUT + 1);
+
+	return r < 0 ? r : 0;
 }
 
 int oomn_bus_client_append(sd_bus_message *m, const struct oomn_bus_client *c)
 {
-	return append_result(sd_bus_message_append(m, OOMN_BUS_SIG_CLIENT, c->id, c->pid, c->uid,
-						   c->bus_name, c->comm, c->band, c->flags));
+	return append_args(m, OOMN_BUS_SIG_CLIENT, c->id, c->pid, c->uid, c->bus_name, c->comm,
+			   c->band, c->flags);
 }
 
 int oomn_bus_clients_close(sd_bus_message *m)
 {
-	return append_result(sd_bus_message_close_container(m));
+	int r = sd_bus_message_close_container(m);
+
+	return r < 0 ? r : 0;
 }
 
 int oomn_bus_clients_read(sd_bus_message *m, struct oomn_bus_client **ret, size_t *ret_n)

@@ -6,8 +6,8 @@
  *
  * _append() adds the arguments to @m (a message being built; NULL strings go
  * as ""). _read() takes them from @m, which must carry exactly the
- * contract's signature, else -EBADMSG and nothing is read; strings in *ret
- * point into @m. Both return 0 or a negative errno, never crash on what a
+ * contract's signature, else -EBADMSG and nothing is read (*ret untouched);
+ * otherwise *ret is zeroed and filled, its strings pointing into @m. Both return 0 or a negative errno, never crash on what a
  * peer sent.
  */
 #pragma once
@@ -40,7 +40,7 @@ int oomn_bus_candidate_answered_append(sd_bus_message *m, const struct oomn_bus_
 int oomn_bus_candidate_answered_read(sd_bus_message *m, struct oomn_bus_answer *ret);
 int oomn_bus_killed_append(sd_bus_message *m, const struct oomn_bus_outcome *o);
 int oomn_bus_killed_read(sd_bus_message *m, struct oomn_bus_outcome *ret);
-/* Redeemed: pid, name and reason of @o; the rest of *ret is zeroed */
+/* Redeemed: pid, name and reason of @v; the rest of *ret is zeroed */
 int oomn_bus_redeemed_append(sd_bus_message *m, const struct oomn_bus_outcome *o);
 int oomn_bus_redeemed_read(sd_bus_message *m, struct oomn_bus_outcome *ret);
 

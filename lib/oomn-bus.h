@@ -142,7 +142,8 @@
 #define OOMN_BUS_OUTCOME_REDEEMED "redeemed"
 
 /*
- * The arguments of each signal and method reply, in the order of the XML.
+ * The arguments of each signal and method reply, in the order of the XML
+ * (lib/oomn-bus-codec.c lists each struct's fields in that order once).
  * Strings are borrowed: from the message they were read from (valid while it
  * is), or the caller's when appending (NULL appends as "").
  */
@@ -200,7 +201,7 @@ struct oomn_bus_kill_announced {
 struct oomn_bus_answer {
 	uint32_t pid;
 	uint64_t freed_bytes;
-	bool checkpointed;
+	int checkpointed; /* 0 or 1, as D-Bus's b */
 };
 
 /* Killed, Redeemed (pid, name and reason only) and ReportOutcome after its kind */
