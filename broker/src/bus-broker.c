@@ -298,14 +298,10 @@ static int method_get_state(sd_bus_message *msg, void *userdata, sd_bus_error *e
 	Manager *m = userdata;
 	const struct oomn_pressure *p = bus_state(m);
 	const struct oomn_bus_state st = {
-		.level = oomn_level_to_string(p->level),
-		.sequence = m->seq,
-		.mem_total = p->mem_total,
-		.mem_available = p->mem_available,
-		.swap_total = p->swap_total,
-		.swap_free = p->swap_free,
-		.source = bus_source_string(m),
-		.timestamp_ns = p->timestamp_ns,
+		.level = oomn_level_to_string(p->level), .sequence = m->seq,
+		.mem_total = p->mem_total, .mem_available = p->mem_available,
+		.swap_total = p->swap_total, .swap_free = p->swap_free,
+		.source = bus_source_string(m), .timestamp_ns = p->timestamp_ns,
 	};
 	int r;
 
@@ -338,13 +334,8 @@ static int method_list_clients_with_identity(sd_bus_message *msg, Manager *m,
 		return r;
 	for (size_t i = 0; (c = oomn_registry_get(m->registry, i)); i++) {
 		const struct oomn_bus_client entry = {
-			.id = c->id,
-			.pid = c->pid,
-			.uid = c->uid,
-			.bus_name = c->name,
-			.comm = c->comm,
-			.band = c->band,
-			.flags = c->flags,
+			.id = c->id, .pid = c->pid, .uid = c->uid, .bus_name = c->name,
+			.comm = c->comm, .band = c->band, .flags = c->flags,
 		};
 
 		r = oomn_bus_client_append(reply, &entry);
@@ -440,10 +431,8 @@ static int method_notify_candidate_with_identity(sd_bus_message *msg, Manager *m
 	for (size_t i = 0; (c = oomn_registry_get(m->registry, i)); i++) {
 		_cleanup_(sd_bus_message_unrefp) sd_bus_message *sig = NULL;
 		const struct oomn_bus_kill_pending pending = {
-			.pid = pid,
-			.deadline_msec = deadline_msec,
-			.deadline_boottime_usec = deadline_usec,
-			.reason = reason,
+			.pid = pid, .deadline_msec = deadline_msec,
+			.deadline_boottime_usec = deadline_usec, .reason = reason,
 		};
 
 		if (c->pid != pid)
@@ -633,14 +622,10 @@ int bus_broker_emit_pressure(Manager *m, bool level_changed)
 		_cleanup_(sd_bus_message_unrefp) sd_bus_message *sig = NULL;
 		const struct oomn_bus_pressure bp = {
 			.level = oomn_level_to_string(p->level),
-			.prev_level = oomn_level_to_string(p->prev_level),
-			.seq = m->seq,
-			.mem_available = p->mem_available,
-			.mem_total = p->mem_total,
-			.swap_free = p->swap_free,
-			.swap_total = p->swap_total,
-			.source = bus_source_string(m),
-			.timestamp_ns = p->timestamp_ns,
+			.prev_level = oomn_level_to_string(p->prev_level), .seq = m->seq,
+			.mem_available = p->mem_available, .mem_total = p->mem_total,
+			.swap_free = p->swap_free, .swap_total = p->swap_total,
+			.source = bus_source_string(m), .timestamp_ns = p->timestamp_ns,
 		};
 
 		r = oomn_bus_new_signal(m->bus, &sig, OOMN_BUS_PRESSURE_CHANGED, NULL);
@@ -671,10 +656,8 @@ int bus_broker_emit_cgroup_pressure(Manager *m, const struct oomn_pressure *p)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *sig = NULL;
 	const struct oomn_bus_cgroup_pressure bp = {
-		.cgroup = p->cgroup,
-		.level = oomn_level_to_string(p->level),
-		.prev_level = oomn_level_to_string(p->prev_level),
-		.timestamp_ns = p->timestamp_ns,
+		.cgroup = p->cgroup, .level = oomn_level_to_string(p->level),
+		.prev_level = oomn_level_to_string(p->prev_level), .timestamp_ns = p->timestamp_ns,
 	};
 	int r;
 
@@ -706,11 +689,8 @@ int bus_broker_emit_source(Manager *m)
 int bus_broker_emit_oom(Manager *m, const struct oomn_oom_event *ev, const char *cgroup)
 {
 	const struct oomn_bus_oom_kill k = {
-		.pid = ev->pid,
-		.comm = ev->comm,
-		.uid = ev->uid,
-		.cgroup = cgroup ? cgroup : ev->cgroup,
-		.anon_rss = ev->anon_rss,
+		.pid = ev->pid, .comm = ev->comm, .uid = ev->uid,
+		.cgroup = cgroup ? cgroup : ev->cgroup, .anon_rss = ev->anon_rss,
 		.oom_seq = ev->oom_seq,
 	};
 

@@ -91,22 +91,14 @@ static int connect_bus(const struct cli_opts *o, sd_bus **ret)
 /* GetState's reply into ev (its strings point into the message). */
 static int read_state(sd_bus_message *reply, struct format_bus_event *ev)
 {
-	struct oomn_bus_state st;
-	int r;
+	struct oomn_bus_state s;
+	int r = oomn_bus_state_read(reply, &s);
 
-	*ev = (struct format_bus_event){ .kind = FORMAT_BUS_STATE };
-	r = oomn_bus_state_read(reply, &st);
-	if (r < 0)
-		return r;
-	ev->level = st.level;
-	ev->seq = st.sequence;
-	ev->mem_total = st.mem_total;
-	ev->mem_available = st.mem_available;
-	ev->swap_total = st.swap_total;
-	ev->swap_free = st.swap_free;
-	ev->source = st.source;
-	ev->timestamp_ns = st.timestamp_ns;
-	return 0;
+	*ev = (struct format_bus_event){ .kind = FORMAT_BUS_STATE, .level = s.level,
+		.seq = s.sequence, .mem_total = s.mem_total, .mem_available = s.mem_available,
+		.swap_total = s.swap_total, .swap_free = s.swap_free, .source = s.source,
+		.timestamp_ns = s.timestamp_ns };
+	return r;
 }
 
 /* A Broker1 method without arguments, synchronously. */
@@ -263,91 +255,59 @@ static void request_kills(struct bwatch *w)
 		watch_kills_result(w, NULL, r);
 }
 
-/* The signal's arguments into ev (its strings point into the message). */
+/* The signal's arguments into ev (its strings point into the message); the
+ * codec refuses anything else than the contract's signature whole. */
 static int read_signal(sd_bus_message *m, const struct cli_signal *sig, struct format_bus_event *ev)
 {
-	struct oomn_bus_pressure p;
-	struct oomn_bus_cgroup_pressure cp;
-	struct oomn_bus_oom_kill k;
-	struct oomn_bus_kill_announced ka;
-	struct oomn_bus_answer a;
-	struct oomn_bus_outcome o;
+	struct oomn_bus_pressure p = {};
+	struct oomn_bus_cgroup_pressure c = {};
+	struct oomn_bus_oom_kill k = {};
+	struct oomn_bus_kill_announced a = {};
+	struct oomn_bus_answer d = {};
+	struct oomn_bus_outcome o = {};
 	int r;
 
-	*ev = (struct format_bus_event){ .kind = sig->kind };
-	/* the codec refuses anything else than the contract's signature whole */
 	switch (sig->kind) {
 	case FORMAT_BUS_PRESSURE:
 		r = oomn_bus_pressure_read(m, &p);
-		if (r < 0)
-			return r;
-		ev->level = p.level;
-		ev->prev_level = p.prev_level;
-		ev->seq = p.seq;
-		ev->mem_available = p.mem_available;
-		ev->mem_total = p.mem_total;
-		ev->swap_free = p.swap_free;
-		ev->swap_total = p.swap_total;
-		ev->source = p.source;
-		ev->timestamp_ns = p.timestamp_ns;
-		return 0;
+		*ev = (struct format_bus_event){ .level = p.level, .prev_level = p.prev_level,
+			.seq = p.seq, .mem_available = p.mem_available, .mem_total = p.mem_total,
+			.swap_free = p.swap_free, .swap_total = p.swap_total, .source = p.source,
+			.timestamp_ns = p.timestamp_ns };
+		break;
 	case FORMAT_BUS_CGROUP_PRESSURE:
-		r = oomn_bus_cgroup_pressure_read(m, &cp);
-		if (r < 0)
-			return r;
-		ev->cgroup = cp.cgroup;
-		ev->level = cp.level;
-		ev->prev_level = cp.prev_level;
-		ev->timestamp_ns = cp.timestamp_ns;
-		return 0;
+		r = oomn_bus_cgroup_pressure_read(m, &c);
+		*ev = (struct format_bus_event){ .cgroup = c.cgroup, .level = c.level,
+			.prev_level = c.prev_level, .timestamp_ns = c.timestamp_ns };
+		break;
 	case FORMAT_BUS_OOM_KILL:
 		r = oomn_bus_oom_kill_read(m, &k);
-		if (r < 0)
-			return r;
-		ev->pid = k.pid;
-		ev->name = k.comm;
-		ev->uid = k.uid;
-		ev->cgroup = k.cgroup;
-		ev->anon_rss = k.anon_rss;
-		ev->oom_seq = k.oom_seq;
-		return 0;
+		*ev = (struct format_bus_event){ .pid = k.pid, .name = k.comm, .uid = k.uid,
+			.cgroup = k.cgroup, .anon_rss = k.anon_rss, .oom_seq = k.oom_seq };
+		break;
 	case FORMAT_BUS_KILL_ANNOUNCED:
-		r = oomn_bus_kill_announced_read(m, &ka);
-		if (r < 0)
-			return r;
-		ev->pid = ka.pid;
-		ev->name = ka.name;
-		ev->deadline_msec = ka.deadline_msec;
-		ev->deadline_boottime_usec = ka.deadline_boottime_usec;
-		ev->reason = ka.reason;
-		return 0;
+		r = oomn_bus_kill_announced_read(m, &a);
+		*ev = (struct format_bus_event){ .pid = a.pid, .name = a.name,
+			.deadline_msec = a.deadline_msec,
+			.deadline_boottime_usec = a.deadline_boottime_usec, .reason = a.reason };
+		break;
 	case FORMAT_BUS_CANDIDATE_ANSWERED:
-		r = oomn_bus_candidate_answered_read(m, &a);
-		if (r < 0)
-			return r;
-		ev->pid = a.pid;
-		ev->freed = a.freed_bytes;
-		ev->checkpointed = a.checkpointed;
-		return 0;
+		r = oomn_bus_candidate_answered_read(m, &d);
+		*ev = (struct format_bus_event){ .pid = d.pid, .freed = d.freed_bytes,
+			.checkpointed = d.checkpointed };
+		break;
 	case FORMAT_BUS_KILLED:
-	case FORMAT_BUS_REDEEMED:
+	case FORMAT_BUS_REDEEMED: /* Redeemed leaves uid, cgroup, rule and freed 0 */
 		r = sig->kind == FORMAT_BUS_KILLED ? oomn_bus_killed_read(m, &o)
 						   : oomn_bus_redeemed_read(m, &o);
-		if (r < 0)
-			return r;
-		ev->pid = o.pid;
-		ev->name = o.name;
-		ev->reason = o.reason;
-		if (sig->kind == FORMAT_BUS_KILLED) {
-			ev->uid = o.uid;
-			ev->cgroup = o.cgroup;
-			ev->rule = o.rule;
-			ev->freed = o.freed;
-		}
-		return 0;
+		*ev = (struct format_bus_event){ .pid = o.pid, .name = o.name, .uid = o.uid,
+			.cgroup = o.cgroup, .rule = o.rule, .freed = o.freed, .reason = o.reason };
+		break;
 	default:
-		return -EINVAL;
+		r = -EINVAL;
 	}
+	ev->kind = sig->kind;
+	return r;
 }
 
 static bool watch_wants(struct bwatch *w, const struct format_bus_event *ev)

@@ -324,9 +324,7 @@ void killer_bus_notify_candidate(KillerBus *b, pid_t pid, uint64_t deadline_usec
 	r = oomn_bus_new_call(b->bus, &call, NULL, OOMN_BUS_NOTIFY_CANDIDATE);
 	if (r >= 0)
 		r = oomn_bus_notify_candidate_append(call, &(const struct oomn_bus_notice){
-			.pid = (uint32_t)pid,
-			.deadline_msec = (uint32_t)msec,
-			.reason = reason,
+			.pid = (uint32_t)pid, .deadline_msec = (uint32_t)msec, .reason = reason,
 		});
 	if (r >= 0)
 		r = sd_bus_call_async(b->bus, &b->notify_slot, call, killer_bus_on_notify_reply, b, 0);
@@ -365,13 +363,8 @@ void killer_bus_report_outcome(KillerBus *b, const char *kind, pid_t pid, const 
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
 	const struct oomn_bus_outcome o = {
-		.pid = (uint32_t)pid,
-		.name = name ?: "",
-		.uid = (uint32_t)uid,
-		.cgroup = cgroup ?: "",
-		.rule = rule ?: "",
-		.freed = freed,
-		.reason = reason ?: "",
+		.pid = (uint32_t)pid, .name = name ?: "", .uid = (uint32_t)uid,
+		.cgroup = cgroup ?: "", .rule = rule ?: "", .freed = freed, .reason = reason ?: "",
 	};
 	int r;
 
@@ -403,13 +396,13 @@ static int killer_bus_read_clients(sd_bus_message *m, WaitClient **ret, size_t *
 		if (!clients)
 			return -ENOMEM;
 	}
-	for (size_t i = 0; i < n; i++)
-		clients[i] = (WaitClient){ .pid = (pid_t)entries[i].pid,
-					   .flags = entries[i].flags,
-					   .uid = (uid_t)entries[i].uid,
-					   .band = entries[i].band <= OOMN_BAND_MAX
-							   ? (int)entries[i].band
-							   : -1 };
+	for (size_t i = 0; i < n; i++) {
+		const struct oomn_bus_client *e = &entries[i];
+
+		/* a band out of range is none */
+		clients[i] = (WaitClient){ .pid = (pid_t)e->pid, .flags = e->flags,
+			.uid = (uid_t)e->uid, .band = e->band <= OOMN_BAND_MAX ? (int)e->band : -1 };
+	}
 	*ret = TAKE_PTR(clients);
 	*ret_n = n;
 	return 0;
