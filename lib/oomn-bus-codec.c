@@ -39,34 +39,24 @@ int oomn_bus_check_signature(sd_bus_message *m, const char *signature)
 	return sd_bus_message_has_signature(m, signature) > 0 ? 0 : -EBADMSG;
 }
 
-/* sd_bus_message_read()'s 0 (no more arguments) is an error here. */
-static int read_result(int r)
-{
-	return r < 0 ? r : r == 0 ? -EBADMSG : 0;
-}
-
-static int append_args(sd_bus_message *m, const char *signature, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, signature);
-	r = sd_bus_message_appendv(m, signature, ap);
-	va_end(ap);
-	return r < 0 ? r : 0;
-}
-
-/* After oomn_bus_check_signature(): the arguments, all of them. */
-static int read_args(sd_bus_message *m, const char *signature, ...)
+/*
+ * Appends, or reads (after oomn_bus_check_signature()), the arguments of
+ * @signature; reading them all: sd_bus_message_readv()'s 0 (no more
+ * arguments) is an error here.
+ */
+static int codec_args(sd_bus_message *m, bool reading, const char *signature, ...)
 {
 	va_list ap;
 	int r;
 
 	va_start(ap, signature);
-	r = sd_bus_message_readv(m, signature, ap);
+	r = reading ? sd_bus_message_readv(m, signature, ap)
+		    : sd_bus_message_appendv(m, signature, ap);
 	va_end(ap);
-	return read_result(r);
+	return r < 0 ? r : reading && r == 0 ? -EBADMSG : 0;
 }
+#define append_args(m, ...) codec_args(m, false, __VA_ARGS__)
+#define read_args(m, ...) codec_args(m, true, __VA_ARGS__)
 
 /*
  * Each struct's fields in the order of its signature: _append() and _read()

@@ -7,8 +7,8 @@
  * _append() adds the arguments to @m (a message being built; NULL strings go
  * as ""). _read() takes them from @m, which must carry exactly the
  * contract's signature, else -EBADMSG and nothing is read (*ret untouched);
- * otherwise *ret is zeroed and filled, its strings pointing into @m. Both return 0 or a negative errno, never crash on what a
- * peer sent.
+ * otherwise *ret is zeroed and filled, its strings pointing into @m. Both
+ * return 0 or a negative errno, and never crash on what a peer sent.
  */
 #pragma once
 
@@ -25,44 +25,43 @@ int oomn_bus_new_call(sd_bus *bus, sd_bus_message **ret, const char *destination
 /* Whether @m has exactly @signature. */
 int oomn_bus_check_signature(sd_bus_message *m, const char *signature);
 
-/* Signals */
-int oomn_bus_pressure_append(sd_bus_message *m, const struct oomn_bus_pressure *p);
-int oomn_bus_pressure_read(sd_bus_message *m, struct oomn_bus_pressure *ret);
-int oomn_bus_cgroup_pressure_append(sd_bus_message *m, const struct oomn_bus_cgroup_pressure *p);
-int oomn_bus_cgroup_pressure_read(sd_bus_message *m, struct oomn_bus_cgroup_pressure *ret);
-int oomn_bus_oom_kill_append(sd_bus_message *m, const struct oomn_bus_oom_kill *k);
-int oomn_bus_oom_kill_read(sd_bus_message *m, struct oomn_bus_oom_kill *ret);
-int oomn_bus_kill_pending_append(sd_bus_message *m, const struct oomn_bus_kill_pending *k);
-int oomn_bus_kill_pending_read(sd_bus_message *m, struct oomn_bus_kill_pending *ret);
-int oomn_bus_kill_announced_append(sd_bus_message *m, const struct oomn_bus_kill_announced *k);
-int oomn_bus_kill_announced_read(sd_bus_message *m, struct oomn_bus_kill_announced *ret);
-int oomn_bus_candidate_answered_append(sd_bus_message *m, const struct oomn_bus_answer *a);
-int oomn_bus_candidate_answered_read(sd_bus_message *m, struct oomn_bus_answer *ret);
-int oomn_bus_killed_append(sd_bus_message *m, const struct oomn_bus_outcome *o);
-int oomn_bus_killed_read(sd_bus_message *m, struct oomn_bus_outcome *ret);
-/* Redeemed: pid, name and reason of @v; the rest of *ret is zeroed */
-int oomn_bus_redeemed_append(sd_bus_message *m, const struct oomn_bus_outcome *o);
-int oomn_bus_redeemed_read(sd_bus_message *m, struct oomn_bus_outcome *ret);
+/*
+ * oomn_bus_NAME_append(m, const struct TYPE *v) and oomn_bus_NAME_read(m,
+ * struct TYPE *ret), for each NAME and TYPE below (lib/oomn-bus-codec.c
+ * makes both from one list of TYPE's fields).
+ */
+#define OOMN_BUS_DECLARE_CODEC(name, type)                                                   \
+	int oomn_bus_##name##_append(sd_bus_message *m, const struct type *v);                 \
+	int oomn_bus_##name##_read(sd_bus_message *m, struct type *ret)
 
-/* Method arguments */
+/* Signals: PressureChanged, CgroupPressureChanged, KernelOomKill, KillPending,
+ * KillAnnounced, CandidateAnswered, Killed, Redeemed (its pid, name and reason
+ * only, the rest of *ret zeroed) */
+OOMN_BUS_DECLARE_CODEC(pressure, oomn_bus_pressure);
+OOMN_BUS_DECLARE_CODEC(cgroup_pressure, oomn_bus_cgroup_pressure);
+OOMN_BUS_DECLARE_CODEC(oom_kill, oomn_bus_oom_kill);
+OOMN_BUS_DECLARE_CODEC(kill_pending, oomn_bus_kill_pending);
+OOMN_BUS_DECLARE_CODEC(kill_announced, oomn_bus_kill_announced);
+OOMN_BUS_DECLARE_CODEC(candidate_answered, oomn_bus_answer);
+OOMN_BUS_DECLARE_CODEC(killed, oomn_bus_outcome);
+OOMN_BUS_DECLARE_CODEC(redeemed, oomn_bus_outcome);
+
+/* Method arguments: Relieved's freed_bytes and checkpointed (the pid is the
+ * caller's, not sent), NotifyCandidate's */
+OOMN_BUS_DECLARE_CODEC(relieved, oomn_bus_answer);
+OOMN_BUS_DECLARE_CODEC(notify_candidate, oomn_bus_notice);
 int oomn_bus_register_append(sd_bus_message *m, uint32_t band, uint32_t flags);
 int oomn_bus_register_read(sd_bus_message *m, uint32_t *ret_band, uint32_t *ret_flags);
-/* Relieved: freed_bytes and checkpointed of @a (its pid is the caller's, not sent) */
-int oomn_bus_relieved_append(sd_bus_message *m, const struct oomn_bus_answer *a);
-int oomn_bus_relieved_read(sd_bus_message *m, struct oomn_bus_answer *ret);
-int oomn_bus_notify_candidate_append(sd_bus_message *m, const struct oomn_bus_notice *n);
-int oomn_bus_notify_candidate_read(sd_bus_message *m, struct oomn_bus_notice *ret);
 /* @kind: OOMN_BUS_OUTCOME_KILLED or _REDEEMED */
 int oomn_bus_report_outcome_append(sd_bus_message *m, const char *kind,
 				   const struct oomn_bus_outcome *o);
 int oomn_bus_report_outcome_read(sd_bus_message *m, const char **ret_kind,
 				 struct oomn_bus_outcome *ret);
 
-/* Method replies */
+/* Method replies: GetState's, Register's, NotifyCandidate's, ListClients' */
+OOMN_BUS_DECLARE_CODEC(state, oomn_bus_state);
 int oomn_bus_register_reply_append(sd_bus_message *m, uint64_t id);
 int oomn_bus_register_reply_read(sd_bus_message *m, uint64_t *ret_id);
-int oomn_bus_state_append(sd_bus_message *m, const struct oomn_bus_state *s);
-int oomn_bus_state_read(sd_bus_message *m, struct oomn_bus_state *ret);
 int oomn_bus_notify_candidate_reply_append(sd_bus_message *m, uint32_t notified);
 int oomn_bus_notify_candidate_reply_read(sd_bus_message *m, uint32_t *ret_notified);
 /* ListClients: open, one append per client, close */

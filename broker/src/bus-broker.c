@@ -146,6 +146,22 @@ static int append_oom_kill(sd_bus_message *sig, const void *args)
 	return oomn_bus_oom_kill_append(sig, args);
 }
 
+/* and the others' */
+static int append_pending(sd_bus_message *sig, const void *args)
+{
+	return oomn_bus_kill_pending_append(sig, args);
+}
+
+static int append_pressure(sd_bus_message *sig, const void *args)
+{
+	return oomn_bus_pressure_append(sig, args);
+}
+
+static int append_cgroup_pressure(sd_bus_message *sig, const void *args)
+{
+	return oomn_bus_cgroup_pressure_append(sig, args);
+}
+
 /* Methods for applications */
 
 /* The method handlers that need the caller's identity run once the bus has
@@ -240,7 +256,6 @@ static int method_unregister(sd_bus_message *msg, void *userdata, sd_bus_error *
 static int method_relieved(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
 	_cleanup_free_ char *notifier = NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *sig = NULL;
 	Manager *m = userdata;
 	struct oomn_client *c;
 	struct oomn_bus_answer a;
@@ -281,11 +296,7 @@ static int method_relieved(sd_bus_message *msg, void *userdata, sd_bus_error *er
 		(void)bus_kills_emit(m, OOMN_BUS_CANDIDATE_ANSWERED, append_answered, &a);
 		return sd_bus_reply_method_return(msg, NULL);
 	}
-	r = oomn_bus_new_signal(m->bus, &sig, OOMN_BUS_CANDIDATE_ANSWERED, notifier);
-	if (r >= 0)
-		r = oomn_bus_candidate_answered_append(sig, &a);
-	if (r >= 0)
-		r = sd_bus_send(m->bus, sig, NULL);
+	r = bus_send_signal(m, OOMN_BUS_CANDIDATE_ANSWERED, notifier, append_answered, &a);
 	if (r < 0)
 		log_warning_errno(r, "Failed to relay CandidateAnswered: %m");
 
@@ -429,7 +440,6 @@ static int method_notify_candidate_with_identity(sd_bus_message *msg, Manager *m
 		return n;
 
 	for (size_t i = 0; (c = oomn_registry_get(m->registry, i)); i++) {
-		_cleanup_(sd_bus_message_unrefp) sd_bus_message *sig = NULL;
 		const struct oomn_bus_kill_pending pending = {
 			.pid = pid, .deadline_msec = deadline_msec,
 			.deadline_boottime_usec = deadline_usec, .reason = reason,
@@ -438,11 +448,7 @@ static int method_notify_candidate_with_identity(sd_bus_message *msg, Manager *m
 		if (c->pid != pid)
 			continue;
 		name = c->comm;
-		r = oomn_bus_new_signal(m->bus, &sig, OOMN_BUS_KILL_PENDING, c->name);
-		if (r >= 0)
-			r = oomn_bus_kill_pending_append(sig, &pending);
-		if (r >= 0)
-			r = sd_bus_send(m->bus, sig, NULL);
+		r = bus_send_signal(m, OOMN_BUS_KILL_PENDING, c->name, append_pending, &pending);
 		if (r < 0)
 			log_warning_errno(r, "Failed to send KillPending to %s: %m", c->name);
 	}
@@ -619,7 +625,6 @@ int bus_broker_emit_pressure(Manager *m, bool level_changed)
 	if (!m->bus)
 		return 0;
 	if (level_changed) {
-		_cleanup_(sd_bus_message_unrefp) sd_bus_message *sig = NULL;
 		const struct oomn_bus_pressure bp = {
 			.level = oomn_level_to_string(p->level),
 			.prev_level = oomn_level_to_string(p->prev_level), .seq = m->seq,
@@ -628,11 +633,7 @@ int bus_broker_emit_pressure(Manager *m, bool level_changed)
 			.source = bus_source_string(m), .timestamp_ns = p->timestamp_ns,
 		};
 
-		r = oomn_bus_new_signal(m->bus, &sig, OOMN_BUS_PRESSURE_CHANGED, NULL);
-		if (r >= 0)
-			r = oomn_bus_pressure_append(sig, &bp);
-		if (r >= 0)
-			r = sd_bus_send(m->bus, sig, NULL);
+		r = bus_send_signal(m, OOMN_BUS_PRESSURE_CHANGED, NULL, append_pressure, &bp);
 		if (r < 0)
 			return log_warning_errno(r, "Failed to emit PressureChanged: %m");
 		r = sd_bus_emit_properties_changed(m->bus, OOMN_BUS_PATH, OOMN_BUS_INTERFACE,
@@ -654,7 +655,6 @@ int bus_broker_emit_pressure(Manager *m, bool level_changed)
 
 int bus_broker_emit_cgroup_pressure(Manager *m, const struct oomn_pressure *p)
 {
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *sig = NULL;
 	const struct oomn_bus_cgroup_pressure bp = {
 		.cgroup = p->cgroup, .level = oomn_level_to_string(p->level),
 		.prev_level = oomn_level_to_string(p->prev_level), .timestamp_ns = p->timestamp_ns,
@@ -663,11 +663,8 @@ int bus_broker_emit_cgroup_pressure(Manager *m, const struct oomn_pressure *p)
 
 	if (!m->bus)
 		return 0;
-	r = oomn_bus_new_signal(m->bus, &sig, OOMN_BUS_CGROUP_PRESSURE_CHANGED, NULL);
-	if (r >= 0)
-		r = oomn_bus_cgroup_pressure_append(sig, &bp);
-	if (r >= 0)
-		r = sd_bus_send(m->bus, sig, NULL);
+	r = bus_send_signal(m, OOMN_BUS_CGROUP_PRESSURE_CHANGED, NULL, append_cgroup_pressure,
+			    &bp);
 	if (r < 0)
 		return log_warning_errno(r, "Failed to emit CgroupPressureChanged: %m");
 	return 0;

@@ -58,6 +58,20 @@ int bus_kills_unwatch(Manager *m, const char *name)
 	return 1;
 }
 
+int bus_send_signal(Manager *m, const char *member, const char *destination,
+		    int (*append)(sd_bus_message *sig, const void *args), const void *args)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *sig = NULL;
+	int r;
+
+	r = oomn_bus_new_signal(m->bus, &sig, member, destination);
+	if (r >= 0)
+		r = append(sig, args);
+	if (r >= 0)
+		r = sd_bus_send(m->bus, sig, NULL);
+	return r;
+}
+
 int bus_kills_emit(Manager *m, const char *member,
 		   int (*append)(sd_bus_message *sig, const void *args), const void *args)
 {
@@ -66,14 +80,8 @@ int bus_kills_emit(Manager *m, const char *member,
 	if (!m->bus)
 		return 0;
 	for (unsigned i = 0; i < m->n_kill_watchers; i++) {
-		_cleanup_(sd_bus_message_unrefp) sd_bus_message *sig = NULL;
-		int r;
+		int r = bus_send_signal(m, member, m->kill_watchers[i], append, args);
 
-		r = oomn_bus_new_signal(m->bus, &sig, member, m->kill_watchers[i]);
-		if (r >= 0)
-			r = append(sig, args);
-		if (r >= 0)
-			r = sd_bus_send(m->bus, sig, NULL);
 		if (r < 0) {
 			log_warning_errno(r, "Failed to send %s to %s: %m", member,
 					  m->kill_watchers[i]);

@@ -124,6 +124,10 @@ int bus_kills_watch(Manager *m, const char *name);
 /* Removes @name: 1 if it was there, else 0. */
 int bus_kills_unwatch(Manager *m, const char *name);
 bool bus_kills_has(const Manager *m, const char *name);
+/* Sends signal @member to @destination (NULL: a broadcast), its arguments added by
+ * @append(sig, @args). */
+int bus_send_signal(Manager *m, const char *member, const char *destination,
+		    int (*append)(sd_bus_message *sig, const void *args), const void *args);
 /* Sends signal @member to each watcher, its arguments added by @append(sig, @args). */
 int bus_kills_emit(Manager *m, const char *member,
 		   int (*append)(sd_bus_message *sig, const void *args), const void *args);

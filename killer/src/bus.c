@@ -384,18 +384,14 @@ void killer_bus_report_outcome(KillerBus *b, const char *kind, pid_t pid, const 
 static int killer_bus_read_clients(sd_bus_message *m, WaitClient **ret, size_t *ret_n)
 {
 	_cleanup_free_ struct oomn_bus_client *entries = NULL;
-	_cleanup_free_ WaitClient *clients = NULL;
+	WaitClient *clients = NULL;
 	size_t n = 0;
-	int r;
+	int r = oomn_bus_clients_read(m, &entries, &n);
 
-	r = oomn_bus_clients_read(m, &entries, &n);
+	if (r >= 0 && n > 0 && !(clients = calloc(n, sizeof(*clients))))
+		r = -ENOMEM;
 	if (r < 0)
 		return r;
-	if (n > 0) {
-		clients = calloc(n, sizeof(*clients));
-		if (!clients)
-			return -ENOMEM;
-	}
 	for (size_t i = 0; i < n; i++) {
 		const struct oomn_bus_client *e = &entries[i];
 
@@ -403,7 +399,7 @@ static int killer_bus_read_clients(sd_bus_message *m, WaitClient **ret, size_t *
 		clients[i] = (WaitClient){ .pid = (pid_t)e->pid, .flags = e->flags,
 			.uid = (uid_t)e->uid, .band = e->band <= OOMN_BAND_MAX ? (int)e->band : -1 };
 	}
-	*ret = TAKE_PTR(clients);
+	*ret = clients;
 	*ret_n = n;
 	return 0;
 }
