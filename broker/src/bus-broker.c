@@ -120,47 +120,21 @@ static int property_get_version(sd_bus *bus, const char *path, const char *inter
 	return sd_bus_message_append(reply, OOMN_BUS_SIG_VERSION, OOMN_BUS_VERSION);
 }
 
-/* The kill watchers' signals (bus_kills_emit()), each from its codec. */
-static int append_answered(sd_bus_message *sig, const void *args)
-{
-	return oomn_bus_candidate_answered_append(sig, args);
-}
-
-static int append_announced(sd_bus_message *sig, const void *args)
-{
-	return oomn_bus_kill_announced_append(sig, args);
-}
-
-static int append_killed(sd_bus_message *sig, const void *args)
-{
-	return oomn_bus_killed_append(sig, args);
-}
-
-static int append_redeemed(sd_bus_message *sig, const void *args)
-{
-	return oomn_bus_redeemed_append(sig, args);
-}
-
-static int append_oom_kill(sd_bus_message *sig, const void *args)
-{
-	return oomn_bus_oom_kill_append(sig, args);
-}
-
-/* and the others' */
-static int append_pending(sd_bus_message *sig, const void *args)
-{
-	return oomn_bus_kill_pending_append(sig, args);
-}
-
-static int append_pressure(sd_bus_message *sig, const void *args)
-{
-	return oomn_bus_pressure_append(sig, args);
-}
-
-static int append_cgroup_pressure(sd_bus_message *sig, const void *args)
-{
-	return oomn_bus_cgroup_pressure_append(sig, args);
-}
+/* The signals' codec functions as bus_send_signal() and bus_kills_emit() take them. */
+#define APPENDER(name)                                                                       \
+	static int append_##name(sd_bus_message *sig, const void *args)                       \
+	{                                                                                      \
+		return oomn_bus_##name##_append(sig, args);                                    \
+	}
+APPENDER(candidate_answered)
+APPENDER(kill_announced)
+APPENDER(killed)
+APPENDER(redeemed)
+APPENDER(oom_kill)
+APPENDER(kill_pending)
+APPENDER(pressure)
+APPENDER(cgroup_pressure)
+#undef APPENDER
 
 /* Methods for applications */
 
@@ -293,10 +267,12 @@ static int method_relieved(sd_bus_message *msg, void *userdata, sd_bus_error *er
 	a.pid = c->pid;
 	if (!notifier) {
 		/* the killer has gone: to those who watch kills, no one else */
-		(void)bus_kills_emit(m, OOMN_BUS_CANDIDATE_ANSWERED, append_answered, &a);
+		(void)bus_kills_emit(m, OOMN_BUS_CANDIDATE_ANSWERED, append_candidate_answered,
+				     &a);
 		return sd_bus_reply_method_return(msg, NULL);
 	}
-	r = bus_send_signal(m, OOMN_BUS_CANDIDATE_ANSWERED, notifier, append_answered, &a);
+	r = bus_send_signal(m, OOMN_BUS_CANDIDATE_ANSWERED, notifier, append_candidate_answered,
+			    &a);
 	if (r < 0)
 		log_warning_errno(r, "Failed to relay CandidateAnswered: %m");
 
@@ -448,14 +424,15 @@ static int method_notify_candidate_with_identity(sd_bus_message *msg, Manager *m
 		if (c->pid != pid)
 			continue;
 		name = c->comm;
-		r = bus_send_signal(m, OOMN_BUS_KILL_PENDING, c->name, append_pending, &pending);
+		r = bus_send_signal(m, OOMN_BUS_KILL_PENDING, c->name, append_kill_pending,
+				    &pending);
 		if (r < 0)
 			log_warning_errno(r, "Failed to send KillPending to %s: %m", c->name);
 	}
 
 	log_info("Candidate pid %" PRIu32 " (%s) noticed, deadline %" PRIu32 " ms, %d connection(s): %s",
 		 pid, name, deadline_msec, n, reason);
-	(void)bus_kills_emit(m, OOMN_BUS_KILL_ANNOUNCED, append_announced,
+	(void)bus_kills_emit(m, OOMN_BUS_KILL_ANNOUNCED, append_kill_announced,
 			     &(const struct oomn_bus_kill_announced){
 				     .pid = pid,
 				     .name = name,
@@ -606,15 +583,17 @@ static const sd_bus_vtable bus_broker_vtable[] = {
 	SD_BUS_VTABLE_END,
 };
 
+int bus_add_vtable(Manager *m, const char *path, const char *interface,
+		   const sd_bus_vtable *vtable)
+{
+	int r = sd_bus_add_object_vtable(m->bus, NULL, path, interface, vtable, m);
+
+	return r < 0 ? log_error_errno(r, "Failed to register %s: %m", path) : 0;
+}
+
 int bus_broker_register(Manager *m)
 {
-	int r;
-
-	r = sd_bus_add_object_vtable(m->bus, NULL, OOMN_BUS_PATH, OOMN_BUS_INTERFACE,
-				     bus_broker_vtable, m);
-	if (r < 0)
-		return log_error_errno(r, "Failed to register %s: %m", OOMN_BUS_PATH);
-	return 0;
+	return bus_add_vtable(m, OOMN_BUS_PATH, OOMN_BUS_INTERFACE, bus_broker_vtable);
 }
 
 int bus_broker_emit_pressure(Manager *m, bool level_changed)

@@ -131,13 +131,7 @@ static int bus_lmm_on_name(sd_bus_message *reply, void *userdata, sd_bus_error *
 
 int bus_lmm_register(Manager *m)
 {
-	int r;
-
-	r = sd_bus_add_object_vtable(m->bus, NULL, OOMN_LMM_PATH, OOMN_LMM_INTERFACE,
-				     bus_lmm_vtable, m);
-	if (r < 0)
-		return log_error_errno(r, "Failed to register %s: %m", OOMN_LMM_PATH);
-	return 0;
+	return bus_add_vtable(m, OOMN_LMM_PATH, OOMN_LMM_INTERFACE, bus_lmm_vtable);
 }
 
 int bus_lmm_request_name(Manager *m)

@@ -72,6 +72,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 int manager_run(Manager *m);
 
 /* bus-broker.c */
+/* Serves @interface at @path with @vtable and @m as userdata; logs a failure. */
+int bus_add_vtable(Manager *m, const char *path, const char *interface,
+		   const sd_bus_vtable *vtable);
 int bus_broker_register(Manager *m);
 /*
  * Whether a line that a client of @uid caused may be logged now
