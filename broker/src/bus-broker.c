@@ -314,25 +314,19 @@ static int method_list_clients_with_identity(sd_bus_message *msg, Manager *m,
 		return r;
 
 	r = sd_bus_message_new_method_return(msg, &reply);
-	if (r < 0)
-		return r;
-	r = oomn_bus_clients_open(reply);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; (c = oomn_registry_get(m->registry, i)); i++) {
+	if (r >= 0)
+		r = oomn_bus_clients_open(reply);
+	for (size_t i = 0; r >= 0 && (c = oomn_registry_get(m->registry, i)); i++) {
 		const struct oomn_bus_client entry = {
 			.id = c->id, .pid = c->pid, .uid = c->uid, .bus_name = c->name,
 			.comm = c->comm, .band = c->band, .flags = c->flags,
 		};
 
 		r = oomn_bus_client_append(reply, &entry);
-		if (r < 0)
-			return r;
 	}
-	r = oomn_bus_clients_close(reply);
-	if (r < 0)
-		return r;
-	return sd_bus_send(NULL, reply, NULL);
+	if (r >= 0)
+		r = oomn_bus_clients_close(reply);
+	return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
 }
 
 static int method_list_clients(sd_bus_message *msg, void *userdata, sd_bus_error *error)
