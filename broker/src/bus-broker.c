@@ -11,11 +11,8 @@
 #include "oomn-log.h"
 #include "manager.h"
 
-/* Longest strings accepted from callers; anything longer is refused. */
-#define BUS_NAME_MAX 256     /* a process name, a rule name */
-#define BUS_REASON_MAX 1024
-#define BUS_CGROUP_MAX 4096
-#define BUS_DEADLINE_MAX_MSEC (60u * 60u * 1000u)
+/* The longest strings accepted from callers (anything longer is refused) and
+ * the longest deadline are the contract's (oomn-bus.h). */
 /* Callers see figures at most this old; between, their reads cost nothing. */
 #define BUS_STATE_FRESH_USEC (100u * 1000u)
 
@@ -81,14 +78,15 @@ static int property_get_level(sd_bus *bus, const char *path, const char *interfa
 			      const char *property, sd_bus_message *reply, void *userdata,
 			      sd_bus_error *error)
 {
-	return sd_bus_message_append(reply, "s", oomn_level_to_string(bus_state(userdata)->level));
+	return sd_bus_message_append(reply, OOMN_BUS_SIG_LEVEL,
+				     oomn_level_to_string(bus_state(userdata)->level));
 }
 
 static int property_get_source(sd_bus *bus, const char *path, const char *interface,
 			       const char *property, sd_bus_message *reply, void *userdata,
 			       sd_bus_error *error)
 {
-	return sd_bus_message_append(reply, "s", bus_source_string(userdata));
+	return sd_bus_message_append(reply, OOMN_BUS_SIG_SOURCE, bus_source_string(userdata));
 }
 
 static int property_get_figure(sd_bus *bus, const char *path, const char *interface,
@@ -99,27 +97,44 @@ static int property_get_figure(sd_bus *bus, const char *path, const char *interf
 	const struct oomn_pressure *p = bus_state(m);
 	uint64_t v;
 
-	if (strcmp(property, "Sequence") == 0)
+	/* all of type t (OOMN_BUS_SIG_SEQUENCE, _MEM_TOTAL ...) */
+	if (strcmp(property, OOMN_BUS_PROP_SEQUENCE) == 0)
 		v = m->seq;
-	else if (strcmp(property, "MemTotal") == 0)
+	else if (strcmp(property, OOMN_BUS_PROP_MEM_TOTAL) == 0)
 		v = p->mem_total;
-	else if (strcmp(property, "MemAvailable") == 0)
+	else if (strcmp(property, OOMN_BUS_PROP_MEM_AVAILABLE) == 0)
 		v = p->mem_available;
-	else if (strcmp(property, "SwapTotal") == 0)
+	else if (strcmp(property, OOMN_BUS_PROP_SWAP_TOTAL) == 0)
 		v = p->swap_total;
-	else if (strcmp(property, "SwapFree") == 0)
+	else if (strcmp(property, OOMN_BUS_PROP_SWAP_FREE) == 0)
 		v = p->swap_free;
 	else
 		return -EINVAL;
-	return sd_bus_message_append(reply, "t", v);
+	return sd_bus_message_append(reply, OOMN_BUS_SIG_SEQUENCE, v);
 }
 
 static int property_get_version(sd_bus *bus, const char *path, const char *interface,
 				const char *property, sd_bus_message *reply, void *userdata,
 				sd_bus_error *error)
 {
-	return sd_bus_message_append(reply, "u", OOMN_BROKER_VERSION);
+	return sd_bus_message_append(reply, OOMN_BUS_SIG_VERSION, OOMN_BUS_VERSION);
 }
+
+/* The signals' codec functions as bus_send_signal() and bus_kills_emit() take them. */
+#define APPENDER(name)                                                                       \
+	static int append_##name(sd_bus_message *sig, const void *args)                       \
+	{                                                                                      \
+		return oomn_bus_##name##_append(sig, args);                                    \
+	}
+APPENDER(candidate_answered)
+APPENDER(kill_announced)
+APPENDER(killed)
+APPENDER(redeemed)
+APPENDER(oom_kill)
+APPENDER(kill_pending)
+APPENDER(pressure)
+APPENDER(cgroup_pressure)
+#undef APPENDER
 
 /* Methods for applications */
 
@@ -135,7 +150,7 @@ static int method_register_with_identity(sd_bus_message *msg, Manager *m,
 	uint64_t id;
 	int r;
 
-	r = sd_bus_message_read(msg, "uu", &band, &flags);
+	r = oomn_bus_register_read(msg, &band, &flags);
 	if (r < 0)
 		return r;
 	if (!oomn_registry_band_valid(band))
@@ -183,7 +198,7 @@ static int method_register_with_identity(sd_bus_message *msg, Manager *m,
 			 ", flags 0x%" PRIx32 " (%u lines of this uid held back before)",
 			 sd_bus_message_get_sender(msg), pid, comm, uid, band, flags, more);
 
-	return sd_bus_reply_method_return(msg, "t", id);
+	return sd_bus_reply_method_return(msg, OOMN_BUS_SIG_REGISTER_OUT, id);
 }
 
 static int method_register(sd_bus_message *msg, void *userdata, sd_bus_error *error)
@@ -192,7 +207,7 @@ static int method_register(sd_bus_message *msg, void *userdata, sd_bus_error *er
 	int r;
 
 	/* Malformed input costs no round trip to the bus. */
-	r = sd_bus_message_read(msg, "uu", &band, &flags);
+	r = oomn_bus_register_read(msg, &band, &flags);
 	if (r >= 0)
 		r = sd_bus_message_rewind(msg, true);
 	if (r < 0)
@@ -215,14 +230,13 @@ static int method_unregister(sd_bus_message *msg, void *userdata, sd_bus_error *
 static int method_relieved(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
 	_cleanup_free_ char *notifier = NULL;
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *sig = NULL;
 	Manager *m = userdata;
 	struct oomn_client *c;
-	uint64_t freed;
-	int checkpointed, r;
+	struct oomn_bus_answer a;
+	int r;
 	unsigned more;
 
-	r = sd_bus_message_read(msg, "tb", &freed, &checkpointed);
+	r = oomn_bus_relieved_read(msg, &a);
 	if (r < 0)
 		return r;
 
@@ -236,7 +250,7 @@ static int method_relieved(sd_bus_message *msg, void *userdata, sd_bus_error *er
 		if (bus_log_allowed(m, c->uid, &more))
 			log_info("Candidate pid %" PRIu32 " answered after the outcome (freed %" PRIu64
 				 " bytes%s; %u lines of uid %" PRIu32 " held back before)",
-				 c->pid, freed, checkpointed ? ", checkpointed" : "", more, c->uid);
+				 c->pid, a.freed_bytes, a.checkpointed ? ", checkpointed" : "", more, c->uid);
 		return sd_bus_reply_method_return(msg, NULL);
 	}
 	if (r == -ESRCH)
@@ -248,21 +262,17 @@ static int method_relieved(sd_bus_message *msg, void *userdata, sd_bus_error *er
 	if (bus_log_allowed(m, c->uid, &more))
 		log_info("Candidate pid %" PRIu32 " answered: freed %" PRIu64
 			 " bytes%s (%u lines of uid %" PRIu32 " held back before)",
-			 c->pid, freed, checkpointed ? ", checkpointed" : "", more, c->uid);
+			 c->pid, a.freed_bytes, a.checkpointed ? ", checkpointed" : "", more, c->uid);
 
+	a.pid = c->pid;
 	if (!notifier) {
 		/* the killer has gone: to those who watch kills, no one else */
-		(void)bus_kills_emit(m, "CandidateAnswered", "utb", c->pid, freed, checkpointed);
+		(void)bus_kills_emit(m, OOMN_BUS_CANDIDATE_ANSWERED, append_candidate_answered,
+				     &a);
 		return sd_bus_reply_method_return(msg, NULL);
 	}
-	r = sd_bus_message_new_signal(m->bus, &sig, OOMN_BROKER_PATH, OOMN_BROKER_INTERFACE,
-				      "CandidateAnswered");
-	if (r >= 0)
-		r = sd_bus_message_set_destination(sig, notifier);
-	if (r >= 0)
-		r = sd_bus_message_append(sig, "utb", c->pid, freed, checkpointed);
-	if (r >= 0)
-		r = sd_bus_send(m->bus, sig, NULL);
+	r = bus_send_signal(m, OOMN_BUS_CANDIDATE_ANSWERED, notifier, append_candidate_answered,
+			    &a);
 	if (r < 0)
 		log_warning_errno(r, "Failed to relay CandidateAnswered: %m");
 
@@ -271,12 +281,23 @@ static int method_relieved(sd_bus_message *msg, void *userdata, sd_bus_error *er
 
 static int method_get_state(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 {
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	Manager *m = userdata;
 	const struct oomn_pressure *p = bus_state(m);
+	const struct oomn_bus_state st = {
+		.level = oomn_level_to_string(p->level), .sequence = m->seq,
+		.mem_total = p->mem_total, .mem_available = p->mem_available,
+		.swap_total = p->swap_total, .swap_free = p->swap_free,
+		.source = bus_source_string(m), .timestamp_ns = p->timestamp_ns,
+	};
+	int r;
 
-	return sd_bus_reply_method_return(msg, "stttttst", oomn_level_to_string(p->level), m->seq,
-					  p->mem_total, p->mem_available, p->swap_total,
-					  p->swap_free, bus_source_string(m), p->timestamp_ns);
+	r = sd_bus_message_new_method_return(msg, &reply);
+	if (r >= 0)
+		r = oomn_bus_state_append(reply, &st);
+	if (r < 0)
+		return r;
+	return sd_bus_send(NULL, reply, NULL);
 }
 
 /* Other users' processes are root's to know, as the module's "oom" group is. */
@@ -293,21 +314,19 @@ static int method_list_clients_with_identity(sd_bus_message *msg, Manager *m,
 		return r;
 
 	r = sd_bus_message_new_method_return(msg, &reply);
-	if (r < 0)
-		return r;
-	r = sd_bus_message_open_container(reply, 'a', "(tuussuu)");
-	if (r < 0)
-		return r;
-	for (size_t i = 0; (c = oomn_registry_get(m->registry, i)); i++) {
-		r = sd_bus_message_append(reply, "(tuussuu)", c->id, c->pid, c->uid, c->name,
-					  c->comm, c->band, c->flags);
-		if (r < 0)
-			return r;
+	if (r >= 0)
+		r = oomn_bus_clients_open(reply);
+	for (size_t i = 0; r >= 0 && (c = oomn_registry_get(m->registry, i)); i++) {
+		const struct oomn_bus_client entry = {
+			.id = c->id, .pid = c->pid, .uid = c->uid, .bus_name = c->name,
+			.comm = c->comm, .band = c->band, .flags = c->flags,
+		};
+
+		r = oomn_bus_client_append(reply, &entry);
 	}
-	r = sd_bus_message_close_container(reply);
-	if (r < 0)
-		return r;
-	return sd_bus_send(NULL, reply, NULL);
+	if (r >= 0)
+		r = oomn_bus_clients_close(reply);
+	return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
 }
 
 static int method_list_clients(sd_bus_message *msg, void *userdata, sd_bus_error *error)
@@ -328,7 +347,7 @@ static int method_watch_kills_with_identity(sd_bus_message *msg, Manager *m,
 	r = bus_kills_watch(m, sd_bus_message_get_sender(msg));
 	if (r == -ENOSPC)
 		return sd_bus_error_setf(error, OOMN_ERROR_LIMITS_EXCEEDED,
-					 "Too many kill watchers (%u)", BUS_KILLS_MAX);
+					 "Too many kill watchers (%u)", OOMN_BUS_KILL_WATCHERS_MAX);
 	if (r < 0)
 		return r;
 	if (r == 0)
@@ -359,24 +378,28 @@ static int method_notify_candidate_with_identity(sd_bus_message *msg, Manager *m
 						 const struct bus_identity *ident,
 						 sd_bus_error *error)
 {
+	struct oomn_bus_notice notice;
 	uint32_t pid, deadline_msec;
 	uint64_t deadline_usec;
 	const char *reason, *name = "";
 	struct oomn_client *c;
 	int n, r;
 
-	r = sd_bus_message_read(msg, "uus", &pid, &deadline_msec, &reason);
+	r = oomn_bus_notify_candidate_read(msg, &notice);
 	if (r < 0)
 		return r;
+	pid = notice.pid;
+	deadline_msec = notice.deadline_msec;
+	reason = notice.reason;
 	r = bus_check_root(msg, ident, error);
 	if (r < 0)
 		return r;
 	if (pid == 0)
 		return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "pid 0");
-	if (deadline_msec == 0 || deadline_msec > BUS_DEADLINE_MAX_MSEC)
+	if (deadline_msec == 0 || deadline_msec > OOMN_BUS_DEADLINE_MAX_MSEC)
 		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-					 "Deadline must be 1..%u ms", BUS_DEADLINE_MAX_MSEC);
-	r = bus_check_string(reason, BUS_REASON_MAX, "reason", error);
+					 "Deadline must be 1..%u ms", OOMN_BUS_DEADLINE_MAX_MSEC);
+	r = bus_check_string(reason, OOMN_BUS_REASON_MAX, "reason", error);
 	if (r < 0)
 		return r;
 
@@ -387,30 +410,32 @@ static int method_notify_candidate_with_identity(sd_bus_message *msg, Manager *m
 		return n;
 
 	for (size_t i = 0; (c = oomn_registry_get(m->registry, i)); i++) {
-		_cleanup_(sd_bus_message_unrefp) sd_bus_message *sig = NULL;
+		const struct oomn_bus_kill_pending pending = {
+			.pid = pid, .deadline_msec = deadline_msec,
+			.deadline_boottime_usec = deadline_usec, .reason = reason,
+		};
 
 		if (c->pid != pid)
 			continue;
 		name = c->comm;
-		r = sd_bus_message_new_signal(m->bus, &sig, OOMN_BROKER_PATH,
-					      OOMN_BROKER_INTERFACE, "KillPending");
-		if (r >= 0)
-			r = sd_bus_message_set_destination(sig, c->name);
-		if (r >= 0)
-			r = sd_bus_message_append(sig, "uuts", pid, deadline_msec, deadline_usec,
-						  reason);
-		if (r >= 0)
-			r = sd_bus_send(m->bus, sig, NULL);
+		r = bus_send_signal(m, OOMN_BUS_KILL_PENDING, c->name, append_kill_pending,
+				    &pending);
 		if (r < 0)
 			log_warning_errno(r, "Failed to send KillPending to %s: %m", c->name);
 	}
 
 	log_info("Candidate pid %" PRIu32 " (%s) noticed, deadline %" PRIu32 " ms, %d connection(s): %s",
 		 pid, name, deadline_msec, n, reason);
-	(void)bus_kills_emit(m, "KillAnnounced", "usuts", pid, name, deadline_msec, deadline_usec,
-			     reason);
+	(void)bus_kills_emit(m, OOMN_BUS_KILL_ANNOUNCED, append_kill_announced,
+			     &(const struct oomn_bus_kill_announced){
+				     .pid = pid,
+				     .name = name,
+				     .deadline_msec = deadline_msec,
+				     .deadline_boottime_usec = deadline_usec,
+				     .reason = reason,
+			     });
 
-	return sd_bus_reply_method_return(msg, "u", (uint32_t)n);
+	return sd_bus_reply_method_return(msg, OOMN_BUS_SIG_NOTIFY_CANDIDATE_OUT, (uint32_t)n);
 }
 
 static int method_notify_candidate(sd_bus_message *msg, void *userdata, sd_bus_error *error)
@@ -422,35 +447,33 @@ static int method_report_outcome_with_identity(sd_bus_message *msg, Manager *m,
 					       const struct bus_identity *ident,
 					       sd_bus_error *error)
 {
-	const char *kind, *name, *cgroup, *rule, *reason;
-	uint32_t pid, uid;
-	uint64_t freed;
+	struct oomn_bus_outcome o;
+	const char *kind;
 	int r;
 
-	r = sd_bus_message_read(msg, "susussts", &kind, &pid, &name, &uid, &cgroup, &rule, &freed,
-				&reason);
+	r = oomn_bus_report_outcome_read(msg, &kind, &o);
 	if (r < 0)
 		return r;
 	r = bus_check_root(msg, ident, error);
 	if (r < 0)
 		return r;
-	if (strcmp(kind, "killed") != 0 && strcmp(kind, "redeemed") != 0)
+	if (strcmp(kind, OOMN_BUS_OUTCOME_KILLED) != 0 &&
+	    strcmp(kind, OOMN_BUS_OUTCOME_REDEEMED) != 0)
 		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
 					 "Unknown outcome \"%.32s\": killed or redeemed", kind);
-	if ((r = bus_check_string(name, BUS_NAME_MAX, "name", error)) < 0 ||
-	    (r = bus_check_string(cgroup, BUS_CGROUP_MAX, "cgroup", error)) < 0 ||
-	    (r = bus_check_string(rule, BUS_NAME_MAX, "rule", error)) < 0 ||
-	    (r = bus_check_string(reason, BUS_REASON_MAX, "reason", error)) < 0)
+	if ((r = bus_check_string(o.name, OOMN_BUS_NAME_MAX, "name", error)) < 0 ||
+	    (r = bus_check_string(o.cgroup, OOMN_BUS_CGROUP_MAX, "cgroup", error)) < 0 ||
+	    (r = bus_check_string(o.rule, OOMN_BUS_NAME_MAX, "rule", error)) < 0 ||
+	    (r = bus_check_string(o.reason, OOMN_BUS_REASON_MAX, "reason", error)) < 0)
 		return r;
 
-	(void)oomn_registry_clear_notices(m->registry, pid);
-	log_info("Outcome for pid %" PRIu32 " (%s): %s, %s", pid, name, kind, reason);
+	(void)oomn_registry_clear_notices(m->registry, o.pid);
+	log_info("Outcome for pid %" PRIu32 " (%s): %s, %s", o.pid, o.name, kind, o.reason);
 
 	if (kind[0] == 'k')
-		(void)bus_kills_emit(m, "Killed", "usussts", pid, name, uid, cgroup, rule, freed,
-				     reason);
+		(void)bus_kills_emit(m, OOMN_BUS_KILLED, append_killed, &o);
 	else
-		(void)bus_kills_emit(m, "Redeemed", "uss", pid, name, reason);
+		(void)bus_kills_emit(m, OOMN_BUS_REDEEMED, append_redeemed, &o);
 
 	return sd_bus_reply_method_return(msg, NULL);
 }
@@ -460,86 +483,111 @@ static int method_report_outcome(sd_bus_message *msg, void *userdata, sd_bus_err
 	return bus_creds_query(userdata, msg, method_report_outcome_with_identity, error);
 }
 
+/* Signatures from the contract (oomn-bus.h); the names of the arguments as in the XML. */
 static const sd_bus_vtable bus_broker_vtable[] = {
 	SD_BUS_VTABLE_START(0),
 
-	SD_BUS_PROPERTY("Level", "s", property_get_level, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("Sequence", "t", property_get_figure, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("MemTotal", "t", property_get_figure, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("MemAvailable", "t", property_get_figure, 0,
+#define FIGURE(name, sig)                                                                          \
+	SD_BUS_PROPERTY(name, sig, property_get_figure, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
+	SD_BUS_PROPERTY(OOMN_BUS_PROP_LEVEL, OOMN_BUS_SIG_LEVEL, property_get_level, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("SwapTotal", "t", property_get_figure, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("SwapFree", "t", property_get_figure, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("Source", "s", property_get_source, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	SD_BUS_PROPERTY("Version", "u", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+	FIGURE(OOMN_BUS_PROP_SEQUENCE, OOMN_BUS_SIG_SEQUENCE),
+	FIGURE(OOMN_BUS_PROP_MEM_TOTAL, OOMN_BUS_SIG_MEM_TOTAL),
+	FIGURE(OOMN_BUS_PROP_MEM_AVAILABLE, OOMN_BUS_SIG_MEM_AVAILABLE),
+	FIGURE(OOMN_BUS_PROP_SWAP_TOTAL, OOMN_BUS_SIG_SWAP_TOTAL),
+	FIGURE(OOMN_BUS_PROP_SWAP_FREE, OOMN_BUS_SIG_SWAP_FREE),
+#undef FIGURE
+	SD_BUS_PROPERTY(OOMN_BUS_PROP_SOURCE, OOMN_BUS_SIG_SOURCE, property_get_source, 0,
+			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+	SD_BUS_PROPERTY(OOMN_BUS_PROP_VERSION, OOMN_BUS_SIG_VERSION, property_get_version, 0,
+			SD_BUS_VTABLE_PROPERTY_CONST),
 
-	SD_BUS_METHOD_WITH_ARGS("Register", SD_BUS_ARGS("u", band, "u", flags),
-				SD_BUS_RESULT("t", id), method_register, SD_BUS_VTABLE_UNPRIVILEGED),
-	SD_BUS_METHOD_WITH_ARGS("Unregister", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_unregister,
-				SD_BUS_VTABLE_UNPRIVILEGED),
-	SD_BUS_METHOD_WITH_ARGS("Relieved", SD_BUS_ARGS("t", freed_bytes, "b", checkpointed),
-				SD_BUS_NO_RESULT, method_relieved, SD_BUS_VTABLE_UNPRIVILEGED),
-	SD_BUS_METHOD_WITH_ARGS("GetState", SD_BUS_NO_ARGS,
-				SD_BUS_RESULT("s", level, "t", sequence, "t", mem_total, "t",
-					      mem_available, "t", swap_total, "t", swap_free, "s",
-					      source, "t", timestamp_ns),
-				method_get_state, SD_BUS_VTABLE_UNPRIVILEGED),
-	SD_BUS_METHOD_WITH_ARGS("ListClients", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(tuussuu)", clients),
-				method_list_clients, SD_BUS_VTABLE_UNPRIVILEGED),
-	SD_BUS_METHOD_WITH_ARGS("WatchKills", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_watch_kills,
-				SD_BUS_VTABLE_UNPRIVILEGED),
-	SD_BUS_METHOD_WITH_ARGS("UnwatchKills", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT,
-				method_unwatch_kills, SD_BUS_VTABLE_UNPRIVILEGED),
-	SD_BUS_METHOD_WITH_ARGS("NotifyCandidate",
-				SD_BUS_ARGS("u", pid, "u", deadline_msec, "s", reason),
-				SD_BUS_RESULT("u", notified), method_notify_candidate,
-				SD_BUS_VTABLE_UNPRIVILEGED),
-	SD_BUS_METHOD_WITH_ARGS("ReportOutcome",
-				SD_BUS_ARGS("s", kind, "u", pid, "s", name, "u", uid, "s", cgroup,
-					    "s", rule, "t", freed, "s", reason),
-				SD_BUS_NO_RESULT, method_report_outcome, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_NAMES(OOMN_BUS_REGISTER, OOMN_BUS_SIG_REGISTER_IN,
+				 SD_BUS_PARAM(band) SD_BUS_PARAM(flags), OOMN_BUS_SIG_REGISTER_OUT,
+				 SD_BUS_PARAM(id), method_register, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_NAMES(OOMN_BUS_UNREGISTER, OOMN_BUS_SIG_UNREGISTER_IN, "",
+				 OOMN_BUS_SIG_UNREGISTER_OUT, "", method_unregister,
+				 SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_NAMES(OOMN_BUS_RELIEVED, OOMN_BUS_SIG_RELIEVED_IN,
+				 SD_BUS_PARAM(freed_bytes) SD_BUS_PARAM(checkpointed),
+				 OOMN_BUS_SIG_RELIEVED_OUT, "", method_relieved,
+				 SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_NAMES(OOMN_BUS_GET_STATE, OOMN_BUS_SIG_GET_STATE_IN, "",
+				 OOMN_BUS_SIG_GET_STATE_OUT,
+				 SD_BUS_PARAM(level) SD_BUS_PARAM(sequence) SD_BUS_PARAM(mem_total)
+				 SD_BUS_PARAM(mem_available) SD_BUS_PARAM(swap_total)
+				 SD_BUS_PARAM(swap_free) SD_BUS_PARAM(source)
+				 SD_BUS_PARAM(timestamp_ns),
+				 method_get_state, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_NAMES(OOMN_BUS_LIST_CLIENTS, OOMN_BUS_SIG_LIST_CLIENTS_IN, "",
+				 OOMN_BUS_SIG_LIST_CLIENTS_OUT, SD_BUS_PARAM(clients),
+				 method_list_clients, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_NAMES(OOMN_BUS_WATCH_KILLS, OOMN_BUS_SIG_WATCH_KILLS_IN, "",
+				 OOMN_BUS_SIG_WATCH_KILLS_OUT, "", method_watch_kills,
+				 SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_NAMES(OOMN_BUS_UNWATCH_KILLS, OOMN_BUS_SIG_UNWATCH_KILLS_IN, "",
+				 OOMN_BUS_SIG_UNWATCH_KILLS_OUT, "", method_unwatch_kills,
+				 SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_NAMES(OOMN_BUS_NOTIFY_CANDIDATE, OOMN_BUS_SIG_NOTIFY_CANDIDATE_IN,
+				 SD_BUS_PARAM(pid) SD_BUS_PARAM(deadline_msec) SD_BUS_PARAM(reason),
+				 OOMN_BUS_SIG_NOTIFY_CANDIDATE_OUT, SD_BUS_PARAM(notified),
+				 method_notify_candidate, SD_BUS_VTABLE_UNPRIVILEGED),
+	SD_BUS_METHOD_WITH_NAMES(OOMN_BUS_REPORT_OUTCOME, OOMN_BUS_SIG_REPORT_OUTCOME_IN,
+				 SD_BUS_PARAM(kind) SD_BUS_PARAM(pid) SD_BUS_PARAM(name)
+				 SD_BUS_PARAM(uid) SD_BUS_PARAM(cgroup) SD_BUS_PARAM(rule)
+				 SD_BUS_PARAM(freed) SD_BUS_PARAM(reason),
+				 OOMN_BUS_SIG_REPORT_OUTCOME_OUT, "", method_report_outcome,
+				 SD_BUS_VTABLE_UNPRIVILEGED),
 
-	SD_BUS_SIGNAL_WITH_ARGS("PressureChanged",
-				SD_BUS_ARGS("s", level, "s", prev_level, "t", seq, "t",
-					    mem_available, "t", mem_total, "t", swap_free, "t",
-					    swap_total, "s", source, "t", timestamp_ns),
-				0),
-	SD_BUS_SIGNAL_WITH_ARGS("CgroupPressureChanged",
-				SD_BUS_ARGS("s", cgroup, "s", level, "s", prev_level, "t",
-					    timestamp_ns),
-				0),
-	SD_BUS_SIGNAL_WITH_ARGS("KernelOomKill",
-				SD_BUS_ARGS("u", pid, "s", comm, "u", uid, "s", cgroup, "t",
-					    anon_rss, "t", oom_seq),
-				0),
-	SD_BUS_SIGNAL_WITH_ARGS("KillPending",
-				SD_BUS_ARGS("u", pid, "u", deadline_msec, "t",
-					    deadline_boottime_usec, "s", reason),
-				0),
-	SD_BUS_SIGNAL_WITH_ARGS("KillAnnounced",
-				SD_BUS_ARGS("u", pid, "s", name, "u", deadline_msec, "t",
-					    deadline_boottime_usec, "s", reason),
-				0),
-	SD_BUS_SIGNAL_WITH_ARGS("CandidateAnswered",
-				SD_BUS_ARGS("u", pid, "t", freed_bytes, "b", checkpointed), 0),
-	SD_BUS_SIGNAL_WITH_ARGS("Killed",
-				SD_BUS_ARGS("u", pid, "s", name, "u", uid, "s", cgroup, "s", rule,
-					    "t", freed, "s", reason),
-				0),
-	SD_BUS_SIGNAL_WITH_ARGS("Redeemed", SD_BUS_ARGS("u", pid, "s", name, "s", reason), 0),
+	SD_BUS_SIGNAL_WITH_NAMES(OOMN_BUS_PRESSURE_CHANGED, OOMN_BUS_SIG_PRESSURE_CHANGED,
+				 SD_BUS_PARAM(level) SD_BUS_PARAM(prev_level) SD_BUS_PARAM(seq)
+				 SD_BUS_PARAM(mem_available) SD_BUS_PARAM(mem_total)
+				 SD_BUS_PARAM(swap_free) SD_BUS_PARAM(swap_total)
+				 SD_BUS_PARAM(source) SD_BUS_PARAM(timestamp_ns),
+				 0),
+	SD_BUS_SIGNAL_WITH_NAMES(OOMN_BUS_CGROUP_PRESSURE_CHANGED,
+				 OOMN_BUS_SIG_CGROUP_PRESSURE_CHANGED,
+				 SD_BUS_PARAM(cgroup) SD_BUS_PARAM(level) SD_BUS_PARAM(prev_level)
+				 SD_BUS_PARAM(timestamp_ns),
+				 0),
+	SD_BUS_SIGNAL_WITH_NAMES(OOMN_BUS_KERNEL_OOM_KILL, OOMN_BUS_SIG_KERNEL_OOM_KILL,
+				 SD_BUS_PARAM(pid) SD_BUS_PARAM(comm) SD_BUS_PARAM(uid)
+				 SD_BUS_PARAM(cgroup) SD_BUS_PARAM(anon_rss) SD_BUS_PARAM(oom_seq),
+				 0),
+	SD_BUS_SIGNAL_WITH_NAMES(OOMN_BUS_KILL_PENDING, OOMN_BUS_SIG_KILL_PENDING,
+				 SD_BUS_PARAM(pid) SD_BUS_PARAM(deadline_msec)
+				 SD_BUS_PARAM(deadline_boottime_usec) SD_BUS_PARAM(reason),
+				 0),
+	SD_BUS_SIGNAL_WITH_NAMES(OOMN_BUS_KILL_ANNOUNCED, OOMN_BUS_SIG_KILL_ANNOUNCED,
+				 SD_BUS_PARAM(pid) SD_BUS_PARAM(name) SD_BUS_PARAM(deadline_msec)
+				 SD_BUS_PARAM(deadline_boottime_usec) SD_BUS_PARAM(reason),
+				 0),
+	SD_BUS_SIGNAL_WITH_NAMES(OOMN_BUS_CANDIDATE_ANSWERED, OOMN_BUS_SIG_CANDIDATE_ANSWERED,
+				 SD_BUS_PARAM(pid) SD_BUS_PARAM(freed_bytes)
+				 SD_BUS_PARAM(checkpointed),
+				 0),
+	SD_BUS_SIGNAL_WITH_NAMES(OOMN_BUS_KILLED, OOMN_BUS_SIG_KILLED,
+				 SD_BUS_PARAM(pid) SD_BUS_PARAM(name) SD_BUS_PARAM(uid)
+				 SD_BUS_PARAM(cgroup) SD_BUS_PARAM(rule) SD_BUS_PARAM(freed)
+				 SD_BUS_PARAM(reason),
+				 0),
+	SD_BUS_SIGNAL_WITH_NAMES(OOMN_BUS_REDEEMED, OOMN_BUS_SIG_REDEEMED,
+				 SD_BUS_PARAM(pid) SD_BUS_PARAM(name) SD_BUS_PARAM(reason), 0),
 
 	SD_BUS_VTABLE_END,
 };
 
+int bus_add_vtable(Manager *m, const char *path, const char *interface,
+		   const sd_bus_vtable *vtable)
+{
+	int r = sd_bus_add_object_vtable(m->bus, NULL, path, interface, vtable, m);
+
+	return r < 0 ? log_error_errno(r, "Failed to register %s: %m", path) : 0;
+}
+
 int bus_broker_register(Manager *m)
 {
-	int r;
-
-	r = sd_bus_add_object_vtable(m->bus, NULL, OOMN_BROKER_PATH, OOMN_BROKER_INTERFACE,
-				     bus_broker_vtable, m);
-	if (r < 0)
-		return log_error_errno(r, "Failed to register %s: %m", OOMN_BROKER_PATH);
-	return 0;
+	return bus_add_vtable(m, OOMN_BUS_PATH, OOMN_BUS_INTERFACE, bus_broker_vtable);
 }
 
 int bus_broker_emit_pressure(Manager *m, bool level_changed)
@@ -550,20 +598,29 @@ int bus_broker_emit_pressure(Manager *m, bool level_changed)
 	if (!m->bus)
 		return 0;
 	if (level_changed) {
-		r = sd_bus_emit_signal(m->bus, OOMN_BROKER_PATH, OOMN_BROKER_INTERFACE,
-				       "PressureChanged", "sstttttst", oomn_level_to_string(p->level),
-				       oomn_level_to_string(p->prev_level), m->seq, p->mem_available,
-				       p->mem_total, p->swap_free, p->swap_total, bus_source_string(m),
-				       p->timestamp_ns);
+		const struct oomn_bus_pressure bp = {
+			.level = oomn_level_to_string(p->level),
+			.prev_level = oomn_level_to_string(p->prev_level), .seq = m->seq,
+			.mem_available = p->mem_available, .mem_total = p->mem_total,
+			.swap_free = p->swap_free, .swap_total = p->swap_total,
+			.source = bus_source_string(m), .timestamp_ns = p->timestamp_ns,
+		};
+
+		r = bus_send_signal(m, OOMN_BUS_PRESSURE_CHANGED, NULL, append_pressure, &bp);
 		if (r < 0)
 			return log_warning_errno(r, "Failed to emit PressureChanged: %m");
-		r = sd_bus_emit_properties_changed(m->bus, OOMN_BROKER_PATH, OOMN_BROKER_INTERFACE,
-						   "Level", "Sequence", "MemTotal", "MemAvailable",
-						   "SwapTotal", "SwapFree", NULL);
+		r = sd_bus_emit_properties_changed(m->bus, OOMN_BUS_PATH, OOMN_BUS_INTERFACE,
+						   OOMN_BUS_PROP_LEVEL, OOMN_BUS_PROP_SEQUENCE,
+						   OOMN_BUS_PROP_MEM_TOTAL,
+						   OOMN_BUS_PROP_MEM_AVAILABLE,
+						   OOMN_BUS_PROP_SWAP_TOTAL, OOMN_BUS_PROP_SWAP_FREE,
+						   NULL);
 	} else
-		r = sd_bus_emit_properties_changed(m->bus, OOMN_BROKER_PATH, OOMN_BROKER_INTERFACE,
-						   "MemTotal", "MemAvailable", "SwapTotal",
-						   "SwapFree", NULL);
+		r = sd_bus_emit_properties_changed(m->bus, OOMN_BUS_PATH, OOMN_BUS_INTERFACE,
+						   OOMN_BUS_PROP_MEM_TOTAL,
+						   OOMN_BUS_PROP_MEM_AVAILABLE,
+						   OOMN_BUS_PROP_SWAP_TOTAL, OOMN_BUS_PROP_SWAP_FREE,
+						   NULL);
 	if (r < 0)
 		return log_warning_errno(r, "Failed to emit PropertiesChanged: %m");
 	return 0;
@@ -571,14 +628,16 @@ int bus_broker_emit_pressure(Manager *m, bool level_changed)
 
 int bus_broker_emit_cgroup_pressure(Manager *m, const struct oomn_pressure *p)
 {
+	const struct oomn_bus_cgroup_pressure bp = {
+		.cgroup = p->cgroup, .level = oomn_level_to_string(p->level),
+		.prev_level = oomn_level_to_string(p->prev_level), .timestamp_ns = p->timestamp_ns,
+	};
 	int r;
 
 	if (!m->bus)
 		return 0;
-	r = sd_bus_emit_signal(m->bus, OOMN_BROKER_PATH, OOMN_BROKER_INTERFACE,
-			       "CgroupPressureChanged", "ssst", p->cgroup,
-			       oomn_level_to_string(p->level), oomn_level_to_string(p->prev_level),
-			       p->timestamp_ns);
+	r = bus_send_signal(m, OOMN_BUS_CGROUP_PRESSURE_CHANGED, NULL, append_cgroup_pressure,
+			    &bp);
 	if (r < 0)
 		return log_warning_errno(r, "Failed to emit CgroupPressureChanged: %m");
 	return 0;
@@ -590,8 +649,8 @@ int bus_broker_emit_source(Manager *m)
 
 	if (!m->bus)
 		return 0;
-	r = sd_bus_emit_properties_changed(m->bus, OOMN_BROKER_PATH, OOMN_BROKER_INTERFACE,
-					   "Source", NULL);
+	r = sd_bus_emit_properties_changed(m->bus, OOMN_BUS_PATH, OOMN_BUS_INTERFACE,
+					   OOMN_BUS_PROP_SOURCE, NULL);
 	if (r < 0)
 		return log_warning_errno(r, "Failed to emit PropertiesChanged: %m");
 	return 0;
@@ -599,6 +658,11 @@ int bus_broker_emit_source(Manager *m)
 
 int bus_broker_emit_oom(Manager *m, const struct oomn_oom_event *ev, const char *cgroup)
 {
-	return bus_kills_emit(m, "KernelOomKill", "usustt", ev->pid, ev->comm, ev->uid,
-			      cgroup ? cgroup : ev->cgroup, ev->anon_rss, ev->oom_seq);
+	const struct oomn_bus_oom_kill k = {
+		.pid = ev->pid, .comm = ev->comm, .uid = ev->uid,
+		.cgroup = cgroup ? cgroup : ev->cgroup, .anon_rss = ev->anon_rss,
+		.oom_seq = ev->oom_seq,
+	};
+
+	return bus_kills_emit(m, OOMN_BUS_KERNEL_OOM_KILL, append_oom_kill, &k);
 }

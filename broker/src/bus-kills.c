@@ -9,7 +9,6 @@
  * (bus-watch.c keeps its name watched) or calls UnwatchKills.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,7 +36,7 @@ int bus_kills_watch(Manager *m, const char *name)
 		return -EINVAL;
 	if (bus_kills_has(m, name))
 		return 1;
-	if (m->n_kill_watchers >= BUS_KILLS_MAX)
+	if (m->n_kill_watchers >= OOMN_BUS_KILL_WATCHERS_MAX)
 		return -ENOSPC;
 	s = strdup(name);
 	if (!s)
@@ -59,28 +58,30 @@ int bus_kills_unwatch(Manager *m, const char *name)
 	return 1;
 }
 
-int bus_kills_emit(Manager *m, const char *member, const char *types, ...)
+int bus_send_signal(Manager *m, const char *member, const char *destination,
+		    int (*append)(sd_bus_message *sig, const void *args), const void *args)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *sig = NULL;
+	int r;
+
+	r = oomn_bus_new_signal(m->bus, &sig, member, destination);
+	if (r >= 0)
+		r = append(sig, args);
+	if (r >= 0)
+		r = sd_bus_send(m->bus, sig, NULL);
+	return r;
+}
+
+int bus_kills_emit(Manager *m, const char *member,
+		   int (*append)(sd_bus_message *sig, const void *args), const void *args)
 {
 	int ret = 0;
 
 	if (!m->bus)
 		return 0;
 	for (unsigned i = 0; i < m->n_kill_watchers; i++) {
-		_cleanup_(sd_bus_message_unrefp) sd_bus_message *sig = NULL;
-		va_list ap;
-		int r;
+		int r = bus_send_signal(m, member, m->kill_watchers[i], append, args);
 
-		r = sd_bus_message_new_signal(m->bus, &sig, OOMN_BROKER_PATH,
-					      OOMN_BROKER_INTERFACE, member);
-		if (r >= 0)
-			r = sd_bus_message_set_destination(sig, m->kill_watchers[i]);
-		if (r >= 0) {
-			va_start(ap, types);
-			r = sd_bus_message_appendv(sig, types, ap);
-			va_end(ap);
-		}
-		if (r >= 0)
-			r = sd_bus_send(m->bus, sig, NULL);
 		if (r < 0) {
 			log_warning_errno(r, "Failed to send %s to %s: %m", member,
 					  m->kill_watchers[i]);

@@ -36,7 +36,8 @@ static uint8_t bus_lmm_level_byte(enum oom_notify_level level)
 
 static const sd_bus_vtable bus_lmm_vtable[] = {
 	SD_BUS_VTABLE_START(0),
-	SD_BUS_SIGNAL_WITH_ARGS("LowMemoryWarning", SD_BUS_ARGS("y", level), 0),
+	SD_BUS_SIGNAL_WITH_NAMES(OOMN_LMM_LOW_MEMORY_WARNING, OOMN_LMM_SIG_LOW_MEMORY_WARNING,
+				 SD_BUS_PARAM(level), 0),
 	SD_BUS_VTABLE_END,
 };
 
@@ -52,8 +53,8 @@ static void bus_lmm_warn(Manager *m, bool repeat)
 	if (m->lmm_last_usec[level] != 0 && now - m->lmm_last_usec[level] < LMM_RECOVERY_USEC)
 		return;
 
-	r = sd_bus_emit_signal(m->bus, OOMN_LMM_PATH, OOMN_LMM_INTERFACE, "LowMemoryWarning", "y",
-			       byte);
+	r = sd_bus_emit_signal(m->bus, OOMN_LMM_PATH, OOMN_LMM_INTERFACE,
+			       OOMN_LMM_LOW_MEMORY_WARNING, OOMN_LMM_SIG_LOW_MEMORY_WARNING, byte);
 	if (r < 0) {
 		log_warning_errno(r, "Failed to emit LowMemoryWarning: %m");
 		return;
@@ -130,13 +131,7 @@ static int bus_lmm_on_name(sd_bus_message *reply, void *userdata, sd_bus_error *
 
 int bus_lmm_register(Manager *m)
 {
-	int r;
-
-	r = sd_bus_add_object_vtable(m->bus, NULL, OOMN_LMM_PATH, OOMN_LMM_INTERFACE,
-				     bus_lmm_vtable, m);
-	if (r < 0)
-		return log_error_errno(r, "Failed to register %s: %m", OOMN_LMM_PATH);
-	return 0;
+	return bus_add_vtable(m, OOMN_LMM_PATH, OOMN_LMM_INTERFACE, bus_lmm_vtable);
 }
 
 int bus_lmm_request_name(Manager *m)

@@ -200,7 +200,7 @@ int main(int argc, char *argv[])
 			return EXIT_SUCCESS;
 		case ARG_VERSION:
 			printf("oom-notifyd %s (org.oomnotify.Broker1 version %u)\n", OOMN_VERSION,
-			       OOMN_BROKER_VERSION);
+			       OOMN_BUS_VERSION);
 			return EXIT_SUCCESS;
 		default:
 			return EXIT_USAGE;

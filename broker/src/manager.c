@@ -168,9 +168,9 @@ int manager_new(Manager **ret, const struct oomn_manager_config *cfg)
 		 oomn_level_to_string(m->pressure.level));
 
 	/* The names last: whoever sees them may call us at once. */
-	r = sd_bus_request_name(m->bus, OOMN_BROKER_NAME, 0);
+	r = sd_bus_request_name(m->bus, OOMN_BUS_NAME, 0);
 	if (r < 0)
-		return log_error_errno(r, "Failed to acquire bus name %s: %m", OOMN_BROKER_NAME);
+		return log_error_errno(r, "Failed to acquire bus name %s: %m", OOMN_BUS_NAME);
 	if (cfg->own_lmm) {
 		r = bus_lmm_request_name(m);
 		if (r < 0)

@@ -12,28 +12,15 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "oomn-bus-codec.h"
 #include "oomn-level.h"
 #include "oomn-selfprotect.h"
 #include "oomn-source.h"
 #include "log-limit.h"
 #include "registry.h"
 
-#define OOMN_BROKER_NAME "org.oomnotify.Broker1"
-#define OOMN_BROKER_PATH "/org/oomnotify/Broker1"
-#define OOMN_BROKER_INTERFACE "org.oomnotify.Broker1"
-#define OOMN_BROKER_VERSION 1u
-
 /* The broker's own oom_score_adj unless told otherwise (--oom-score-adj). */
 #define OOMN_BROKER_SCORE_ADJ_DEFAULT (-900)
-
-#define OOMN_LMM_NAME "org.freedesktop.LowMemoryMonitor"
-#define OOMN_LMM_PATH "/org/freedesktop/LowMemoryMonitor"
-#define OOMN_LMM_INTERFACE "org.freedesktop.LowMemoryMonitor"
-
-/* Errors of our own; malformed arguments get org.freedesktop.DBus.Error.InvalidArgs. */
-#define OOMN_ERROR_NOT_REGISTERED "org.oomnotify.Error.NotRegistered"
-#define OOMN_ERROR_LIMITS_EXCEEDED "org.oomnotify.Error.LimitsExceeded"
-#define OOMN_ERROR_NO_NOTICE "org.oomnotify.Error.NoNotice"
 
 struct oomn_manager_config {
 	const char *bus_address; /* NULL: the system bus */
@@ -45,9 +32,6 @@ struct oomn_manager_config {
 };
 
 typedef struct BusWatch BusWatch;
-
-/* Connections that may watch kills at once; more get LimitsExceeded. */
-#define BUS_KILLS_MAX 64u
 
 typedef struct Manager {
 	sd_event *event;
@@ -78,7 +62,7 @@ typedef struct Manager {
 	sd_bus_slot *watch_all; /* NULL, or the catch-all match beyond BUS_WATCH_MAX */
 
 	/* Root connections that called WatchKills (bus-kills.c). */
-	char *kill_watchers[BUS_KILLS_MAX];
+	char *kill_watchers[OOMN_BUS_KILL_WATCHERS_MAX];
 	unsigned n_kill_watchers;
 } Manager;
 
@@ -88,6 +72,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Manager *, manager_free);
 int manager_run(Manager *m);
 
 /* bus-broker.c */
+/* Serves @interface at @path with @vtable and @m as userdata; logs a failure. */
+int bus_add_vtable(Manager *m, const char *path, const char *interface,
+		   const sd_bus_vtable *vtable);
 int bus_broker_register(Manager *m);
 /*
  * Whether a line that a client of @uid caused may be logged now
@@ -135,13 +122,18 @@ int bus_watch_process(Manager *m, const char *name, uint32_t pid, uint32_t uid);
 void bus_watch_done(Manager *m);
 
 /* bus-kills.c: the kill signals, unicast to the root connections that asked. */
-/* Adds @name (a unique name): 0, 1 if it was there, -ENOSPC beyond BUS_KILLS_MAX. */
+/* Adds @name (a unique name): 0, 1 if it was there, -ENOSPC beyond OOMN_BUS_KILL_WATCHERS_MAX. */
 int bus_kills_watch(Manager *m, const char *name);
 /* Removes @name: 1 if it was there, else 0. */
 int bus_kills_unwatch(Manager *m, const char *name);
 bool bus_kills_has(const Manager *m, const char *name);
-/* Sends signal @member with @types and its arguments to each watcher. */
-int bus_kills_emit(Manager *m, const char *member, const char *types, ...);
+/* Sends signal @member to @destination (NULL: a broadcast), its arguments added by
+ * @append(sig, @args). */
+int bus_send_signal(Manager *m, const char *member, const char *destination,
+		    int (*append)(sd_bus_message *sig, const void *args), const void *args);
+/* Sends signal @member to each watcher, its arguments added by @append(sig, @args). */
+int bus_kills_emit(Manager *m, const char *member,
+		   int (*append)(sd_bus_message *sig, const void *args), const void *args);
 void bus_kills_done(Manager *m);
 
 /* bus-lmm.c */

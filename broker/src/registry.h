@@ -11,25 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "oomn-bus.h"
 #include "oomn-macro.h"
 
-/*
- * Priority bands, like Jetsam's: the lower the band, the sooner an
- * application may be chosen. Any value from 0 to 100 is accepted; these are
- * the named points.
- */
-#define OOMN_BAND_BACKGROUND 0	 /* nobody is looking at it */
-#define OOMN_BAND_IDLE 20	 /* cached, can be restarted cheaply */
-#define OOMN_BAND_DEFAULT 50	 /* an ordinary application */
-#define OOMN_BAND_FOREGROUND 80	 /* what the user is working with */
-#define OOMN_BAND_CRITICAL 100	 /* the session breaks without it */
-#define OOMN_BAND_MAX OOMN_BAND_CRITICAL
-
-/* Capabilities, the Register() flags. */
-#define OOMN_CLIENT_CAN_FREE_MEMORY (1u << 0)
-#define OOMN_CLIENT_CAN_CHECKPOINT (1u << 1)
-#define OOMN_CLIENT_FLAGS_ALL (OOMN_CLIENT_CAN_FREE_MEMORY | OOMN_CLIENT_CAN_CHECKPOINT)
-
+/* The bands (OOMN_BAND_*, like Jetsam's: the lower, the sooner chosen; any
+ * value from 0 to 100) and the Register() flags are the bus contract's. */
 #define OOMN_REGISTRY_NAME_MAX 255 /* D-Bus names are at most 255 bytes */
 #define OOMN_REGISTRY_COMM_MAX 16
 

@@ -162,7 +162,7 @@ int main(int argc, char **argv)
 	g_source_attach(source, NULL);
 	g_source_unref(source);
 
-	r = oomn_client_register(client, (unsigned)band, OOMN_CLIENT_CAN_FREE, NULL);
+	r = oomn_client_register(client, (unsigned)band, OOMN_CLIENT_CAN_FREE_MEMORY, NULL);
 	if (r == -ENOTCONN) {
 		printf("broker gone\n"); /* registered as soon as it starts */
 	} else if (r < 0) {

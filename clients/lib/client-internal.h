@@ -5,10 +5,7 @@
 #include <systemd/sd-bus.h>
 
 #include "oom-notify.h"
-
-#define BROKER_NAME  "org.oomnotify.Broker1"
-#define BROKER_PATH  "/org/oomnotify/Broker1"
-#define BROKER_IFACE "org.oomnotify.Broker1"
+#include "oomn-bus-codec.h" /* the bus contract: linked in, none of it exported */
 
 struct OomnClient {
 	unsigned n_ref;
@@ -36,9 +33,13 @@ struct OomnClient {
 /* Remembers @message as the last error's text and returns @error (negative). */
 int client_fail(OomnClient *c, int error, const char *message);
 
-/* A Broker1 method call, synchronous; a refusal is mapped to an errno and remembered. */
-int client_call(OomnClient *c, const char *method, sd_bus_message **ret_reply, const char *types,
-		...);
+/*
+ * @call (a Broker1 method call, from oomn_bus_new_call()), synchronously; a
+ * refusal is mapped to an errno and remembered.
+ */
+int client_call(OomnClient *c, sd_bus_message *call, sd_bus_message **ret_reply);
+/* A Broker1 method call to @method without arguments, synchronously, as client_call(). */
+int client_call_simple(OomnClient *c, const char *method, sd_bus_message **ret_reply);
 
 /* Sends Register again, without waiting (the broker has just started). */
 int client_register_async(OomnClient *c);

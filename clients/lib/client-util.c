@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "client-util.h"
+#include "oomn-bus.h"
 #include "oomn-level.h"
 #include "oomn-macro.h"
 
@@ -34,9 +35,9 @@ static const struct {
 } error_map[] = {
 	{ "org.freedesktop.DBus.Error.InvalidArgs", EINVAL },
 	{ "org.freedesktop.DBus.Error.AccessDenied", EACCES },
-	{ "org.oomnotify.Error.NotRegistered", ENOENT },
-	{ "org.oomnotify.Error.NoNotice", ENOMSG },
-	{ "org.oomnotify.Error.LimitsExceeded", EUSERS },
+	{ OOMN_ERROR_NOT_REGISTERED, ENOENT },
+	{ OOMN_ERROR_NO_NOTICE, ENOMSG },
+	{ OOMN_ERROR_LIMITS_EXCEEDED, EUSERS },
 	/* nobody owns the broker's name: it is not running */
 	{ "org.freedesktop.DBus.Error.ServiceUnknown", ENOTCONN },
 	{ "org.freedesktop.DBus.Error.NameHasNoOwner", ENOTCONN },

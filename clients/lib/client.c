@@ -60,7 +60,7 @@ static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret
 	const char *name, *old_owner, *new_owner;
 
 	if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 ||
-	    strcmp(name, BROKER_NAME) != 0)
+	    strcmp(name, OOMN_BUS_NAME) != 0)
 		return 0;
 	/* a broker replaced by another is gone first, then back */
 	broker_gone(c);
@@ -78,38 +78,35 @@ static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *ret_
 static int on_pressure_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
 	OomnClient *c = userdata;
-	const char *level, *prev, *source;
-	uint64_t seq, avail, total, swap_free, swap_total, ts;
+	struct oomn_bus_pressure bp;
 	int l, p;
 
 	if (!from_broker(c, m))
 		return 0;
-	if (sd_bus_message_read(m, "sstttttst", &level, &prev, &seq, &avail, &total, &swap_free,
-				&swap_total, &source, &ts) < 0)
+	if (oomn_bus_pressure_read(m, &bp) < 0)
 		return 0;
-	l = client_level_from_string(level);
-	p = client_level_from_string(prev);
+	l = client_level_from_string(bp.level);
+	p = client_level_from_string(bp.prev_level);
 	if (l < 0 || p < 0)
 		return 0;
 	c->level = l;
 	if (c->on_pressure)
-		c->on_pressure(c, l, p, avail, total, seq, c->pressure_data);
+		c->on_pressure(c, l, p, bp.mem_available, bp.mem_total, bp.seq, c->pressure_data);
 	return 0;
 }
 
 static int on_kill_pending(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
 	OomnClient *c = userdata;
-	const char *reason;
-	uint32_t pid, msec;
-	uint64_t deadline;
+	struct oomn_bus_kill_pending k;
 
 	if (!from_broker(c, m))
 		return 0;
-	if (sd_bus_message_read(m, "uuts", &pid, &msec, &deadline, &reason) < 0)
+	if (oomn_bus_kill_pending_read(m, &k) < 0)
 		return 0;
 	if (c->on_kill_pending)
-		c->on_kill_pending(c, msec, deadline, reason, c->kill_pending_data);
+		c->on_kill_pending(c, k.deadline_msec, k.deadline_boottime_usec, k.reason,
+				   c->kill_pending_data);
 	return 0;
 }
 
@@ -122,9 +119,8 @@ static int broker_owner(OomnClient *c, char **ret)
 	int r;
 
 	*ret = NULL;
-	r = sd_bus_call_method(c->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-			       "org.freedesktop.DBus", "GetNameOwner", &error, &reply, "s",
-			       BROKER_NAME);
+	r = sd_bus_call_method(c->bus, OOMN_DBUS_NAME, OOMN_DBUS_PATH, OOMN_DBUS_INTERFACE,
+			       "GetNameOwner", &error, &reply, "s", OOMN_BUS_NAME);
 	if (r < 0)
 		return sd_bus_error_has_name(&error, "org.freedesktop.DBus.Error.NameHasNoOwner")
 			       ? 0
@@ -174,19 +170,15 @@ int oomn_client_new(OomnClient **ret, const char *bus_address)
 	(void)sd_bus_set_description(c->bus, "liboom-notify");
 
 	/* The matches first, then the owner: no change falls in between. */
-	r = sd_bus_add_match(c->bus, &c->owner_slot,
-			     "type='signal',sender='org.freedesktop.DBus',"
-			     "path='/org/freedesktop/DBus',interface='org.freedesktop.DBus',"
-			     "member='NameOwnerChanged',arg0='" BROKER_NAME "'",
-			     on_owner_changed, c);
+	r = sd_bus_add_match(c->bus, &c->owner_slot, OOMN_BUS_OWNER_MATCH, on_owner_changed, c);
 	if (r < 0)
 		return r;
-	r = sd_bus_match_signal(c->bus, &c->pressure_slot, NULL, BROKER_PATH, BROKER_IFACE,
-				"PressureChanged", on_pressure_changed, c);
+	r = sd_bus_match_signal(c->bus, &c->pressure_slot, NULL, OOMN_BUS_PATH, OOMN_BUS_INTERFACE,
+				OOMN_BUS_PRESSURE_CHANGED, on_pressure_changed, c);
 	if (r < 0)
 		return r;
-	r = sd_bus_match_signal(c->bus, &c->pending_slot, NULL, BROKER_PATH, BROKER_IFACE,
-				"KillPending", on_kill_pending, c);
+	r = sd_bus_match_signal(c->bus, &c->pending_slot, NULL, OOMN_BUS_PATH, OOMN_BUS_INTERFACE,
+				OOMN_BUS_KILL_PENDING, on_kill_pending, c);
 	if (r < 0)
 		return r;
 	/* sd-bus's own signal when the connection is lost; no match is sent for it */
@@ -201,14 +193,14 @@ int oomn_client_new(OomnClient **ret, const char *bus_address)
 		return r;
 	if (owner) {
 		_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-		const char *level;
+		struct oomn_bus_state st;
 
 		c->broker = TAKE_PTR(owner);
 		c->level = -ENODATA;
-		r = client_call(c, "GetState", &reply, NULL);
-		if (r >= 0 && sd_bus_message_read(reply, "s", &level) >= 0)
-			c->level = client_level_from_string(level) >= 0
-					   ? client_level_from_string(level)
+		r = client_call_simple(c, OOMN_BUS_GET_STATE, &reply);
+		if (r >= 0 && oomn_bus_state_read(reply, &st) >= 0)
+			c->level = client_level_from_string(st.level) >= 0
+					   ? client_level_from_string(st.level)
 					   : -ENODATA;
 		/* it may have gone meanwhile: NameOwnerChanged will tell */
 	}

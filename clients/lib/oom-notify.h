@@ -11,7 +11,7 @@
  *	oomn_client_on_pressure(c, on_pressure, app);
  *	oomn_client_on_kill_pending(c, on_kill_pending, app);
  *	oomn_client_attach_event(c, event, 0);         // or drive it by its fd
- *	oomn_client_register(c, 50, OOMN_CLIENT_CAN_FREE, NULL);
+ *	oomn_client_register(c, 50, OOMN_CLIENT_CAN_FREE_MEMORY, NULL);
  *	...
  *	static void on_kill_pending(OomnClient *c, uint32_t msec, uint64_t deadline,
  *				    const char *reason, void *app)
@@ -58,11 +58,14 @@ typedef enum {
 	OOMN_LEVEL_CRITICAL = 3,
 } OomnLevel;
 
-/* oomn_client_register() flags: what the application does on KillPending. */
-enum {
-	OOMN_CLIENT_CAN_FREE = 1 << 0,	     /* it frees memory (caches, buffers) */
-	OOMN_CLIENT_CAN_CHECKPOINT = 1 << 1, /* it saves its work so a kill loses nothing */
-};
+/*
+ * oomn_client_register() flags: what the application does on KillPending
+ * (Register's flags on the bus: 1 can free memory, 2 can checkpoint).
+ */
+#define OOMN_CLIENT_CAN_FREE_MEMORY (1u << 0) /* it frees memory (caches, buffers) */
+#define OOMN_CLIENT_CAN_CHECKPOINT (1u << 1)  /* it saves its work so a kill loses nothing */
+/* The first name of OOMN_CLIENT_CAN_FREE_MEMORY, kept for applications that use it. */
+#define OOMN_CLIENT_CAN_FREE OOMN_CLIENT_CAN_FREE_MEMORY
 
 /*
  * Called on every system-wide level change (PressureChanged), from
@@ -144,7 +147,7 @@ int oomn_client_attach_event(OomnClient *c, struct sd_event *event, int priority
  * Takes part in redemption. @band: 0 (background) .. 20 (idle) .. 50
  * (default) .. 80 (foreground) .. 100 (critical); the lower, the sooner the
  * process is chosen; above 50 only for root (-EACCES). @flags:
- * OOMN_CLIENT_CAN_FREE, OOMN_CLIENT_CAN_CHECKPOINT. The registration is this
+ * OOMN_CLIENT_CAN_FREE_MEMORY, OOMN_CLIENT_CAN_CHECKPOINT. The registration is this
  * process's: register from the process that opened the connection.
  * Calling it again changes band and flags. The registration is kept by the
  * client: when the broker restarts it is sent again (see OomnBrokerFn).

@@ -9,11 +9,9 @@
 #include <systemd/sd-event.h>
 
 #include "cli.h"
+#include "oomn-bus-codec.h"
 #include "signals.h"
 
-#define BROKER_NAME  "org.oomnotify.Broker1"
-#define BROKER_PATH  "/org/oomnotify/Broker1"
-#define BROKER_IFACE "org.oomnotify.Broker1"
 #define NO_BROKER    "no broker on the system bus: is oom-notifyd running?"
 
 struct bwatch {
@@ -93,10 +91,21 @@ static int connect_bus(const struct cli_opts *o, sd_bus **ret)
 /* GetState's reply into ev (its strings point into the message). */
 static int read_state(sd_bus_message *reply, struct format_bus_event *ev)
 {
-	*ev = (struct format_bus_event){ .kind = FORMAT_BUS_STATE };
-	return sd_bus_message_read(reply, "stttttst", &ev->level, &ev->seq, &ev->mem_total,
-				   &ev->mem_available, &ev->swap_total, &ev->swap_free, &ev->source,
-				   &ev->timestamp_ns);
+	struct oomn_bus_state s;
+	int r = oomn_bus_state_read(reply, &s);
+
+	*ev = (struct format_bus_event){ .kind = FORMAT_BUS_STATE, .level = s.level,
+		.seq = s.sequence, .mem_total = s.mem_total, .mem_available = s.mem_available,
+		.swap_total = s.swap_total, .swap_free = s.swap_free, .source = s.source,
+		.timestamp_ns = s.timestamp_ns };
+	return r;
+}
+
+/* A Broker1 method without arguments, synchronously. */
+static int call_broker(sd_bus *bus, const char *method, sd_bus_error *e, sd_bus_message **reply)
+{
+	return sd_bus_call_method(bus, OOMN_BUS_NAME, OOMN_BUS_PATH, OOMN_BUS_INTERFACE, method, e,
+				  reply, NULL);
 }
 
 int cli_broker_status(const struct cli_opts *o)
@@ -104,56 +113,34 @@ int cli_broker_status(const struct cli_opts *o)
 	_cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *state = NULL, *list = NULL;
 	_cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-	_cleanup_free_ struct format_client *clients = NULL;
+	_cleanup_free_ struct oomn_bus_client *clients = NULL;
 	struct format_bus_event st;
-	size_t n = 0, cap = 0;
+	size_t n = 0;
 	int r;
 
 	r = connect_bus(o, &bus);
 	if (r < 0)
 		return connect_exit_code(r);
-	r = sd_bus_call_method(bus, BROKER_NAME, BROKER_PATH, BROKER_IFACE, "GetState", &e, &state,
-			       NULL);
+	r = call_broker(bus, OOMN_BUS_GET_STATE, &e, &state);
 	if (r < 0)
-		return report_call_error("GetState", &e, r);
+		return report_call_error(OOMN_BUS_GET_STATE, &e, r);
 	r = read_state(state, &st);
 	if (r < 0)
 		goto bad_reply;
-	r = sd_bus_call_method(bus, BROKER_NAME, BROKER_PATH, BROKER_IFACE, "ListClients", &e,
-			       &list, NULL);
+	r = call_broker(bus, OOMN_BUS_LIST_CLIENTS, &e, &list);
 	if (r < 0 && sd_bus_error_has_name(&e, SD_BUS_ERROR_ACCESS_DENIED)) {
 		/* other users' processes are root's to know: the state alone */
 		format_bus_status(stdout, &o->fmt, &st, NULL, 0);
 		return CLI_EXIT_OK;
 	}
 	if (r < 0)
-		return report_call_error("ListClients", &e, r);
+		return report_call_error(OOMN_BUS_LIST_CLIENTS, &e, r);
 
-	r = sd_bus_message_enter_container(list, 'a', "(tuussuu)");
-	while (r >= 0) {
-		struct format_client c;
-
-		r = sd_bus_message_read(list, "(tuussuu)", &c.id, &c.pid, &c.uid, &c.bus_name,
-					&c.comm, &c.band, &c.flags);
-		if (r <= 0)
-			break;
-		if (n == cap) {
-			struct format_client *p;
-
-			cap = cap ? 2 * cap : 16;
-			p = reallocarray(clients, cap, sizeof(*p));
-			if (!p) {
-				r = -ENOMEM;
-				break;
-			}
-			clients = p;
-		}
-		clients[n++] = c;
-	}
+	r = oomn_bus_clients_read(list, &clients, &n);
 	if (r < 0)
 		goto bad_reply;
 	{
-		static const struct format_client none;
+		static const struct oomn_bus_client none;
 
 		format_bus_status(stdout, &o->fmt, &st, n ? clients : &none, n);
 	}
@@ -204,8 +191,8 @@ static int on_state(sd_bus_message *reply, void *userdata, sd_bus_error *ret_err
 static int request_state(struct bwatch *w)
 {
 	w->state_slot = sd_bus_slot_unref(w->state_slot);
-	return sd_bus_call_method_async(w->bus, &w->state_slot, BROKER_NAME, BROKER_PATH,
-					BROKER_IFACE, "GetState", on_state, w, NULL);
+	return sd_bus_call_method_async(w->bus, &w->state_slot, OOMN_BUS_NAME, OOMN_BUS_PATH,
+					OOMN_BUS_INTERFACE, OOMN_BUS_GET_STATE, on_state, w, NULL);
 }
 
 /* Kill and OOM events name other users' processes: the broker sends them
@@ -261,48 +248,66 @@ static void request_kills(struct bwatch *w)
 	if (!watch_wants_kills(w))
 		return;
 	w->kills_slot = sd_bus_slot_unref(w->kills_slot);
-	r = sd_bus_call_method_async(w->bus, &w->kills_slot, BROKER_NAME, BROKER_PATH,
-				     BROKER_IFACE, "WatchKills", on_watch_kills, w, NULL);
+	r = sd_bus_call_method_async(w->bus, &w->kills_slot, OOMN_BUS_NAME, OOMN_BUS_PATH,
+				     OOMN_BUS_INTERFACE, OOMN_BUS_WATCH_KILLS, on_watch_kills, w,
+				     NULL);
 	if (r < 0)
 		watch_kills_result(w, NULL, r);
 }
 
-/* The signal's arguments into ev (its strings point into the message). */
+/* The signal's arguments into ev (its strings point into the message); the
+ * codec refuses anything else than the contract's signature whole. */
 static int read_signal(sd_bus_message *m, const struct cli_signal *sig, struct format_bus_event *ev)
 {
-	int b = 0, r;
-
-	*ev = (struct format_bus_event){ .kind = sig->kind };
-	/* anything else than the contract's signature is refused whole */
-	if (!sd_bus_message_has_signature(m, sig->signature))
-		return -EBADMSG;
+	struct oomn_bus_pressure p = {};
+	struct oomn_bus_cgroup_pressure c = {};
+	struct oomn_bus_oom_kill k = {};
+	struct oomn_bus_kill_announced a = {};
+	struct oomn_bus_answer d = {};
+	struct oomn_bus_outcome o = {};
+	int r;
 
 	switch (sig->kind) {
 	case FORMAT_BUS_PRESSURE:
-		return sd_bus_message_read(m, "sstttttst", &ev->level, &ev->prev_level, &ev->seq,
-					   &ev->mem_available, &ev->mem_total, &ev->swap_free,
-					   &ev->swap_total, &ev->source, &ev->timestamp_ns);
+		r = oomn_bus_pressure_read(m, &p);
+		*ev = (struct format_bus_event){ .level = p.level, .prev_level = p.prev_level,
+			.seq = p.seq, .mem_available = p.mem_available, .mem_total = p.mem_total,
+			.swap_free = p.swap_free, .swap_total = p.swap_total, .source = p.source,
+			.timestamp_ns = p.timestamp_ns };
+		break;
 	case FORMAT_BUS_CGROUP_PRESSURE:
-		return sd_bus_message_read(m, "ssst", &ev->cgroup, &ev->level, &ev->prev_level,
-					   &ev->timestamp_ns);
+		r = oomn_bus_cgroup_pressure_read(m, &c);
+		*ev = (struct format_bus_event){ .cgroup = c.cgroup, .level = c.level,
+			.prev_level = c.prev_level, .timestamp_ns = c.timestamp_ns };
+		break;
 	case FORMAT_BUS_OOM_KILL:
-		return sd_bus_message_read(m, "usustt", &ev->pid, &ev->name, &ev->uid, &ev->cgroup,
-					   &ev->anon_rss, &ev->oom_seq);
+		r = oomn_bus_oom_kill_read(m, &k);
+		*ev = (struct format_bus_event){ .pid = k.pid, .name = k.comm, .uid = k.uid,
+			.cgroup = k.cgroup, .anon_rss = k.anon_rss, .oom_seq = k.oom_seq };
+		break;
 	case FORMAT_BUS_KILL_ANNOUNCED:
-		return sd_bus_message_read(m, "usuts", &ev->pid, &ev->name, &ev->deadline_msec,
-					   &ev->deadline_boottime_usec, &ev->reason);
+		r = oomn_bus_kill_announced_read(m, &a);
+		*ev = (struct format_bus_event){ .pid = a.pid, .name = a.name,
+			.deadline_msec = a.deadline_msec,
+			.deadline_boottime_usec = a.deadline_boottime_usec, .reason = a.reason };
+		break;
 	case FORMAT_BUS_CANDIDATE_ANSWERED:
-		r = sd_bus_message_read(m, "utb", &ev->pid, &ev->freed, &b);
-		ev->checkpointed = b;
-		return r;
+		r = oomn_bus_candidate_answered_read(m, &d);
+		*ev = (struct format_bus_event){ .pid = d.pid, .freed = d.freed_bytes,
+			.checkpointed = d.checkpointed };
+		break;
 	case FORMAT_BUS_KILLED:
-		return sd_bus_message_read(m, "usussts", &ev->pid, &ev->name, &ev->uid, &ev->cgroup,
-					   &ev->rule, &ev->freed, &ev->reason);
-	case FORMAT_BUS_REDEEMED:
-		return sd_bus_message_read(m, "uss", &ev->pid, &ev->name, &ev->reason);
+	case FORMAT_BUS_REDEEMED: /* Redeemed leaves uid, cgroup, rule and freed 0 */
+		r = sig->kind == FORMAT_BUS_KILLED ? oomn_bus_killed_read(m, &o)
+						   : oomn_bus_redeemed_read(m, &o);
+		*ev = (struct format_bus_event){ .pid = o.pid, .name = o.name, .uid = o.uid,
+			.cgroup = o.cgroup, .rule = o.rule, .freed = o.freed, .reason = o.reason };
+		break;
 	default:
-		return -EINVAL;
+		r = -EINVAL;
 	}
+	ev->kind = sig->kind;
+	return r;
 }
 
 static bool watch_wants(struct bwatch *w, const struct format_bus_event *ev)
@@ -347,7 +352,7 @@ static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret
 	const char *name, *old_owner, *new_owner;
 
 	if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 ||
-	    strcmp(name, BROKER_NAME) != 0)
+	    strcmp(name, OOMN_BUS_NAME) != 0)
 		return 0;
 	if (!*new_owner) {
 		if (w->broker_present)
@@ -387,19 +392,15 @@ static int add_matches(struct bwatch *w)
 				"Disconnected", on_disconnected, w);
 	if (r < 0)
 		return r;
-	r = sd_bus_add_match(w->bus, NULL,
-			     "type='signal',sender='org.freedesktop.DBus',"
-			     "path='/org/freedesktop/DBus',interface='org.freedesktop.DBus',"
-			     "member='NameOwnerChanged',arg0='" BROKER_NAME "'",
-			     on_owner_changed, w);
+	r = sd_bus_add_match(w->bus, NULL, OOMN_BUS_OWNER_MATCH, on_owner_changed, w);
 	if (r < 0)
 		return r;
 	/* Only what was asked for: the bus sends us nothing else. */
 	for (size_t i = 0; i < cli_n_signals; i++) {
 		if (!(w->o->events & cli_signals[i].events))
 			continue;
-		r = sd_bus_match_signal(w->bus, NULL, BROKER_NAME, BROKER_PATH, BROKER_IFACE,
-					cli_signals[i].member, on_signal, w);
+		r = sd_bus_match_signal(w->bus, NULL, OOMN_BUS_NAME, OOMN_BUS_PATH,
+					OOMN_BUS_INTERFACE, cli_signals[i].member, on_signal, w);
 		if (r < 0)
 			return r;
 	}
@@ -436,10 +437,9 @@ int cli_broker_watch(const struct cli_opts *o)
 		code = connect_exit_code(r);
 		goto out;
 	}
-	r = sd_bus_call_method(w.bus, BROKER_NAME, BROKER_PATH, BROKER_IFACE, "GetState", &err,
-			       &state, NULL);
+	r = call_broker(w.bus, OOMN_BUS_GET_STATE, &err, &state);
 	if (r < 0) {
-		code = report_call_error("GetState", &err, r);
+		code = report_call_error(OOMN_BUS_GET_STATE, &err, r);
 		goto out;
 	}
 	if (read_state(state, &st) < 0) {
@@ -450,8 +450,7 @@ int cli_broker_watch(const struct cli_opts *o)
 	/* Before the state line: a kill after it is then one we are sent. */
 	if (watch_wants_kills(&w)) {
 		sd_bus_error_free(&err);
-		r = sd_bus_call_method(w.bus, BROKER_NAME, BROKER_PATH, BROKER_IFACE, "WatchKills",
-				       &err, NULL, NULL);
+		r = call_broker(w.bus, OOMN_BUS_WATCH_KILLS, &err, NULL);
 	}
 	w.broker_present = true;
 	w.have_seq = true;

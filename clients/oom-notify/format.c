@@ -419,7 +419,7 @@ void format_bus_event(FILE *f, const struct format_opts *o, const struct format_
 		bus_event_text(f, o, ev);
 }
 
-static void client_json(FILE *f, const struct format_client *c)
+static void client_json(FILE *f, const struct oomn_bus_client *c)
 {
 	fprintf(f, "{\"id\":%" PRIu64 ",\"pid\":%u,\"uid\":%u", c->id, c->pid, c->uid);
 	json_str_field(f, "bus_name", c->bus_name);
@@ -430,15 +430,16 @@ static void client_json(FILE *f, const struct format_client *c)
 /* "free,checkpoint", "free", "-"; buf holds at least 32 bytes. */
 static const char *flags_string(char *buf, uint32_t flags)
 {
-	snprintf(buf, 32, "%s%s%s", flags & 1 ? "free" : "", (flags & 3) == 3 ? "," : "",
-		 flags & 2 ? "checkpoint" : "");
+	snprintf(buf, 32, "%s%s%s", flags & OOMN_CLIENT_CAN_FREE_MEMORY ? "free" : "",
+		 (flags & OOMN_CLIENT_FLAGS_ALL) == OOMN_CLIENT_FLAGS_ALL ? "," : "",
+		 flags & OOMN_CLIENT_CAN_CHECKPOINT ? "checkpoint" : "");
 	if (!*buf)
 		strcpy(buf, "-");
 	return buf;
 }
 
 void format_bus_status(FILE *f, const struct format_opts *o, const struct format_bus_event *st,
-		       const struct format_client *clients, size_t n_clients)
+		       const struct oomn_bus_client *clients, size_t n_clients)
 {
 	if (o->json) {
 		fprintf(f, "{\"level\":");
@@ -482,7 +483,7 @@ void format_bus_status(FILE *f, const struct format_opts *o, const struct format
 	fprintf(f, "  %6s %8s %6s %4s %-16s %-12s %s\n", "ID", "PID", "UID", "BAND", "FLAGS",
 		"BUS NAME", "COMM");
 	for (size_t i = 0; i < n_clients; i++) {
-		const struct format_client *c = &clients[i];
+		const struct oomn_bus_client *c = &clients[i];
 		char flags[32];
 
 		/* bus names are checked by the bus: nothing to escape */

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "oomn-bus.h"
 #include "oomn-genl.h"
 
 struct format_opts {
@@ -53,20 +54,14 @@ struct format_bus_event {
 	bool checkpointed;
 };
 
-/* A registered client, as ListClients returns it. */
-struct format_client {
-	uint64_t id;
-	uint32_t pid, uid;
-	const char *bus_name, *comm;
-	uint32_t band, flags;
-};
+/* A registered client is as ListClients returns it: struct oomn_bus_client. */
 
 const char *format_bus_kind_to_string(enum format_bus_kind kind);
 void format_bus_event(FILE *f, const struct format_opts *o, const struct format_bus_event *ev);
 /* `status`: the state (kind FORMAT_BUS_STATE) and the registered clients;
  * @clients NULL: the caller may not list them (ListClients is root's). */
 void format_bus_status(FILE *f, const struct format_opts *o, const struct format_bus_event *st,
-		       const struct format_client *clients, size_t n_clients);
+		       const struct oomn_bus_client *clients, size_t n_clients);
 
 /* The level named s on the one scale, or -1. */
 int format_level_from_string(const char *s);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The broker's signals as `watch` reads them: member, the signature it
- * expects (tests/cli/test-signals.c holds it to dbus/org.oomnotify.Broker1.xml),
+ * expects (lib/oomn-bus.h's; tests/cli/test-signals.c holds it to
+ * dbus/org.oomnotify.Broker1.xml),
  * the event kind and the --events class. No bus types: unit tested.
  */
 #pragma once

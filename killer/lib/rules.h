@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "oomn-bus.h"
+
 typedef enum RuleAction {
 	RULE_ACTION_PROTECT,	/* never chosen */
 	RULE_ACTION_AVOID,	/* chosen only when no other candidate is left */
@@ -96,7 +98,7 @@ typedef struct Rules {
  */
 #define RULES_FILE_MAX		     (1024 * 1024)
 #define RULES_MAX		     4096
-#define RULES_BAND_MAX		     100
+#define RULES_BAND_MAX		     OOMN_BAND_MAX /* the bus contract's bands */
 #define RULES_COMM_MAX		     15
 #define RULES_REGEX_MATCH_LIMIT	     200000
 #define RULES_REGEX_DEPTH_LIMIT	     10000

@@ -15,14 +15,11 @@
 #include <time.h>
 
 #include "killer.h"
+#include "oomn-bus-codec.h"
 #include "oomn-log.h"
 #include "oomn-macro.h"
 
-#define BROKER_NAME	 "org.oomnotify.Broker1"
-#define BROKER_PATH	 "/org/oomnotify/Broker1"
-#define BROKER_INTERFACE "org.oomnotify.Broker1"
 #define BUS_RECONNECT_USEC (1000 * UINT64_C(1000))
-#define BUS_DEADLINE_MAX_MSEC (60u * 60u * 1000u) /* the broker's limit */
 #define CLIENTS_START_USEC (1000 * UINT64_C(1000)) /* start-up waits no longer for the broker */
 
 struct KillerBus {
@@ -100,14 +97,14 @@ static void killer_bus_lookup_broker(KillerBus *b)
 {
 	int r;
 
-	r = sd_bus_call_method_async(b->bus, NULL, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-				     "org.freedesktop.DBus", "GetNameOwner",
-				     killer_bus_on_broker_owner, b, "s", BROKER_NAME);
+	r = sd_bus_call_method_async(b->bus, NULL, OOMN_DBUS_NAME, OOMN_DBUS_PATH,
+				     OOMN_DBUS_INTERFACE, "GetNameOwner",
+				     killer_bus_on_broker_owner, b, "s", OOMN_BUS_NAME);
 	if (r >= 0)
-		r = sd_bus_call_method_async(b->bus, NULL, "org.freedesktop.DBus",
-					     "/org/freedesktop/DBus", "org.freedesktop.DBus",
+		r = sd_bus_call_method_async(b->bus, NULL, OOMN_DBUS_NAME,
+					     OOMN_DBUS_PATH, OOMN_DBUS_INTERFACE,
 					     "GetConnectionUnixProcessID", killer_bus_on_broker_pid,
-					     b, "s", BROKER_NAME);
+					     b, "s", OOMN_BUS_NAME);
 	if (r < 0)
 		log_warning_errno(r, "Failed to look up the broker: %m");
 }
@@ -119,7 +116,7 @@ static int killer_bus_on_name_owner_changed(sd_bus_message *m, void *userdata,
 	const char *name, *old_owner, *new_owner;
 
 	if (sd_bus_message_read(m, "sss", &name, &old_owner, &new_owner) < 0 ||
-	    strcmp(name, BROKER_NAME) != 0)
+	    strcmp(name, OOMN_BUS_NAME) != 0)
 		return 0;
 	free(b->broker_owner);
 	b->broker_owner = NULL;
@@ -138,9 +135,7 @@ static int killer_bus_on_answered(sd_bus_message *m, void *userdata, sd_bus_erro
 {
 	KillerBus *b = userdata;
 	const char *sender = sd_bus_message_get_sender(m);
-	uint32_t pid;
-	uint64_t freed;
-	int checkpointed;
+	struct oomn_bus_answer a;
 
 	/* Only the broker relays answers; anyone else could cut a deadline short. */
 	if (!sender || !b->broker_owner || strcmp(sender, b->broker_owner) != 0) {
@@ -148,11 +143,11 @@ static int killer_bus_on_answered(sd_bus_message *m, void *userdata, sd_bus_erro
 			    sender ? sender : "(unknown)");
 		return 0;
 	}
-	if (sd_bus_message_read(m, "utb", &pid, &freed, &checkpointed) < 0) {
+	if (oomn_bus_candidate_answered_read(m, &a) < 0) {
 		log_warning("Ignoring a malformed CandidateAnswered");
 		return 0;
 	}
-	killer_on_answered(b->k, (pid_t)pid, freed, checkpointed);
+	killer_on_answered(b->k, (pid_t)a.pid, a.freed_bytes, a.checkpointed);
 	return 0;
 }
 
@@ -195,12 +190,12 @@ static int killer_bus_connect(KillerBus *b)
 	if (r >= 0)
 		r = sd_bus_add_filter(bus, NULL, killer_bus_filter, b);
 	if (r >= 0)
-		r = sd_bus_match_signal_async(bus, NULL, NULL, BROKER_PATH, BROKER_INTERFACE,
-					      "CandidateAnswered", killer_bus_on_answered, NULL,
+		r = sd_bus_match_signal_async(bus, NULL, NULL, OOMN_BUS_PATH, OOMN_BUS_INTERFACE,
+					      OOMN_BUS_CANDIDATE_ANSWERED, killer_bus_on_answered, NULL,
 					      b);
 	if (r >= 0)
-		r = sd_bus_match_signal_async(bus, NULL, "org.freedesktop.DBus",
-					      "/org/freedesktop/DBus", "org.freedesktop.DBus",
+		r = sd_bus_match_signal_async(bus, NULL, OOMN_DBUS_NAME,
+					      OOMN_DBUS_PATH, OOMN_DBUS_INTERFACE,
 					      "NameOwnerChanged", killer_bus_on_name_owner_changed,
 					      NULL, b);
 	if (r < 0)
@@ -208,9 +203,9 @@ static int killer_bus_connect(KillerBus *b)
 	b->bus = TAKE_PTR(bus);
 
 	/* The bus daemon (it answers for itself) and the broker are never victims. */
-	r = sd_bus_call_method_async(b->bus, NULL, "org.freedesktop.DBus", "/org/freedesktop/DBus",
-				     "org.freedesktop.DBus", "GetConnectionUnixProcessID",
-				     killer_bus_on_bus_pid, b, "s", "org.freedesktop.DBus");
+	r = sd_bus_call_method_async(b->bus, NULL, OOMN_DBUS_NAME, OOMN_DBUS_PATH,
+				     OOMN_DBUS_INTERFACE, "GetConnectionUnixProcessID",
+				     killer_bus_on_bus_pid, b, "s", OOMN_DBUS_NAME);
 	if (r < 0)
 		log_warning_errno(r, "Failed to ask the bus daemon's pid: %m");
 	killer_bus_lookup_broker(b);
@@ -301,7 +296,7 @@ static int killer_bus_on_notify_reply(sd_bus_message *m, void *userdata, sd_bus_
 			    e->message ? e->message : e->name);
 		return 0;
 	}
-	if (sd_bus_message_read(m, "u", &n) < 0) {
+	if (oomn_bus_notify_candidate_reply_read(m, &n) < 0) {
 		log_warning("Malformed NotifyCandidate reply");
 		return 0;
 	}
@@ -312,6 +307,7 @@ static int killer_bus_on_notify_reply(sd_bus_message *m, void *userdata, sd_bus_
 void killer_bus_notify_candidate(KillerBus *b, pid_t pid, uint64_t deadline_usec,
 				 const char *reason)
 {
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
 	uint64_t msec = (deadline_usec + 999) / 1000;
 	int r;
 
@@ -321,14 +317,17 @@ void killer_bus_notify_candidate(KillerBus *b, pid_t pid, uint64_t deadline_usec
 	}
 	if (msec == 0)
 		msec = 1;
-	if (msec > BUS_DEADLINE_MAX_MSEC)
-		msec = BUS_DEADLINE_MAX_MSEC;
+	if (msec > OOMN_BUS_DEADLINE_MAX_MSEC) /* the broker's limit */
+		msec = OOMN_BUS_DEADLINE_MAX_MSEC;
 	b->notify_slot = sd_bus_slot_unref(b->notify_slot); /* an older notice's reply */
 	b->notify_pid = pid;
-	r = sd_bus_call_method_async(b->bus, &b->notify_slot, BROKER_NAME, BROKER_PATH,
-				     BROKER_INTERFACE, "NotifyCandidate",
-				     killer_bus_on_notify_reply, b, "uus", (uint32_t)pid,
-				     (uint32_t)msec, reason);
+	r = oomn_bus_new_call(b->bus, &call, NULL, OOMN_BUS_NOTIFY_CANDIDATE);
+	if (r >= 0)
+		r = oomn_bus_notify_candidate_append(call, &(const struct oomn_bus_notice){
+			.pid = (uint32_t)pid, .deadline_msec = (uint32_t)msec, .reason = reason,
+		});
+	if (r >= 0)
+		r = sd_bus_call_async(b->bus, &b->notify_slot, call, killer_bus_on_notify_reply, b, 0);
 	if (r < 0)
 		log_warning_errno(r, "Failed to send NotifyCandidate for pid %d: %m", (int)pid);
 }
@@ -339,13 +338,13 @@ void killer_bus_warmup(KillerBus *b)
 
 	if (!b || !b->bus)
 		return;
-	if (sd_bus_message_new_method_call(b->bus, &notice, BROKER_NAME, BROKER_PATH,
-					   BROKER_INTERFACE, "NotifyCandidate") >= 0)
-		(void)sd_bus_message_append(notice, "uus", (uint32_t)1, (uint32_t)1, "warm-up");
-	if (sd_bus_message_new_method_call(b->bus, &outcome, BROKER_NAME, BROKER_PATH,
-					   BROKER_INTERFACE, "ReportOutcome") >= 0)
-		(void)sd_bus_message_append(outcome, "susussts", "killed", (uint32_t)1, "warm-up",
-					    (uint32_t)0, "", "", UINT64_C(0), "warm-up");
+	if (oomn_bus_new_call(b->bus, &notice, NULL, OOMN_BUS_NOTIFY_CANDIDATE) >= 0)
+		(void)oomn_bus_notify_candidate_append(
+			notice, &(const struct oomn_bus_notice){ 1, 1, "warm-up" });
+	if (oomn_bus_new_call(b->bus, &outcome, NULL, OOMN_BUS_REPORT_OUTCOME) >= 0)
+		(void)oomn_bus_report_outcome_append(
+			outcome, OOMN_BUS_OUTCOME_KILLED,
+			&(const struct oomn_bus_outcome){ 1, "warm-up", 0, "", "", 0, "warm-up" });
 }
 
 static int killer_bus_on_outcome_reply(sd_bus_message *m, void *userdata,
@@ -362,15 +361,21 @@ void killer_bus_report_outcome(KillerBus *b, const char *kind, pid_t pid, const 
 			       uid_t uid, const char *cgroup, const char *rule, uint64_t freed,
 			       const char *reason)
 {
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+	const struct oomn_bus_outcome o = {
+		.pid = (uint32_t)pid, .name = name ?: "", .uid = (uint32_t)uid,
+		.cgroup = cgroup ?: "", .rule = rule ?: "", .freed = freed, .reason = reason ?: "",
+	};
 	int r;
 
 	if (!b || !b->bus)
 		return;
+	r = oomn_bus_new_call(b->bus, &call, NULL, OOMN_BUS_REPORT_OUTCOME);
+	if (r >= 0)
+		r = oomn_bus_report_outcome_append(call, kind, &o);
 	/* Floating slot: the reply is only logged if it is an error. */
-	r = sd_bus_call_method_async(b->bus, NULL, BROKER_NAME, BROKER_PATH, BROKER_INTERFACE,
-				     "ReportOutcome", killer_bus_on_outcome_reply, NULL,
-				     "susussts", kind, (uint32_t)pid, name ?: "", (uint32_t)uid,
-				     cgroup ?: "", rule ?: "", freed, reason ?: "");
+	if (r >= 0)
+		r = sd_bus_call_async(b->bus, NULL, call, killer_bus_on_outcome_reply, NULL, 0);
 	if (r < 0)
 		log_warning_errno(r, "Failed to send ReportOutcome: %m");
 }
@@ -378,34 +383,23 @@ void killer_bus_report_outcome(KillerBus *b, const char *kind, pid_t pid, const 
 /* A ListClients reply into a malloc'ed WaitClient array; 0 or a negative errno. */
 static int killer_bus_read_clients(sd_bus_message *m, WaitClient **ret, size_t *ret_n)
 {
-	_cleanup_free_ WaitClient *clients = NULL;
-	size_t n = 0, size = 0;
-	uint64_t id;
-	uint32_t pid, uid, band, flags;
-	const char *name, *comm;
-	int r;
+	_cleanup_free_ struct oomn_bus_client *entries = NULL;
+	WaitClient *clients = NULL;
+	size_t n = 0;
+	int r = oomn_bus_clients_read(m, &entries, &n);
 
-	r = sd_bus_message_enter_container(m, 'a', "(tuussuu)");
+	if (r >= 0 && n > 0 && !(clients = calloc(n, sizeof(*clients))))
+		r = -ENOMEM;
 	if (r < 0)
 		return r;
-	while ((r = sd_bus_message_read(m, "(tuussuu)", &id, &pid, &uid, &name, &comm, &band,
-					&flags)) > 0) {
-		if (n == size) {
-			WaitClient *more = reallocarray(clients, size ? size * 2 : 16, sizeof(*more));
+	for (size_t i = 0; i < n; i++) {
+		const struct oomn_bus_client *e = &entries[i];
 
-			if (!more)
-				return -ENOMEM;
-			clients = more;
-			size = size ? size * 2 : 16;
-		}
-		clients[n++] = (WaitClient){ .pid = (pid_t)pid,
-					     .flags = flags,
-					     .uid = (uid_t)uid,
-					     .band = band <= 100 ? (int)band : -1 };
+		/* a band out of range is none */
+		clients[i] = (WaitClient){ .pid = (pid_t)e->pid, .flags = e->flags,
+			.uid = (uid_t)e->uid, .band = e->band <= OOMN_BAND_MAX ? (int)e->band : -1 };
 	}
-	if (r < 0)
-		return r;
-	*ret = TAKE_PTR(clients);
+	*ret = clients;
 	*ret_n = n;
 	return 0;
 }
@@ -451,8 +445,8 @@ static void killer_bus_ask_clients(KillerBus *b)
 	 * `systemctl stop`. */
 	if (!b->bus || !b->broker_owner)
 		return;
-	r = sd_bus_call_method_async(b->bus, &b->clients_slot, b->broker_owner, BROKER_PATH,
-				     BROKER_INTERFACE, "ListClients", killer_bus_on_clients, b,
+	r = sd_bus_call_method_async(b->bus, &b->clients_slot, b->broker_owner, OOMN_BUS_PATH,
+				     OOMN_BUS_INTERFACE, OOMN_BUS_LIST_CLIENTS, killer_bus_on_clients, b,
 				     NULL);
 	if (r < 0)
 		log_warning_errno(r, "Failed to send ListClients: %m");
@@ -486,11 +480,11 @@ static void killer_bus_fetch_clients_now(KillerBus *b)
 	size_t n = 0;
 	int r;
 
-	r = sd_bus_message_new_method_call(b->bus, &call, "org.freedesktop.DBus",
-					   "/org/freedesktop/DBus", "org.freedesktop.DBus",
+	r = sd_bus_message_new_method_call(b->bus, &call, OOMN_DBUS_NAME,
+					   OOMN_DBUS_PATH, OOMN_DBUS_INTERFACE,
 					   "GetNameOwner");
 	if (r >= 0)
-		r = sd_bus_message_append(call, "s", BROKER_NAME);
+		r = sd_bus_message_append(call, "s", OOMN_BUS_NAME);
 	if (r >= 0)
 		r = sd_bus_call(b->bus, call, CLIENTS_START_USEC, &e, &reply);
 	if (sd_bus_error_has_name(&e, SD_BUS_ERROR_NAME_HAS_NO_OWNER)) {
@@ -515,8 +509,7 @@ static void killer_bus_fetch_clients_now(KillerBus *b)
 	}
 	call = sd_bus_message_unref(call);
 	reply = sd_bus_message_unref(reply);
-	r = sd_bus_message_new_method_call(b->bus, &call, b->broker_owner, BROKER_PATH,
-					   BROKER_INTERFACE, "ListClients");
+	r = oomn_bus_new_call(b->bus, &call, b->broker_owner, OOMN_BUS_LIST_CLIENTS);
 	if (r >= 0)
 		r = sd_bus_call(b->bus, call, CLIENTS_START_USEC - spent, &e, &reply);
 	if (r >= 0)

@@ -8,7 +8,7 @@
 uint64_t wait_policy_deadline(const WaitClient *clients, size_t n_clients, pid_t candidate,
 			      uid_t candidate_uid, const WaitDeadlines *d, WaitReason *ret_reason)
 {
-	const uint32_t redeems = WAIT_CLIENT_CAN_FREE_MEMORY | WAIT_CLIENT_CAN_CHECKPOINT;
+	const uint32_t redeems = OOMN_CLIENT_CAN_FREE_MEMORY | OOMN_CLIENT_CAN_CHECKPOINT;
 	bool registered = false, helpers = false;
 	WaitReason reason;
 	uint64_t usec;
@@ -19,7 +19,7 @@ uint64_t wait_policy_deadline(const WaitClient *clients, size_t n_clients, pid_t
 		if (clients[i].pid == candidate)
 			registered |= (clients[i].flags & redeems) != 0;
 		else
-			helpers |= (clients[i].flags & WAIT_CLIENT_CAN_FREE_MEMORY) != 0;
+			helpers |= (clients[i].flags & OOMN_CLIENT_CAN_FREE_MEMORY) != 0;
 	}
 
 	if (d->rule_usec != WAIT_USEC_UNSET) {

@@ -22,10 +22,9 @@
 #include <sys/types.h>
 
 #include "candidates.h"
+#include "oomn-bus.h"
 
-/* The Register() flags of org.oomnotify.Broker1 (broker/src/registry.h). */
-#define WAIT_CLIENT_CAN_FREE_MEMORY (1u << 0)
-#define WAIT_CLIENT_CAN_CHECKPOINT  (1u << 1)
+/* flags: the Register() flags of org.oomnotify.Broker1, OOMN_CLIENT_* (oomn-bus.h). */
 
 /* One registered client, as the broker's ListClients reported it. */
 typedef struct WaitClient {

@@ -243,7 +243,7 @@ static void test_bus_kill_events(void)
 
 struct status_args {
 	const struct format_bus_event *st;
-	const struct format_client *clients;
+	const struct oomn_bus_client *clients;
 	size_t n;
 };
 
@@ -262,7 +262,7 @@ static void test_bus_status(void)
 		.mem_available = 140, .swap_total = 0, .swap_free = 0, .source = "psi",
 		.timestamp_ns = 5,
 	};
-	struct format_client clients[] = {
+	struct oomn_bus_client clients[] = {
 		{ .id = 1, .pid = 100, .uid = 1000, .bus_name = ":1.5", .comm = "cache\"d",
 		  .band = 30, .flags = 1 },
 		{ .id = 2, .pid = 200, .uid = 0, .bus_name = ":1.6", .comm = "worker",

@@ -205,7 +205,7 @@ static void test_not_registered(Fixture *f, gconstpointer data)
  */
 static void helpers_to_notice(Fixture *f)
 {
-	const WaitClient clients[] = { { .pid = 200, .flags = WAIT_CLIENT_CAN_FREE_MEMORY } };
+	const WaitClient clients[] = { { .pid = 200, .flags = OOMN_CLIENT_CAN_FREE_MEMORY } };
 	const WaitDeadlines d = { .full_usec = 10 * S,
 				  .helper_usec = 1 * S,
 				  .rule_usec = WAIT_USEC_UNSET };

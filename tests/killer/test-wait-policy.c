@@ -32,8 +32,8 @@ static guint64 deadline_for(const WaitClient *c, size_t n, pid_t pid, guint64 ru
 static void test_registered(void)
 {
 	const WaitClient clients[] = {
-		{ 10, WAIT_CLIENT_CAN_FREE_MEMORY },
-		{ 20, WAIT_CLIENT_CAN_CHECKPOINT },
+		{ 10, OOMN_CLIENT_CAN_FREE_MEMORY },
+		{ 20, OOMN_CLIENT_CAN_CHECKPOINT },
 		{ 30, 0 },
 	};
 	WaitReason why;
@@ -51,7 +51,7 @@ static void test_registered(void)
 /* A registration is a process, not a number: pid 10 is uid 1000's now. */
 static void test_registered_other_uid(void)
 {
-	const WaitClient clients[] = { { 10, WAIT_CLIENT_CAN_FREE_MEMORY, 0 } };
+	const WaitClient clients[] = { { 10, OOMN_CLIENT_CAN_FREE_MEMORY, 0 } };
 	const WaitDeadlines d = { .full_usec = FULL,
 				  .helper_usec = HELPERS,
 				  .rule_usec = WAIT_USEC_UNSET };
@@ -67,8 +67,8 @@ static void test_registered_other_uid(void)
 static void test_helpers(void)
 {
 	const WaitClient clients[] = {
-		{ 10, WAIT_CLIENT_CAN_FREE_MEMORY },
-		{ 20, WAIT_CLIENT_CAN_CHECKPOINT },
+		{ 10, OOMN_CLIENT_CAN_FREE_MEMORY },
+		{ 20, OOMN_CLIENT_CAN_CHECKPOINT },
 	};
 	WaitDeadlines d = { .full_usec = 500 * MS,
 			    .helper_usec = HELPERS,
@@ -87,7 +87,7 @@ static void test_helpers(void)
 
 static void test_nobody(void)
 {
-	const WaitClient clients[] = { { 20, WAIT_CLIENT_CAN_CHECKPOINT }, { 30, 0 } };
+	const WaitClient clients[] = { { 20, OOMN_CLIENT_CAN_CHECKPOINT }, { 30, 0 } };
 	WaitReason why;
 
 	g_assert_cmpuint(deadline_for(NULL, 0, 99, WAIT_USEC_UNSET, &why), ==, 0);
@@ -99,7 +99,7 @@ static void test_nobody(void)
 
 static void test_rule(void)
 {
-	const WaitClient clients[] = { { 10, WAIT_CLIENT_CAN_FREE_MEMORY } };
+	const WaitClient clients[] = { { 10, OOMN_CLIENT_CAN_FREE_MEMORY } };
 	WaitReason why;
 
 	/* the rule has the last word, with nobody registered... */
