@@ -2,7 +2,7 @@
 /*
  * The killer's side of org.oomnotify.Broker1. Everything here is
  * asynchronous: no call is ever waited for, so a stuck bus, broker or client
- * cannot delay a kill (DESIGN.md invariant 3). A lost connection is retried
+ * cannot delay a kill (docs/architecture.md, invariant 3). A lost connection is retried
  * every second; notices meanwhile are skipped and logged. The one exception
  * is start-up, before the event loop and so before any decision: the
  * registered clients are fetched within CLIENTS_START_USEC, so that the
