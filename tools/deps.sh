@@ -14,6 +14,9 @@ packages=(
 	qemu-system-x86 busybox-static kmod cpio xz-utils
 	# tests
 	dbus python3
+	# the real exposition-format parser: promtool check metrics on what
+	# lib/oomn-metrics writes (tests/unit test-metrics-promtool)
+	prometheus
 	# the install test (tests/system): dkms as a user runs it
 	dkms
 	# the peer comparison (tools/peers.sh): the peers, loads, plots
@@ -39,13 +42,14 @@ apt-get install -y -q --no-install-recommends "${missing[@]}"
 
 # The peers are installed to be compared inside the VM, never to run here: on
 # a host booted with systemd their packages start them, and another OOM killer
-# on the host would act on the tests' own memory pressure.
+# on the host would act on the tests' own memory pressure. prometheus is here
+# for promtool alone: its package starts a server that scrapes and stores.
 if [ -d /run/systemd/system ]; then
 	for unit in earlyoom.service nohang.service nohang-desktop.service \
-		low-memory-monitor.service; do
+		low-memory-monitor.service prometheus.service; do
 		if systemctl is-enabled --quiet "$unit" 2>/dev/null ||
 			systemctl is-active --quiet "$unit" 2>/dev/null; then
-			echo "deps: stopping and disabling $unit (a peer for the VM comparison only)"
+			echo "deps: stopping and disabling $unit (installed for the tests, never to run here)"
 			systemctl disable --now "$unit" >/dev/null 2>&1 || true
 		fi
 	done

@@ -74,7 +74,7 @@ boot_systemd() {
     etc=/newroot/etc/systemd/system
     mkdir -p "$etc/multi-user.target.wants"
     for u in earlyoom.service nohang.service nohang-desktop.service \
-        low-memory-monitor.service postgresql.service systemd-oomd.service \
+        low-memory-monitor.service postgresql.service systemd-oomd.service prometheus.service \
         getty@tty1.service serial-getty@ttyS0.service getty.target \
         apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer \
         e2scrub_reap.service e2scrub_all.timer man-db.timer fstrim.timer \
