@@ -429,7 +429,7 @@ static void test_fast_hog(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(k.rule, ==, "");
 	assert_grace(f, &k, FALSE);
 	/* it held hundreds of MiB */
-	g_assert_cmpuint(k.freed_bytes, >, 0);
+	g_assert_cmpuint(k.freed, >, 0);
 	status = vm_children_wait(&f->children, hog);
 	assert_died_as_told(status, &k);
 	assert_killed_signal(f, hog, "oomn-hog", "");

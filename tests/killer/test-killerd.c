@@ -388,7 +388,7 @@ static void test_kill_sigkill(void)
 
 	tree_new(&t, true);
 	hook_out = g_build_filename(t.root, "hook.out", NULL);
-	hook_cmd = g_strdup_printf("echo \"$OOMN_PID $OOMN_NAME $OOMN_UID $OOMN_CGROUP "
+	hook_cmd = g_strdup_printf("echo \"$OOMN_PID $OOMN_COMM $OOMN_UID $OOMN_CGROUP "
 				   "$OOMN_RULE\" > %s.tmp && mv %s.tmp %s",
 				   hook_out, hook_out, hook_out);
 	daemon_start(&d, &t,
@@ -419,7 +419,7 @@ static void test_kill_sigkill(void)
 	g_assert_true(g_strv_contains((const char *const[]){ "mrelease=ok", "mrelease=esrch",
 							     "mrelease=einval", NULL },
 				      fields[9]));
-	g_assert_cmpstr(fields[10], ==, "freed_bytes=0"); /* the fake meminfo did not move */
+	g_assert_cmpstr(fields[10], ==, "freed=0"); /* the fake meminfo did not move */
 
 	/* The real child really died of SIGKILL (it ignores SIGTERM). */
 	g_assert_cmpint(waitpid(t.victim, &status, 0), ==, t.victim);
