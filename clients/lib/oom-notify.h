@@ -64,7 +64,7 @@ typedef enum {
  */
 #define OOMN_CLIENT_CAN_FREE_MEMORY (1u << 0) /* it frees memory (caches, buffers) */
 #define OOMN_CLIENT_CAN_CHECKPOINT (1u << 1)  /* it saves its work so a kill loses nothing */
-/* The first name of OOMN_CLIENT_CAN_FREE_MEMORY, kept for applications that use it. */
+/* Deprecated: the first name of OOMN_CLIENT_CAN_FREE_MEMORY, kept for applications that use it. */
 #define OOMN_CLIENT_CAN_FREE OOMN_CLIENT_CAN_FREE_MEMORY
 
 /*

@@ -809,7 +809,7 @@ static void test_zram_trim_swapped(Fixture *f, gconstpointer data)
 static const Options opt_none = { NULL };
 static const Options opt_long = { NULL, 30 };
 static const Options opt_protect = {
-	"  - { name: keep-big, match: { name: oomn-keep }, action: protect }\n"
+	"  - { name: keep-big, match: { comm: oomn-keep }, action: protect }\n"
 };
 static const Options opt_group = {
 	"  - { name: group, match: { cgroup: \"/oomn-killer-*\" }, action: kill-group }\n"

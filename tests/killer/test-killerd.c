@@ -119,7 +119,7 @@ static void test_check(void)
 	good = write_tmp(dir, "good.yaml",
 			 "rules:\n"
 			 "  - name: keep-sshd\n"
-			 "    match: { name: sshd }\n"
+			 "    match: { comm: sshd }\n"
 			 "    action: protect\n"
 			 "  - name: batch\n"
 			 "    match: { cgroup: \"/batch.slice/*\" }\n"
@@ -129,7 +129,7 @@ static void test_check(void)
 	bad = write_tmp(dir, "bad.yaml",
 			"rules:\n"
 			"  - name: x\n"
-			"    match: { name: a, colour: red }\n"
+			"    match: { comm: a, colour: red }\n"
 			"    action: kill\n"
 			"  - name: y\n"
 			"    action: prefer\n"
@@ -146,7 +146,7 @@ static void test_check(void)
 	run(&r, (const char *[]){ "--check", bad, NULL });
 	g_assert_cmpint(exit_code(&r), ==, 1);
 	expected = g_strdup_printf(
-		"%s:3:23: unknown match 'colour' (expected name, exe, cmdline, user, cgroup, unit, "
+		"%s:3:23: unknown match 'colour' (expected comm, exe, cmdline, user, cgroup, unit, "
 		"band, oom_score_adj)\n"
 		"%s:4:13: unknown action 'kill' (expected protect, avoid, prefer, kill-group)\n"
 		"%s:7:13: weight must be between 1 and 1000, not '5000'\n",
@@ -227,8 +227,8 @@ static void tree_new(Tree *t, bool ignore_term)
 					    .uid = 1000, .rss_kb = 1000 });
 	t->rules = g_build_filename(t->root, "rules.yaml", NULL);
 	fake_write(t->root, "rules.yaml",
-		   "rules:\n  - name: keep-precious\n    match: { name: precious }\n"
-		   "    action: protect\n  - name: hogs\n    match: { name: \"big*\" }\n"
+		   "rules:\n  - name: keep-precious\n    match: { comm: precious }\n"
+		   "    action: protect\n  - name: hogs\n    match: { comm: \"big*\" }\n"
 		   "    action: prefer\n    weight: 10\n",
 		   -1);
 }
