@@ -243,7 +243,7 @@ static int method_relieved(sd_bus_message *msg, void *userdata, sd_bus_error *er
 	c = oomn_registry_find_name(m->registry, sd_bus_message_get_sender(msg));
 	if (!c)
 		return sd_bus_error_set(error, OOMN_ERROR_NOT_REGISTERED, "Not registered");
-	r = oomn_registry_take_notice(m->registry, c->name, &notifier);
+	r = oomn_registry_take_notice(m->registry, c->bus_name, &notifier);
 	if (r == -EALREADY) {
 		/* Its freeing ended the pressure before its answer came: no error
 		 * for doing the right thing, and nothing left to relay. */
@@ -318,7 +318,7 @@ static int method_list_clients_with_identity(sd_bus_message *msg, Manager *m,
 		r = oomn_bus_clients_open(reply);
 	for (size_t i = 0; r >= 0 && (c = oomn_registry_get(m->registry, i)); i++) {
 		const struct oomn_bus_client entry = {
-			.id = c->id, .pid = c->pid, .uid = c->uid, .bus_name = c->name,
+			.id = c->id, .pid = c->pid, .uid = c->uid, .bus_name = c->bus_name,
 			.comm = c->comm, .band = c->band, .flags = c->flags,
 		};
 
@@ -418,10 +418,10 @@ static int method_notify_candidate_with_identity(sd_bus_message *msg, Manager *m
 		if (c->pid != pid)
 			continue;
 		comm = c->comm;
-		r = bus_send_signal(m, OOMN_BUS_KILL_PENDING, c->name, append_kill_pending,
+		r = bus_send_signal(m, OOMN_BUS_KILL_PENDING, c->bus_name, append_kill_pending,
 				    &pending);
 		if (r < 0)
-			log_warning_errno(r, "Failed to send KillPending to %s: %m", c->name);
+			log_warning_errno(r, "Failed to send KillPending to %s: %m", c->bus_name);
 	}
 
 	log_info("Candidate pid %" PRIu32 " (%s) noticed, deadline %" PRIu32 " ms, %d connection(s): %s",
