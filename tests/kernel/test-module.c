@@ -371,7 +371,7 @@ static void assert_seen_by_hooks(const struct oomn_pressure_event *ev)
 
 	if (ev->cause == OOM_NOTIFY_CAUSE_ALLOC || ev->cause == OOM_NOTIFY_CAUSE_RECLAIM)
 		return;
-	g_test_message("seq %" G_GUINT64_FORMAT " caused by %s, %" G_GUINT64_FORMAT
+	g_test_message("pressure_seq %" G_GUINT64_FORMAT " caused by %s, %" G_GUINT64_FORMAT
 		       " bytes below the bound (vmstat lag up to %" G_GUINT64_FORMAT ")",
 		       ev->pressure_seq, oomn_cause_to_string(ev->cause), bound - ev->mem_available, lag);
 	g_assert_cmpint(ev->cause, ==, OOM_NOTIFY_CAUSE_TIMER);
