@@ -17,7 +17,7 @@ struct oom_notify_snapshot {
 	enum oom_notify_level level;
 	enum oom_notify_level prev_level;
 	enum oom_notify_cause cause;
-	u64 seq;
+	u64 pressure_seq;
 	u64 oom_seq;
 	u64 timestamp_ns;
 	u64 mem_total;		/* bytes */

@@ -151,7 +151,8 @@ static int oom_notify_put_state(struct sk_buff *skb,
 {
 	if (nla_put_u32(skb, OOM_NOTIFY_A_LEVEL, s->level) ||
 	    (event && nla_put_u32(skb, OOM_NOTIFY_A_PREV_LEVEL, s->prev_level)) ||
-	    nla_put_u64_64bit(skb, OOM_NOTIFY_A_SEQ, s->seq, OOM_NOTIFY_A_PAD) ||
+	    nla_put_u64_64bit(skb, OOM_NOTIFY_A_PRESSURE_SEQ, s->pressure_seq,
+			      OOM_NOTIFY_A_PAD) ||
 	    (!event && nla_put_u64_64bit(skb, OOM_NOTIFY_A_OOM_SEQ, s->oom_seq,
 					 OOM_NOTIFY_A_PAD)) ||
 	    nla_put_u64_64bit(skb, OOM_NOTIFY_A_TIMESTAMP_NS, s->timestamp_ns,
@@ -404,7 +405,7 @@ void oom_notify_genl_send_pressure(const struct oom_notify_snapshot *snap)
 			  OOM_NOTIFY_MCGRP_PRESSURE_ID, OOM_NOTIFY_GFP);
 	return;
 lost:
-	pr_warn_ratelimited("could not send pressure event %llu\n", snap->seq);
+	pr_warn_ratelimited("could not send pressure event %llu\n", snap->pressure_seq);
 }
 
 static size_t oom_notify_oom_size(size_t path_len)

@@ -148,7 +148,7 @@ static void oom_notify_probe_mark_victim(void *data, struct task_struct *task,
 	spin_lock_irqsave(&oom_notify_ring_lock, flags);
 	oom_notify_victim_seq++;
 	if (oom_notify_ring_len == OOM_NOTIFY_RING) {
-		/* the seq gap tells subscribers; LOST tells how many */
+		/* the oom_seq gap tells subscribers; LOST tells how many */
 		oom_notify_ring_lost++;
 		goto out;
 	}

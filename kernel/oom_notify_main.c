@@ -41,7 +41,7 @@ static struct oom_notify_thresholds oom_notify_thresholds;
 static enum oom_notify_level oom_notify_level;
 static enum oom_notify_level oom_notify_prev_level;
 static enum oom_notify_cause oom_notify_cause;
-static u64 oom_notify_seq;
+static u64 oom_notify_pressure_seq;
 static u64 oom_notify_oom_seq;
 static unsigned int oom_notify_idle_rounds;
 static bool oom_notify_stopping;
@@ -102,7 +102,7 @@ static void oom_notify_fill_locked(struct oom_notify_snapshot *snap,
 	snap->level = oom_notify_level;
 	snap->prev_level = oom_notify_prev_level;
 	snap->cause = oom_notify_cause;
-	snap->seq = oom_notify_seq;
+	snap->pressure_seq = oom_notify_pressure_seq;
 	snap->oom_seq = oom_notify_oom_seq;
 	snap->timestamp_ns = ktime_get_boottime_ns();
 	snap->mem_total = f->mem_total << PAGE_SHIFT;
@@ -157,7 +157,7 @@ static void oom_notify_evaluate_locked(enum oom_notify_cause cause)
 		oom_notify_prev_level = oom_notify_level;
 		oom_notify_level = level;
 		oom_notify_cause = cause;
-		oom_notify_seq++;
+		oom_notify_pressure_seq++;
 		oom_notify_idle_rounds = 0;
 		oom_notify_fill_locked(&snap, &f);
 		oom_notify_genl_send_pressure(&snap);

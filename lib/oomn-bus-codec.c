@@ -63,20 +63,20 @@ static int codec_args(sd_bus_message *m, bool reading, const char *signature, ..
  * are made from these lists, so the two cannot disagree.
  */
 #define PRESSURE_FIELDS(X)                                                                        \
-	X(level) X(prev_level) X(seq) X(mem_available) X(mem_total) X(swap_free) X(swap_total)     \
-	X(source) X(timestamp_ns)
+	X(level) X(prev_level) X(signal_seq) X(mem_total) X(mem_available) X(swap_total)           \
+	X(swap_free) X(source) X(timestamp_ns)
 #define STATE_FIELDS(X)                                                                           \
-	X(level) X(sequence) X(mem_total) X(mem_available) X(swap_total) X(swap_free) X(source)    \
+	X(level) X(signal_seq) X(mem_total) X(mem_available) X(swap_total) X(swap_free) X(source)    \
 	X(timestamp_ns)
 #define CGROUP_PRESSURE_FIELDS(X) X(cgroup) X(level) X(prev_level) X(timestamp_ns)
 #define OOM_KILL_FIELDS(X) X(pid) X(comm) X(uid) X(cgroup) X(anon_rss) X(oom_seq)
 #define KILL_PENDING_FIELDS(X) X(pid) X(deadline_msec) X(deadline_boottime_usec) X(reason)
 #define KILL_ANNOUNCED_FIELDS(X)                                                                  \
-	X(pid) X(name) X(deadline_msec) X(deadline_boottime_usec) X(reason)
-#define ANSWER_FIELDS(X) X(pid) X(freed_bytes) X(checkpointed)
-#define RELIEVED_FIELDS(X) X(freed_bytes) X(checkpointed)
-#define KILLED_FIELDS(X) X(pid) X(name) X(uid) X(cgroup) X(rule) X(freed) X(reason)
-#define REDEEMED_FIELDS(X) X(pid) X(name) X(reason)
+	X(pid) X(comm) X(deadline_msec) X(deadline_boottime_usec) X(reason)
+#define ANSWER_FIELDS(X) X(pid) X(freed) X(checkpointed)
+#define RELIEVED_FIELDS(X) X(freed) X(checkpointed)
+#define KILLED_FIELDS(X) X(pid) X(comm) X(uid) X(cgroup) X(rule) X(freed) X(reason)
+#define REDEEMED_FIELDS(X) X(pid) X(comm) X(reason)
 #define NOTICE_FIELDS(X) X(pid) X(deadline_msec) X(reason)
 
 #define VALUE(f) , v->f

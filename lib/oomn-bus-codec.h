@@ -35,7 +35,7 @@ int oomn_bus_check_signature(sd_bus_message *m, const char *signature);
 	int oomn_bus_##name##_read(sd_bus_message *m, struct type *ret)
 
 /* Signals: PressureChanged, CgroupPressureChanged, KernelOomKill, KillPending,
- * KillAnnounced, CandidateAnswered, Killed, Redeemed (its pid, name and reason
+ * KillAnnounced, CandidateAnswered, Killed, Redeemed (its pid, comm and reason
  * only, the rest of *ret zeroed) */
 OOMN_BUS_DECLARE_CODEC(pressure, oomn_bus_pressure);
 OOMN_BUS_DECLARE_CODEC(cgroup_pressure, oomn_bus_cgroup_pressure);
@@ -46,7 +46,7 @@ OOMN_BUS_DECLARE_CODEC(candidate_answered, oomn_bus_answer);
 OOMN_BUS_DECLARE_CODEC(killed, oomn_bus_outcome);
 OOMN_BUS_DECLARE_CODEC(redeemed, oomn_bus_outcome);
 
-/* Method arguments: Relieved's freed_bytes and checkpointed (the pid is the
+/* Method arguments: Relieved's freed and checkpointed (the pid is the
  * caller's, not sent), NotifyCandidate's */
 OOMN_BUS_DECLARE_CODEC(relieved, oomn_bus_answer);
 OOMN_BUS_DECLARE_CODEC(notify_candidate, oomn_bus_notice);

@@ -35,7 +35,7 @@
 
 /* Properties */
 #define OOMN_BUS_PROP_LEVEL "Level"
-#define OOMN_BUS_PROP_SEQUENCE "Sequence"
+#define OOMN_BUS_PROP_SIGNAL_SEQ "SignalSeq"
 #define OOMN_BUS_PROP_MEM_TOTAL "MemTotal"
 #define OOMN_BUS_PROP_MEM_AVAILABLE "MemAvailable"
 #define OOMN_BUS_PROP_SWAP_TOTAL "SwapTotal"
@@ -70,7 +70,7 @@
  * own. "" for none. The only place they are typed.
  */
 #define OOMN_BUS_SIG_LEVEL "s"
-#define OOMN_BUS_SIG_SEQUENCE "t"
+#define OOMN_BUS_SIG_SIGNAL_SEQ "t"
 #define OOMN_BUS_SIG_MEM_TOTAL "t"
 #define OOMN_BUS_SIG_MEM_AVAILABLE "t"
 #define OOMN_BUS_SIG_SWAP_TOTAL "t"
@@ -82,7 +82,7 @@
 #define OOMN_BUS_SIG_REGISTER_OUT "t"		/* id */
 #define OOMN_BUS_SIG_UNREGISTER_IN ""
 #define OOMN_BUS_SIG_UNREGISTER_OUT ""
-#define OOMN_BUS_SIG_RELIEVED_IN "tb"		/* freed_bytes, checkpointed */
+#define OOMN_BUS_SIG_RELIEVED_IN "tb"		/* freed, checkpointed */
 #define OOMN_BUS_SIG_RELIEVED_OUT ""
 #define OOMN_BUS_SIG_GET_STATE_IN ""
 #define OOMN_BUS_SIG_GET_STATE_OUT "stttttst"	/* struct oomn_bus_state */
@@ -105,7 +105,7 @@
 #define OOMN_BUS_SIG_KILL_ANNOUNCED "usuts"		/* struct oomn_bus_kill_announced */
 #define OOMN_BUS_SIG_CANDIDATE_ANSWERED "utb"		/* struct oomn_bus_answer */
 #define OOMN_BUS_SIG_KILLED "usussts"			/* struct oomn_bus_outcome */
-#define OOMN_BUS_SIG_REDEEMED "uss"			/* pid, name, reason of it */
+#define OOMN_BUS_SIG_REDEEMED "uss"			/* pid, comm, reason of it */
 #define OOMN_LMM_SIG_LOW_MEMORY_WARNING "y"		/* GMemoryMonitor's 50, 100, 255 */
 
 /* Errors of the broker's own; a malformed argument is org.freedesktop.DBus.Error.InvalidArgs. */
@@ -127,8 +127,8 @@
 #define OOMN_BAND_IDLE 20	 /* cached, can be restarted cheaply */
 #define OOMN_BAND_DEFAULT 50	 /* an ordinary application */
 #define OOMN_BAND_FOREGROUND 80	 /* what the user is working with */
-#define OOMN_BAND_CRITICAL 100	 /* the session breaks without it (the most protected band) */
-#define OOMN_BAND_MAX OOMN_BAND_CRITICAL
+#define OOMN_BAND_ESSENTIAL 100 /* the session breaks without it (the most protected band) */
+#define OOMN_BAND_MAX OOMN_BAND_ESSENTIAL
 
 /* Limits the broker holds callers to. */
 #define OOMN_BUS_DEADLINE_MAX_MSEC (60u * 60u * 1000u) /* NotifyCandidate's deadline_msec */
@@ -151,16 +151,16 @@
 /* PressureChanged */
 struct oomn_bus_pressure {
 	const char *level, *prev_level;
-	uint64_t seq; /* the broker's own PressureChanged count */
-	uint64_t mem_available, mem_total, swap_free, swap_total;
+	uint64_t signal_seq; /* the broker's own PressureChanged count (the SignalSeq property) */
+	uint64_t mem_total, mem_available, swap_total, swap_free;
 	const char *source;
 	uint64_t timestamp_ns;
 };
 
-/* GetState's reply (the figures in another order than PressureChanged's) */
+/* GetState's reply (the figures in PressureChanged's order) */
 struct oomn_bus_state {
 	const char *level;
-	uint64_t sequence;
+	uint64_t signal_seq;
 	uint64_t mem_total, mem_available, swap_total, swap_free;
 	const char *source;
 	uint64_t timestamp_ns;
@@ -191,7 +191,7 @@ struct oomn_bus_kill_pending {
 /* KillAnnounced */
 struct oomn_bus_kill_announced {
 	uint32_t pid;
-	const char *name;
+	const char *comm;
 	uint32_t deadline_msec;
 	uint64_t deadline_boottime_usec;
 	const char *reason;
@@ -200,17 +200,17 @@ struct oomn_bus_kill_announced {
 /* CandidateAnswered */
 struct oomn_bus_answer {
 	uint32_t pid;
-	uint64_t freed_bytes;
+	uint64_t freed; /* bytes */
 	int checkpointed; /* 0 or 1, as D-Bus's b */
 };
 
-/* Killed, Redeemed (pid, name and reason only) and ReportOutcome after its kind */
+/* Killed, Redeemed (pid, comm and reason only) and ReportOutcome after its kind */
 struct oomn_bus_outcome {
 	uint32_t pid;
-	const char *name;
+	const char *comm;
 	uint32_t uid;
 	const char *cgroup, *rule;
-	uint64_t freed;
+	uint64_t freed; /* bytes */
 	const char *reason;
 };
 

@@ -121,7 +121,7 @@ const char *oomn_cause_to_string(uint32_t cause)
 static const struct nla_policy oomn_attr_policy[OOM_NOTIFY_A_MAX + 1] = {
 	[OOM_NOTIFY_A_LEVEL] = OOMN_POLICY_U32,
 	[OOM_NOTIFY_A_PREV_LEVEL] = OOMN_POLICY_U32,
-	[OOM_NOTIFY_A_SEQ] = OOMN_POLICY_U64,
+	[OOM_NOTIFY_A_PRESSURE_SEQ] = OOMN_POLICY_U64,
 	[OOM_NOTIFY_A_OOM_SEQ] = OOMN_POLICY_U64,
 	[OOM_NOTIFY_A_TIMESTAMP_NS] = OOMN_POLICY_U64,
 	[OOM_NOTIFY_A_CAUSE] = OOMN_POLICY_U32,
@@ -323,7 +323,7 @@ int oomn_genl_parse_state(struct nlmsghdr *nlh, struct oomn_state *ret)
 				  OOM_NOTIFY_A_MAX, oomn_attr_policy);
 	if (r < 0)
 		return r;
-	if (!tb[OOM_NOTIFY_A_LEVEL] || !tb[OOM_NOTIFY_A_SEQ])
+	if (!tb[OOM_NOTIFY_A_LEVEL] || !tb[OOM_NOTIFY_A_PRESSURE_SEQ])
 		return -EBADMSG;
 
 	r = oomn_get_level(tb[OOM_NOTIFY_A_LEVEL], &s.level);
@@ -335,7 +335,7 @@ int oomn_genl_parse_state(struct nlmsghdr *nlh, struct oomn_state *ret)
 			return r;
 		s.has_thresholds = true;
 	}
-	s.seq = nla_get_u64(tb[OOM_NOTIFY_A_SEQ]);
+	s.pressure_seq = nla_get_u64(tb[OOM_NOTIFY_A_PRESSURE_SEQ]);
 	s.oom_seq = oomn_get_u64(tb[OOM_NOTIFY_A_OOM_SEQ]);
 	s.timestamp_ns = oomn_get_u64(tb[OOM_NOTIFY_A_TIMESTAMP_NS]);
 	s.cause = oomn_get_u32(tb[OOM_NOTIFY_A_CAUSE]);
@@ -358,7 +358,7 @@ int oomn_genl_parse_pressure(struct nlmsghdr *nlh, struct oomn_pressure_event *r
 	if (r < 0)
 		return r;
 	if (!tb[OOM_NOTIFY_A_LEVEL] || !tb[OOM_NOTIFY_A_PREV_LEVEL] ||
-	    !tb[OOM_NOTIFY_A_SEQ])
+	    !tb[OOM_NOTIFY_A_PRESSURE_SEQ])
 		return -EBADMSG;
 
 	r = oomn_get_level(tb[OOM_NOTIFY_A_LEVEL], &e.level);
@@ -368,8 +368,8 @@ int oomn_genl_parse_pressure(struct nlmsghdr *nlh, struct oomn_pressure_event *r
 	if (r < 0)
 		return r;
 	/* Events count from 1; 0 would defeat the gap check. */
-	e.seq = nla_get_u64(tb[OOM_NOTIFY_A_SEQ]);
-	if (e.seq == 0)
+	e.pressure_seq = nla_get_u64(tb[OOM_NOTIFY_A_PRESSURE_SEQ]);
+	if (e.pressure_seq == 0)
 		return -EBADMSG;
 	if (tb[OOM_NOTIFY_A_THRESHOLDS]) {
 		r = oomn_genl_parse_thresholds(tb[OOM_NOTIFY_A_THRESHOLDS], &e.thresholds);

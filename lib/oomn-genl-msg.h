@@ -25,11 +25,11 @@
  * full-length name. */
 #define OOMN_COMM_LEN 16
 
-/* Reply to GET_STATE. Mandatory: LEVEL, SEQ; the rest is 0 when absent. */
+/* Reply to GET_STATE. Mandatory: LEVEL, PRESSURE_SEQ; the rest is 0 when absent. */
 struct oomn_state {
 	enum oom_notify_level level;
-	uint64_t seq;     /* last pressure event sent, 0: none yet */
-	uint64_t oom_seq; /* last OOM event sent, 0: none yet */
+	uint64_t pressure_seq; /* last pressure event sent, 0: none yet */
+	uint64_t oom_seq;      /* last OOM event sent, 0: none yet */
 	uint64_t timestamp_ns; /* CLOCK_BOOTTIME */
 	uint32_t cause;        /* enum oom_notify_cause; may be newer than us */
 	uint64_t mem_total;    /* bytes */
@@ -42,9 +42,9 @@ struct oomn_state {
 	struct oom_notify_thresholds thresholds;
 };
 
-/* PRESSURE_EVENT. Mandatory: LEVEL, PREV_LEVEL, SEQ (not 0). */
+/* PRESSURE_EVENT. Mandatory: LEVEL, PREV_LEVEL, PRESSURE_SEQ (not 0). */
 struct oomn_pressure_event {
-	uint64_t seq;
+	uint64_t pressure_seq;
 	enum oom_notify_level level;
 	enum oom_notify_level prev_level;
 	uint64_t timestamp_ns;

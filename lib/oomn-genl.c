@@ -276,7 +276,7 @@ int oomn_genl_get_state(OomnGenl *g, struct oomn_state *ret)
 
 	/* The level is a state: events it already reflects are stale. OOM
 	 * events are facts of their own and are not re-based. */
-	oomn_seq_prime(&g->seq_pressure, s.seq);
+	oomn_seq_prime(&g->seq_pressure, s.pressure_seq);
 	*ret = s;
 	return 0;
 }
@@ -600,7 +600,7 @@ static void oomn_genl_process_event(OomnGenl *g, struct nlmsghdr *nlh)
 			oomn_genl_notify_invalid(g, r, "pressure event");
 			return;
 		}
-		if (oomn_genl_seq_accept(g, OOMN_GROUP_PRESSURE, &g->seq_pressure, ev.seq) &&
+		if (oomn_genl_seq_accept(g, OOMN_GROUP_PRESSURE, &g->seq_pressure, ev.pressure_seq) &&
 		    g->handlers.on_pressure)
 			g->handlers.on_pressure(&ev, g->userdata);
 		return;

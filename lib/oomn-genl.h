@@ -68,7 +68,7 @@ bool oomn_genl_has_family(const OomnGenl *g);
 uint32_t oomn_genl_family_version(const OomnGenl *g);
 
 /*
- * GET_STATE. Also re-bases the pressure gap tracking on the reply's SEQ, so
+ * GET_STATE. Also re-bases the pressure gap tracking on the reply's PRESSURE_SEQ, so
  * pressure events the state already reflects are dropped as stale (OOM
  * tracking is left alone: an OOM event is news even if OOM_SEQ counts it). Returns 0,
  * -ENOENT without the module, -ETIMEDOUT when the kernel does not answer,

@@ -24,7 +24,7 @@ enum oomn_seq_verdict {
 /* Forget everything, e.g. when the module went away (it restarts at 1). */
 void oomn_seq_reset(struct oomn_seq *s);
 
-/* Take @last as the newest known, e.g. the SEQ of a GET_STATE reply (0 when
+/* Take @last as the newest known, e.g. the PRESSURE_SEQ of a GET_STATE reply (0 when
  * no event has been sent yet). */
 void oomn_seq_prime(struct oomn_seq *s, uint64_t last);
 

@@ -4,7 +4,7 @@
  * memory.pressure trigger per configured cgroup (psi kind only) and
  * memory.events through inotify (both), which tells of the cgroup's OOM
  * kills and of it hitting memory.high / memory.max. A cgroup's level comes
- * from memory.current against its limits and is reported with its own seq.
+ * from memory.current against its limits and is reported with its own pressure_seq.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -93,7 +93,7 @@ static void oomn_cgroup_evaluate(OomnSource *s, struct oomn_source_cgroup *cg,
 	p = (struct oomn_pressure){
 		.level = level,
 		.prev_level = cg->level,
-		.seq = ++cg->seq,
+		.pressure_seq = ++cg->pressure_seq,
 		.timestamp_ns = oomn_now_nsec(CLOCK_BOOTTIME),
 		.cause = cause,
 		.mem_total = f.mem_total,

@@ -44,7 +44,7 @@ struct oomn_source_cgroup {
 	struct oomn_memory_events events;
 	bool events_known;
 	enum oom_notify_level level;
-	uint64_t seq;
+	uint64_t pressure_seq;
 };
 
 /*
@@ -91,7 +91,7 @@ struct OomnSource {
 	const struct oomn_source_ops *ops; /* the kind's, NULL with OOMN_SOURCE_NONE */
 	char *why;
 	struct oomn_pressure current;
-	uint64_t seq; /* the psi and meminfo sources' own sequence */
+	uint64_t pressure_seq; /* the psi and meminfo sources' own count of changes */
 	struct oomn_source_stats stats;
 	sd_event_source *announce; /* defers the first on_source */
 	bool starting;		   /* in oomn_source_new(): no handlers called */

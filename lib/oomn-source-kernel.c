@@ -40,7 +40,7 @@ static int oomn_source_kernel_refresh(OomnSource *s, bool resync, uint32_t cause
 	p = (struct oomn_pressure){
 		.level = st.level,
 		.prev_level = s->current.level,
-		.seq = st.seq,
+		.pressure_seq = st.pressure_seq,
 		.timestamp_ns = st.timestamp_ns,
 		.cause = cause,
 		.mem_total = st.mem_total,
@@ -68,7 +68,7 @@ static void oomn_source_kernel_on_pressure(const struct oomn_pressure_event *ev,
 		.level = ev->level,
 		/* what we told last, which a source switch may have set */
 		.prev_level = s->current.level,
-		.seq = ev->seq,
+		.pressure_seq = ev->pressure_seq,
 		.timestamp_ns = ev->timestamp_ns,
 		.cause = ev->cause,
 		.mem_total = ev->mem_total,
@@ -87,7 +87,7 @@ static void oomn_source_kernel_on_pressure(const struct oomn_pressure_event *ev,
 	s->stats.kernel_events++;
 	/* A refresh (GET_STATE) overtook this event in the socket: what it
 	 * says is already past, and reporting it would step the level back. */
-	if (s->current.source == OOMN_SOURCE_KERNEL && ev->seq <= s->current.seq)
+	if (s->current.source == OOMN_SOURCE_KERNEL && ev->pressure_seq <= s->current.pressure_seq)
 		return;
 	oomn_source_report(s, &p);
 }

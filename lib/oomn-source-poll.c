@@ -104,7 +104,7 @@ int oomn_source_evaluate(OomnSource *s, bool resync, uint32_t cause)
 	p = (struct oomn_pressure){
 		.level = level,
 		.prev_level = s->current.level,
-		.seq = s->current.seq,
+		.pressure_seq = s->current.pressure_seq,
 		.timestamp_ns = oomn_now_nsec(CLOCK_BOOTTIME),
 		.cause = cause,
 		.mem_total = f.mem_total,
@@ -123,7 +123,7 @@ int oomn_source_evaluate(OomnSource *s, bool resync, uint32_t cause)
 		if (s->starting)
 			p.prev_level = level;
 		else
-			p.seq = ++s->seq;
+			p.pressure_seq = ++s->pressure_seq;
 		oomn_source_report(s, &p);
 	} else {
 		/* no news: keep the figures fresh for oomn_source_current() */

@@ -39,7 +39,7 @@ enum oomn_source_kind {
 struct oomn_pressure {
 	enum oom_notify_level level;
 	enum oom_notify_level prev_level;
-	uint64_t seq;		/* the source's own sequence (kernel: the module's) */
+	uint64_t pressure_seq;	/* the source's own count of changes (kernel: the module's) */
 	uint64_t timestamp_ns;	/* CLOCK_BOOTTIME */
 	uint32_t cause;		/* enum oom_notify_cause */
 	uint64_t mem_total;	/* bytes */
@@ -69,7 +69,7 @@ struct oomn_source_config {
 };
 
 /* Any handler may be NULL. None may free the OomnSource. A cgroup's
- * on_pressure (p->cgroup set) has its own seq per cgroup and leaves
+ * on_pressure (p->cgroup set) has its own pressure_seq per cgroup and leaves
  * oomn_source_current(), which is the whole system's, alone. */
 struct oomn_source_handlers {
 	void (*on_pressure)(const struct oomn_pressure *p, void *userdata);

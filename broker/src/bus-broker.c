@@ -97,9 +97,9 @@ static int property_get_figure(sd_bus *bus, const char *path, const char *interf
 	const struct oomn_pressure *p = bus_state(m);
 	uint64_t v;
 
-	/* all of type t (OOMN_BUS_SIG_SEQUENCE, _MEM_TOTAL ...) */
-	if (strcmp(property, OOMN_BUS_PROP_SEQUENCE) == 0)
-		v = m->seq;
+	/* all of type t (OOMN_BUS_SIG_SIGNAL_SEQ, _MEM_TOTAL ...) */
+	if (strcmp(property, OOMN_BUS_PROP_SIGNAL_SEQ) == 0)
+		v = m->signal_seq;
 	else if (strcmp(property, OOMN_BUS_PROP_MEM_TOTAL) == 0)
 		v = p->mem_total;
 	else if (strcmp(property, OOMN_BUS_PROP_MEM_AVAILABLE) == 0)
@@ -110,7 +110,7 @@ static int property_get_figure(sd_bus *bus, const char *path, const char *interf
 		v = p->swap_free;
 	else
 		return -EINVAL;
-	return sd_bus_message_append(reply, OOMN_BUS_SIG_SEQUENCE, v);
+	return sd_bus_message_append(reply, OOMN_BUS_SIG_SIGNAL_SEQ, v);
 }
 
 static int property_get_version(sd_bus *bus, const char *path, const char *interface,
@@ -243,14 +243,14 @@ static int method_relieved(sd_bus_message *msg, void *userdata, sd_bus_error *er
 	c = oomn_registry_find_name(m->registry, sd_bus_message_get_sender(msg));
 	if (!c)
 		return sd_bus_error_set(error, OOMN_ERROR_NOT_REGISTERED, "Not registered");
-	r = oomn_registry_take_notice(m->registry, c->name, &notifier);
+	r = oomn_registry_take_notice(m->registry, c->bus_name, &notifier);
 	if (r == -EALREADY) {
 		/* Its freeing ended the pressure before its answer came: no error
 		 * for doing the right thing, and nothing left to relay. */
 		if (bus_log_allowed(m, c->uid, &more))
 			log_info("Candidate pid %" PRIu32 " answered after the outcome (freed %" PRIu64
 				 " bytes%s; %u lines of uid %" PRIu32 " held back before)",
-				 c->pid, a.freed_bytes, a.checkpointed ? ", checkpointed" : "", more, c->uid);
+				 c->pid, a.freed, a.checkpointed ? ", checkpointed" : "", more, c->uid);
 		return sd_bus_reply_method_return(msg, NULL);
 	}
 	if (r == -ESRCH)
@@ -262,7 +262,7 @@ static int method_relieved(sd_bus_message *msg, void *userdata, sd_bus_error *er
 	if (bus_log_allowed(m, c->uid, &more))
 		log_info("Candidate pid %" PRIu32 " answered: freed %" PRIu64
 			 " bytes%s (%u lines of uid %" PRIu32 " held back before)",
-			 c->pid, a.freed_bytes, a.checkpointed ? ", checkpointed" : "", more, c->uid);
+			 c->pid, a.freed, a.checkpointed ? ", checkpointed" : "", more, c->uid);
 
 	a.pid = c->pid;
 	if (!notifier) {
@@ -285,7 +285,7 @@ static int method_get_state(sd_bus_message *msg, void *userdata, sd_bus_error *e
 	Manager *m = userdata;
 	const struct oomn_pressure *p = bus_state(m);
 	const struct oomn_bus_state st = {
-		.level = oomn_level_to_string(p->level), .sequence = m->seq,
+		.level = oomn_level_to_string(p->level), .signal_seq = m->signal_seq,
 		.mem_total = p->mem_total, .mem_available = p->mem_available,
 		.swap_total = p->swap_total, .swap_free = p->swap_free,
 		.source = bus_source_string(m), .timestamp_ns = p->timestamp_ns,
@@ -318,7 +318,7 @@ static int method_list_clients_with_identity(sd_bus_message *msg, Manager *m,
 		r = oomn_bus_clients_open(reply);
 	for (size_t i = 0; r >= 0 && (c = oomn_registry_get(m->registry, i)); i++) {
 		const struct oomn_bus_client entry = {
-			.id = c->id, .pid = c->pid, .uid = c->uid, .bus_name = c->name,
+			.id = c->id, .pid = c->pid, .uid = c->uid, .bus_name = c->bus_name,
 			.comm = c->comm, .band = c->band, .flags = c->flags,
 		};
 
@@ -381,7 +381,7 @@ static int method_notify_candidate_with_identity(sd_bus_message *msg, Manager *m
 	struct oomn_bus_notice notice;
 	uint32_t pid, deadline_msec;
 	uint64_t deadline_usec;
-	const char *reason, *name = "";
+	const char *reason, *comm = "";
 	struct oomn_client *c;
 	int n, r;
 
@@ -417,19 +417,19 @@ static int method_notify_candidate_with_identity(sd_bus_message *msg, Manager *m
 
 		if (c->pid != pid)
 			continue;
-		name = c->comm;
-		r = bus_send_signal(m, OOMN_BUS_KILL_PENDING, c->name, append_kill_pending,
+		comm = c->comm;
+		r = bus_send_signal(m, OOMN_BUS_KILL_PENDING, c->bus_name, append_kill_pending,
 				    &pending);
 		if (r < 0)
-			log_warning_errno(r, "Failed to send KillPending to %s: %m", c->name);
+			log_warning_errno(r, "Failed to send KillPending to %s: %m", c->bus_name);
 	}
 
 	log_info("Candidate pid %" PRIu32 " (%s) noticed, deadline %" PRIu32 " ms, %d connection(s): %s",
-		 pid, name, deadline_msec, n, reason);
+		 pid, comm, deadline_msec, n, reason);
 	(void)bus_kills_emit(m, OOMN_BUS_KILL_ANNOUNCED, append_kill_announced,
 			     &(const struct oomn_bus_kill_announced){
 				     .pid = pid,
-				     .name = name,
+				     .comm = comm,
 				     .deadline_msec = deadline_msec,
 				     .deadline_boottime_usec = deadline_usec,
 				     .reason = reason,
@@ -461,14 +461,14 @@ static int method_report_outcome_with_identity(sd_bus_message *msg, Manager *m,
 	    strcmp(kind, OOMN_BUS_OUTCOME_REDEEMED) != 0)
 		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
 					 "Unknown outcome \"%.32s\": killed or redeemed", kind);
-	if ((r = bus_check_string(o.name, OOMN_BUS_NAME_MAX, "name", error)) < 0 ||
+	if ((r = bus_check_string(o.comm, OOMN_BUS_NAME_MAX, "comm", error)) < 0 ||
 	    (r = bus_check_string(o.cgroup, OOMN_BUS_CGROUP_MAX, "cgroup", error)) < 0 ||
 	    (r = bus_check_string(o.rule, OOMN_BUS_NAME_MAX, "rule", error)) < 0 ||
 	    (r = bus_check_string(o.reason, OOMN_BUS_REASON_MAX, "reason", error)) < 0)
 		return r;
 
 	(void)oomn_registry_clear_notices(m->registry, o.pid);
-	log_info("Outcome for pid %" PRIu32 " (%s): %s, %s", o.pid, o.name, kind, o.reason);
+	log_info("Outcome for pid %" PRIu32 " (%s): %s, %s", o.pid, o.comm, kind, o.reason);
 
 	if (kind[0] == 'k')
 		(void)bus_kills_emit(m, OOMN_BUS_KILLED, append_killed, &o);
@@ -491,7 +491,7 @@ static const sd_bus_vtable bus_broker_vtable[] = {
 	SD_BUS_PROPERTY(name, sig, property_get_figure, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE)
 	SD_BUS_PROPERTY(OOMN_BUS_PROP_LEVEL, OOMN_BUS_SIG_LEVEL, property_get_level, 0,
 			SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-	FIGURE(OOMN_BUS_PROP_SEQUENCE, OOMN_BUS_SIG_SEQUENCE),
+	FIGURE(OOMN_BUS_PROP_SIGNAL_SEQ, OOMN_BUS_SIG_SIGNAL_SEQ),
 	FIGURE(OOMN_BUS_PROP_MEM_TOTAL, OOMN_BUS_SIG_MEM_TOTAL),
 	FIGURE(OOMN_BUS_PROP_MEM_AVAILABLE, OOMN_BUS_SIG_MEM_AVAILABLE),
 	FIGURE(OOMN_BUS_PROP_SWAP_TOTAL, OOMN_BUS_SIG_SWAP_TOTAL),
@@ -509,12 +509,12 @@ static const sd_bus_vtable bus_broker_vtable[] = {
 				 OOMN_BUS_SIG_UNREGISTER_OUT, "", method_unregister,
 				 SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_NAMES(OOMN_BUS_RELIEVED, OOMN_BUS_SIG_RELIEVED_IN,
-				 SD_BUS_PARAM(freed_bytes) SD_BUS_PARAM(checkpointed),
+				 SD_BUS_PARAM(freed) SD_BUS_PARAM(checkpointed),
 				 OOMN_BUS_SIG_RELIEVED_OUT, "", method_relieved,
 				 SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_NAMES(OOMN_BUS_GET_STATE, OOMN_BUS_SIG_GET_STATE_IN, "",
 				 OOMN_BUS_SIG_GET_STATE_OUT,
-				 SD_BUS_PARAM(level) SD_BUS_PARAM(sequence) SD_BUS_PARAM(mem_total)
+				 SD_BUS_PARAM(level) SD_BUS_PARAM(signal_seq) SD_BUS_PARAM(mem_total)
 				 SD_BUS_PARAM(mem_available) SD_BUS_PARAM(swap_total)
 				 SD_BUS_PARAM(swap_free) SD_BUS_PARAM(source)
 				 SD_BUS_PARAM(timestamp_ns),
@@ -533,16 +533,16 @@ static const sd_bus_vtable bus_broker_vtable[] = {
 				 OOMN_BUS_SIG_NOTIFY_CANDIDATE_OUT, SD_BUS_PARAM(notified),
 				 method_notify_candidate, SD_BUS_VTABLE_UNPRIVILEGED),
 	SD_BUS_METHOD_WITH_NAMES(OOMN_BUS_REPORT_OUTCOME, OOMN_BUS_SIG_REPORT_OUTCOME_IN,
-				 SD_BUS_PARAM(kind) SD_BUS_PARAM(pid) SD_BUS_PARAM(name)
+				 SD_BUS_PARAM(kind) SD_BUS_PARAM(pid) SD_BUS_PARAM(comm)
 				 SD_BUS_PARAM(uid) SD_BUS_PARAM(cgroup) SD_BUS_PARAM(rule)
 				 SD_BUS_PARAM(freed) SD_BUS_PARAM(reason),
 				 OOMN_BUS_SIG_REPORT_OUTCOME_OUT, "", method_report_outcome,
 				 SD_BUS_VTABLE_UNPRIVILEGED),
 
 	SD_BUS_SIGNAL_WITH_NAMES(OOMN_BUS_PRESSURE_CHANGED, OOMN_BUS_SIG_PRESSURE_CHANGED,
-				 SD_BUS_PARAM(level) SD_BUS_PARAM(prev_level) SD_BUS_PARAM(seq)
-				 SD_BUS_PARAM(mem_available) SD_BUS_PARAM(mem_total)
-				 SD_BUS_PARAM(swap_free) SD_BUS_PARAM(swap_total)
+				 SD_BUS_PARAM(level) SD_BUS_PARAM(prev_level) SD_BUS_PARAM(signal_seq)
+				 SD_BUS_PARAM(mem_total) SD_BUS_PARAM(mem_available)
+				 SD_BUS_PARAM(swap_total) SD_BUS_PARAM(swap_free)
 				 SD_BUS_PARAM(source) SD_BUS_PARAM(timestamp_ns),
 				 0),
 	SD_BUS_SIGNAL_WITH_NAMES(OOMN_BUS_CGROUP_PRESSURE_CHANGED,
@@ -559,20 +559,20 @@ static const sd_bus_vtable bus_broker_vtable[] = {
 				 SD_BUS_PARAM(deadline_boottime_usec) SD_BUS_PARAM(reason),
 				 0),
 	SD_BUS_SIGNAL_WITH_NAMES(OOMN_BUS_KILL_ANNOUNCED, OOMN_BUS_SIG_KILL_ANNOUNCED,
-				 SD_BUS_PARAM(pid) SD_BUS_PARAM(name) SD_BUS_PARAM(deadline_msec)
+				 SD_BUS_PARAM(pid) SD_BUS_PARAM(comm) SD_BUS_PARAM(deadline_msec)
 				 SD_BUS_PARAM(deadline_boottime_usec) SD_BUS_PARAM(reason),
 				 0),
 	SD_BUS_SIGNAL_WITH_NAMES(OOMN_BUS_CANDIDATE_ANSWERED, OOMN_BUS_SIG_CANDIDATE_ANSWERED,
-				 SD_BUS_PARAM(pid) SD_BUS_PARAM(freed_bytes)
+				 SD_BUS_PARAM(pid) SD_BUS_PARAM(freed)
 				 SD_BUS_PARAM(checkpointed),
 				 0),
 	SD_BUS_SIGNAL_WITH_NAMES(OOMN_BUS_KILLED, OOMN_BUS_SIG_KILLED,
-				 SD_BUS_PARAM(pid) SD_BUS_PARAM(name) SD_BUS_PARAM(uid)
+				 SD_BUS_PARAM(pid) SD_BUS_PARAM(comm) SD_BUS_PARAM(uid)
 				 SD_BUS_PARAM(cgroup) SD_BUS_PARAM(rule) SD_BUS_PARAM(freed)
 				 SD_BUS_PARAM(reason),
 				 0),
 	SD_BUS_SIGNAL_WITH_NAMES(OOMN_BUS_REDEEMED, OOMN_BUS_SIG_REDEEMED,
-				 SD_BUS_PARAM(pid) SD_BUS_PARAM(name) SD_BUS_PARAM(reason), 0),
+				 SD_BUS_PARAM(pid) SD_BUS_PARAM(comm) SD_BUS_PARAM(reason), 0),
 
 	SD_BUS_VTABLE_END,
 };
@@ -600,9 +600,9 @@ int bus_broker_emit_pressure(Manager *m, bool level_changed)
 	if (level_changed) {
 		const struct oomn_bus_pressure bp = {
 			.level = oomn_level_to_string(p->level),
-			.prev_level = oomn_level_to_string(p->prev_level), .seq = m->seq,
-			.mem_available = p->mem_available, .mem_total = p->mem_total,
-			.swap_free = p->swap_free, .swap_total = p->swap_total,
+			.prev_level = oomn_level_to_string(p->prev_level), .signal_seq = m->signal_seq,
+			.mem_total = p->mem_total, .mem_available = p->mem_available,
+			.swap_total = p->swap_total, .swap_free = p->swap_free,
 			.source = bus_source_string(m), .timestamp_ns = p->timestamp_ns,
 		};
 
@@ -610,7 +610,7 @@ int bus_broker_emit_pressure(Manager *m, bool level_changed)
 		if (r < 0)
 			return log_warning_errno(r, "Failed to emit PressureChanged: %m");
 		r = sd_bus_emit_properties_changed(m->bus, OOMN_BUS_PATH, OOMN_BUS_INTERFACE,
-						   OOMN_BUS_PROP_LEVEL, OOMN_BUS_PROP_SEQUENCE,
+						   OOMN_BUS_PROP_LEVEL, OOMN_BUS_PROP_SIGNAL_SEQ,
 						   OOMN_BUS_PROP_MEM_TOTAL,
 						   OOMN_BUS_PROP_MEM_AVAILABLE,
 						   OOMN_BUS_PROP_SWAP_TOTAL, OOMN_BUS_PROP_SWAP_FREE,

@@ -28,7 +28,7 @@ static void manager_on_pressure(const struct oomn_pressure *p, void *userdata)
 	m->pressure.cgroup = NULL;
 	m->have_pressure = true;
 	if (changed) {
-		m->seq++;
+		m->signal_seq++;
 		log_info("Pressure %s -> %s (MemAvailable %" PRIu64 " of %" PRIu64 " bytes, source %s)",
 			 oomn_level_to_string(p->prev_level), oomn_level_to_string(p->level),
 			 p->mem_available, p->mem_total, oomn_source_kind_to_string(p->source));

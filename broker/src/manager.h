@@ -39,10 +39,10 @@ typedef struct Manager {
 	OomnSource *source;
 	OomnRegistry *registry;
 
-	/* What the bus shows: the latest pressure and our own sequence. */
+	/* What the bus shows: the latest pressure and our own signal_seq. */
 	struct oomn_pressure pressure;
 	bool have_pressure;
-	uint64_t seq; /* PressureChanged signals sent, from 1 */
+	uint64_t signal_seq; /* PressureChanged signals sent, from 1 (SignalSeq) */
 	uint64_t state_read_usec; /* CLOCK_MONOTONIC: a caller last had the source re-read */
 	bool reporting;		  /* inside manager_on_pressure(): no re-read from there */
 

@@ -16,7 +16,7 @@ static struct oomn_client *oomn_client_free(struct oomn_client *c)
 {
 	if (!c)
 		return NULL;
-	free(c->name);
+	free(c->bus_name);
 	free(c->notifier);
 	free(c);
 	return NULL;
@@ -65,7 +65,7 @@ bool oomn_registry_flags_valid(uint32_t flags)
 static ssize_t oomn_registry_index(const OomnRegistry *r, const char *name)
 {
 	for (size_t i = 0; i < r->n_clients; i++)
-		if (strcmp(r->clients[i]->name, name) == 0)
+		if (strcmp(r->clients[i]->bus_name, name) == 0)
 			return (ssize_t)i;
 	return -1;
 }
@@ -148,8 +148,8 @@ int oomn_registry_register(OomnRegistry *r, const char *name, uint32_t pid, uint
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	c->name = strdup(name);
-	if (!c->name) {
+	c->bus_name = strdup(name);
+	if (!c->bus_name) {
 		free(c);
 		return -ENOMEM;
 	}

@@ -29,7 +29,7 @@ struct oomn_registry_limits {
 
 struct oomn_client {
 	uint64_t id;	 /* from 1, never reused within one registry */
-	char *name;	 /* the bus unique name, ":1.42" */
+	char *bus_name; /* the bus unique name, ":1.42" (ListClients' bus_name) */
 	uint32_t pid;
 	uint32_t uid;
 	char comm[OOMN_REGISTRY_COMM_MAX + 1]; /* printable ASCII; others become '?' */

@@ -93,10 +93,10 @@ int oomn_client_unregister(OomnClient *c)
 	return client_call_simple(c, OOMN_BUS_UNREGISTER, NULL);
 }
 
-int oomn_client_relieved(OomnClient *c, uint64_t freed_bytes, bool checkpointed)
+int oomn_client_relieved(OomnClient *c, uint64_t freed, bool checkpointed)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
-	const struct oomn_bus_answer a = { .freed_bytes = freed_bytes, .checkpointed = checkpointed };
+	const struct oomn_bus_answer a = { .freed = freed, .checkpointed = checkpointed };
 	int r;
 
 	if (!c)

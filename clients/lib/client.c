@@ -91,7 +91,7 @@ static int on_pressure_changed(sd_bus_message *m, void *userdata, sd_bus_error *
 		return 0;
 	c->level = l;
 	if (c->on_pressure)
-		c->on_pressure(c, l, p, bp.mem_available, bp.mem_total, bp.seq, c->pressure_data);
+		c->on_pressure(c, l, p, bp.mem_available, bp.mem_total, bp.signal_seq, c->pressure_data);
 	return 0;
 }
 

@@ -64,17 +64,19 @@ typedef enum {
  */
 #define OOMN_CLIENT_CAN_FREE_MEMORY (1u << 0) /* it frees memory (caches, buffers) */
 #define OOMN_CLIENT_CAN_CHECKPOINT (1u << 1)  /* it saves its work so a kill loses nothing */
-/* The first name of OOMN_CLIENT_CAN_FREE_MEMORY, kept for applications that use it. */
+/* Deprecated: the first name of OOMN_CLIENT_CAN_FREE_MEMORY, kept for applications that use it. */
 #define OOMN_CLIENT_CAN_FREE OOMN_CLIENT_CAN_FREE_MEMORY
 
 /*
  * Called on every system-wide level change (PressureChanged), from
- * oomn_client_process() or the sd-event loop. @seq is the broker's sequence
- * number: a gap means a change was missed (the level given is still the
- * current one). Sizes in bytes.
+ * oomn_client_process() or the sd-event loop. @signal_seq is the broker's
+ * count of PressureChanged signals (its SignalSeq property): a gap means a
+ * change was missed (the level given is still the current one). Sizes in
+ * bytes. (The two figures come here in the order this callback has always
+ * had, MemAvailable first; on the bus, MemTotal comes first.)
  */
 typedef void (*OomnPressureFn)(OomnClient *c, OomnLevel level, OomnLevel prev,
-			       uint64_t mem_available, uint64_t mem_total, uint64_t seq,
+			       uint64_t mem_available, uint64_t mem_total, uint64_t signal_seq,
 			       void *userdata);
 
 /*
@@ -145,7 +147,7 @@ int oomn_client_attach_event(OomnClient *c, struct sd_event *event, int priority
 
 /*
  * Takes part in redemption. @band: 0 (background) .. 20 (idle) .. 50
- * (default) .. 80 (foreground) .. 100 (critical); the lower, the sooner the
+ * (default) .. 80 (foreground) .. 100 (essential); the lower, the sooner the
  * process is chosen; above 50 only for root (-EACCES). @flags:
  * OOMN_CLIENT_CAN_FREE_MEMORY, OOMN_CLIENT_CAN_CHECKPOINT. The registration is this
  * process's: register from the process that opened the connection.
@@ -162,13 +164,13 @@ int oomn_client_register(OomnClient *c, unsigned band, unsigned flags, uint64_t 
 int oomn_client_unregister(OomnClient *c);
 
 /*
- * The answer to a KillPending notice: @freed_bytes freed since the notice,
+ * The answer to a KillPending notice: @freed bytes freed since the notice,
  * and whether the work was @checkpointed (a kill now loses nothing). The
  * killer then decides at once instead of waiting for the deadline. Blocks
  * for the broker's answer. Returns 0, -ENOMSG (no notice to answer), -ENOENT
  * (not registered), -ENOTCONN.
  */
-int oomn_client_relieved(OomnClient *c, uint64_t freed_bytes, bool checkpointed);
+int oomn_client_relieved(OomnClient *c, uint64_t freed, bool checkpointed);
 
 /*
  * The current level as last told by the broker (read once at connection

@@ -19,8 +19,8 @@ struct bwatch {
 	sd_event *event;
 	sd_bus *bus;
 	bool broker_present;
-	bool have_seq; /* seq: the last level change shown or in the state read */
-	uint64_t seq;
+	bool have_signal_seq; /* signal_seq: the last level change shown or in the state read */
+	uint64_t signal_seq;
 	sd_bus_slot *state_slot; /* a GetState in flight */
 	sd_bus_slot *kills_slot; /* a WatchKills in flight */
 	bool kills_denied;	 /* the note that kills need root is out */
@@ -95,7 +95,7 @@ static int read_state(sd_bus_message *reply, struct format_bus_event *ev)
 	int r = oomn_bus_state_read(reply, &s);
 
 	*ev = (struct format_bus_event){ .kind = FORMAT_BUS_STATE, .level = s.level,
-		.seq = s.sequence, .mem_total = s.mem_total, .mem_available = s.mem_available,
+		.signal_seq = s.signal_seq, .mem_total = s.mem_total, .mem_available = s.mem_available,
 		.swap_total = s.swap_total, .swap_free = s.swap_free, .source = s.source,
 		.timestamp_ns = s.timestamp_ns };
 	return r;
@@ -182,8 +182,8 @@ static int on_state(sd_bus_message *reply, void *userdata, sd_bus_error *ret_err
 		fprintf(stderr, "oom-notify: the broker's state is malformed\n");
 		return 0;
 	}
-	w->have_seq = true;
-	w->seq = st.seq;
+	w->have_signal_seq = true;
+	w->signal_seq = st.signal_seq;
 	watch_print(w, &st);
 	return 0;
 }
@@ -271,8 +271,9 @@ static int read_signal(sd_bus_message *m, const struct cli_signal *sig, struct f
 	case FORMAT_BUS_PRESSURE:
 		r = oomn_bus_pressure_read(m, &p);
 		*ev = (struct format_bus_event){ .level = p.level, .prev_level = p.prev_level,
-			.seq = p.seq, .mem_available = p.mem_available, .mem_total = p.mem_total,
-			.swap_free = p.swap_free, .swap_total = p.swap_total, .source = p.source,
+			.signal_seq = p.signal_seq, .mem_total = p.mem_total,
+			.mem_available = p.mem_available, .swap_total = p.swap_total,
+			.swap_free = p.swap_free, .source = p.source,
 			.timestamp_ns = p.timestamp_ns };
 		break;
 	case FORMAT_BUS_CGROUP_PRESSURE:
@@ -282,25 +283,25 @@ static int read_signal(sd_bus_message *m, const struct cli_signal *sig, struct f
 		break;
 	case FORMAT_BUS_OOM_KILL:
 		r = oomn_bus_oom_kill_read(m, &k);
-		*ev = (struct format_bus_event){ .pid = k.pid, .name = k.comm, .uid = k.uid,
+		*ev = (struct format_bus_event){ .pid = k.pid, .comm = k.comm, .uid = k.uid,
 			.cgroup = k.cgroup, .anon_rss = k.anon_rss, .oom_seq = k.oom_seq };
 		break;
 	case FORMAT_BUS_KILL_ANNOUNCED:
 		r = oomn_bus_kill_announced_read(m, &a);
-		*ev = (struct format_bus_event){ .pid = a.pid, .name = a.name,
+		*ev = (struct format_bus_event){ .pid = a.pid, .comm = a.comm,
 			.deadline_msec = a.deadline_msec,
 			.deadline_boottime_usec = a.deadline_boottime_usec, .reason = a.reason };
 		break;
 	case FORMAT_BUS_CANDIDATE_ANSWERED:
 		r = oomn_bus_candidate_answered_read(m, &d);
-		*ev = (struct format_bus_event){ .pid = d.pid, .freed = d.freed_bytes,
+		*ev = (struct format_bus_event){ .pid = d.pid, .freed = d.freed,
 			.checkpointed = d.checkpointed };
 		break;
 	case FORMAT_BUS_KILLED:
 	case FORMAT_BUS_REDEEMED: /* Redeemed leaves uid, cgroup, rule and freed 0 */
 		r = sig->kind == FORMAT_BUS_KILLED ? oomn_bus_killed_read(m, &o)
 						   : oomn_bus_redeemed_read(m, &o);
-		*ev = (struct format_bus_event){ .pid = o.pid, .name = o.name, .uid = o.uid,
+		*ev = (struct format_bus_event){ .pid = o.pid, .comm = o.comm, .uid = o.uid,
 			.cgroup = o.cgroup, .rule = o.rule, .freed = o.freed, .reason = o.reason };
 		break;
 	default:
@@ -314,10 +315,10 @@ static bool watch_wants(struct bwatch *w, const struct format_bus_event *ev)
 {
 	if (ev->kind == FORMAT_BUS_PRESSURE) {
 		/* already in the state we printed (it was read after this was sent) */
-		if (w->have_seq && ev->seq <= w->seq)
+		if (w->have_signal_seq && ev->signal_seq <= w->signal_seq)
 			return false;
-		w->have_seq = true;
-		w->seq = ev->seq;
+		w->have_signal_seq = true;
+		w->signal_seq = ev->signal_seq;
 	}
 	if (ev->kind == FORMAT_BUS_PRESSURE || ev->kind == FORMAT_BUS_CGROUP_PRESSURE) {
 		int level = format_level_from_string(ev->level);
@@ -363,11 +364,11 @@ static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret
 		w->kills_slot = sd_bus_slot_unref(w->kills_slot);
 		return 0;
 	}
-	/* a new broker counts its sequence from the start */
+	/* a new broker counts its signal_seq from the start */
 	if (!w->broker_present)
 		watch_notice(w, "broker-back", "oom-notifyd is back");
 	w->broker_present = true;
-	w->have_seq = false;
+	w->have_signal_seq = false;
 	request_kills(w);
 	(void)request_state(w);
 	return 0;
@@ -453,8 +454,8 @@ int cli_broker_watch(const struct cli_opts *o)
 		r = call_broker(w.bus, OOMN_BUS_WATCH_KILLS, &err, NULL);
 	}
 	w.broker_present = true;
-	w.have_seq = true;
-	w.seq = st.seq;
+	w.have_signal_seq = true;
+	w.signal_seq = st.signal_seq;
 	watch_print(&w, &st);
 	/* the note, if any, after the first line */
 	if (watch_wants_kills(&w))

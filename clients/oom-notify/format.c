@@ -131,20 +131,20 @@ void format_pressure(FILE *f, const struct format_opts *o, const struct oomn_pre
 		fputs("{\"event\":\"pressure\",", f);
 		print_time_json(f, o);
 		fprintf(f,
-			",\"seq\":%" PRIu64 ",\"level\":\"%s\",\"prev_level\":\"%s\","
+			",\"pressure_seq\":%" PRIu64 ",\"level\":\"%s\",\"prev_level\":\"%s\","
 			"\"cause\":\"%s\",\"timestamp_ns\":%" PRIu64 ",\"mem_total\":%" PRIu64
 			",\"mem_available\":%" PRIu64 ",\"swap_total\":%" PRIu64 ",\"swap_free\":%" PRIu64 "}\n",
-			ev->seq, oomn_level_to_string(ev->level), oomn_level_to_string(ev->prev_level),
+			ev->pressure_seq, oomn_level_to_string(ev->level), oomn_level_to_string(ev->prev_level),
 			oomn_cause_to_string(ev->cause), ev->timestamp_ns, ev->mem_total,
 			ev->mem_available, o->swap_total, ev->swap_free);
 		return;
 	}
 	print_now(f, o);
-	fprintf(f, "  %-8s (was %s)  available %.0f/%.0f MiB (%.1f%%)  swap free %.0f/%.0f MiB  %s  seq %" PRIu64 "\n",
+	fprintf(f, "  %-8s (was %s)  available %.0f/%.0f MiB (%.1f%%)  swap free %.0f/%.0f MiB  %s  pressure seq %" PRIu64 "\n",
 		oomn_level_to_string(ev->level), oomn_level_to_string(ev->prev_level),
 		ev->mem_available / MIB, ev->mem_total / MIB,
 		ev->mem_total ? 100.0 * ev->mem_available / ev->mem_total : 0.0,
-		ev->swap_free / MIB, o->swap_total / MIB, oomn_cause_to_string(ev->cause), ev->seq);
+		ev->swap_free / MIB, o->swap_total / MIB, oomn_cause_to_string(ev->cause), ev->pressure_seq);
 }
 
 void format_oom(FILE *f, const struct format_opts *o, const struct oomn_oom_event *ev)
@@ -183,11 +183,11 @@ void format_state(FILE *f, const struct format_opts *o, const struct oomn_state 
 
 	if (o->json) {
 		fprintf(f,
-			"{\"level\":\"%s\",\"source\":\"kernel\",\"seq\":%" PRIu64 ",\"oom_seq\":%" PRIu64
+			"{\"level\":\"%s\",\"source\":\"kernel\",\"pressure_seq\":%" PRIu64 ",\"oom_seq\":%" PRIu64
 			",\"cause\":\"%s\",\"timestamp_ns\":%" PRIu64 ",\"mem_total\":%" PRIu64
 			",\"mem_available\":%" PRIu64 ",\"swap_total\":%" PRIu64 ",\"swap_free\":%" PRIu64
 			",\"thresholds\":",
-			oomn_level_to_string(st->level), st->seq, st->oom_seq,
+			oomn_level_to_string(st->level), st->pressure_seq, st->oom_seq,
 			oomn_cause_to_string(st->cause), st->timestamp_ns, st->mem_total,
 			st->mem_available, o->swap_total, st->swap_free);
 		print_thresholds_json(f, t);
@@ -199,7 +199,8 @@ void format_state(FILE *f, const struct format_opts *o, const struct oomn_state 
 	fprintf(f, "available:      %.0f of %.0f MiB (%.1f%%)\n", st->mem_available / MIB,
 		st->mem_total / MIB, st->mem_total ? 100.0 * st->mem_available / st->mem_total : 0.0);
 	fprintf(f, "swap free:      %.0f of %.0f MiB\n", st->swap_free / MIB, o->swap_total / MIB);
-	fprintf(f, "last change:    %s (seq %" PRIu64 ")\n", oomn_cause_to_string(st->cause), st->seq);
+	fprintf(f, "last change:    %s (pressure seq %" PRIu64 ")\n", oomn_cause_to_string(st->cause),
+		st->pressure_seq);
 	fprintf(f, "kernel OOM kills reported: %" PRIu64 "\n", st->oom_seq);
 	if (st->has_thresholds)
 		fprintf(f,
@@ -267,7 +268,7 @@ static void bus_event_json(FILE *f, const struct format_opts *o, const struct fo
 		json_str_field(f, "level", ev->level);
 		if (ev->kind == FORMAT_BUS_PRESSURE)
 			json_str_field(f, "prev_level", ev->prev_level);
-		json_u64_field(f, "seq", ev->seq);
+		json_u64_field(f, "signal_seq", ev->signal_seq);
 		json_u64_field(f, "mem_total", ev->mem_total);
 		json_u64_field(f, "mem_available", ev->mem_available);
 		json_u64_field(f, "swap_total", ev->swap_total);
@@ -283,7 +284,7 @@ static void bus_event_json(FILE *f, const struct format_opts *o, const struct fo
 		break;
 	case FORMAT_BUS_OOM_KILL:
 		json_u64_field(f, "pid", ev->pid);
-		json_str_field(f, "comm", ev->name);
+		json_str_field(f, "comm", ev->comm);
 		json_u64_field(f, "uid", ev->uid);
 		json_str_field(f, "cgroup", ev->cgroup);
 		json_u64_field(f, "anon_rss", ev->anon_rss);
@@ -291,19 +292,19 @@ static void bus_event_json(FILE *f, const struct format_opts *o, const struct fo
 		break;
 	case FORMAT_BUS_KILL_ANNOUNCED:
 		json_u64_field(f, "pid", ev->pid);
-		json_str_field(f, "name", ev->name);
+		json_str_field(f, "comm", ev->comm);
 		json_u64_field(f, "deadline_msec", ev->deadline_msec);
 		json_u64_field(f, "deadline_boottime_usec", ev->deadline_boottime_usec);
 		json_str_field(f, "reason", ev->reason);
 		break;
 	case FORMAT_BUS_CANDIDATE_ANSWERED:
 		json_u64_field(f, "pid", ev->pid);
-		json_u64_field(f, "freed_bytes", ev->freed);
+		json_u64_field(f, "freed", ev->freed);
 		fprintf(f, ",\"checkpointed\":%s", ev->checkpointed ? "true" : "false");
 		break;
 	case FORMAT_BUS_KILLED:
 		json_u64_field(f, "pid", ev->pid);
-		json_str_field(f, "name", ev->name);
+		json_str_field(f, "comm", ev->comm);
 		json_u64_field(f, "uid", ev->uid);
 		json_str_field(f, "cgroup", ev->cgroup);
 		json_str_field(f, "rule", ev->rule);
@@ -312,7 +313,7 @@ static void bus_event_json(FILE *f, const struct format_opts *o, const struct fo
 		break;
 	case FORMAT_BUS_REDEEMED:
 		json_u64_field(f, "pid", ev->pid);
-		json_str_field(f, "name", ev->name);
+		json_str_field(f, "comm", ev->comm);
 		json_str_field(f, "reason", ev->reason);
 		break;
 	default:
@@ -333,7 +334,7 @@ static void print_figures(FILE *f, const struct format_bus_event *ev)
 		ev->mem_total ? 100.0 * ev->mem_available / ev->mem_total : 0.0,
 		ev->swap_free / MIB, ev->swap_total / MIB);
 	print_text(f, ev->source);
-	fprintf(f, "  seq %" PRIu64 "\n", ev->seq);
+	fprintf(f, "  signal seq %" PRIu64 "\n", ev->signal_seq);
 }
 
 static void bus_event_text(FILE *f, const struct format_opts *o, const struct format_bus_event *ev)
@@ -361,17 +362,17 @@ static void bus_event_text(FILE *f, const struct format_opts *o, const struct fo
 		break;
 	case FORMAT_BUS_OOM_KILL:
 		fprintf(f, "KERNEL OOM KILL  pid %u (", ev->pid);
-		print_text(f, ev->name);
+		print_text(f, ev->comm);
 		fprintf(f, ") uid %u  anon %.1f MiB  cgroup ", ev->uid, ev->anon_rss / MIB);
 		print_text(f, ev->cgroup);
 		fprintf(f, "  oom seq %" PRIu64 "\n", ev->oom_seq);
 		break;
 	case FORMAT_BUS_KILL_ANNOUNCED:
 		fprintf(f, "KILL NOTICE  pid %u", ev->pid);
-		/* no name: the candidate is not registered */
-		if (ev->name && *ev->name) {
+		/* no comm: the candidate is not registered */
+		if (ev->comm && *ev->comm) {
 			fputs(" (", f);
-			print_text(f, ev->name);
+			print_text(f, ev->comm);
 			fputc(')', f);
 		}
 		fprintf(f, " has %u ms to free memory: ", ev->deadline_msec);
@@ -384,7 +385,7 @@ static void bus_event_text(FILE *f, const struct format_opts *o, const struct fo
 		break;
 	case FORMAT_BUS_KILLED:
 		fprintf(f, "KILLED  pid %u (", ev->pid);
-		print_text(f, ev->name);
+		print_text(f, ev->comm);
 		fprintf(f, ") uid %u  cgroup ", ev->uid);
 		print_text(f, ev->cgroup);
 		fprintf(f, "  freed %.1f MiB  ", ev->freed / MIB);
@@ -400,7 +401,7 @@ static void bus_event_text(FILE *f, const struct format_opts *o, const struct fo
 		break;
 	case FORMAT_BUS_REDEEMED:
 		fprintf(f, "REDEEMED  pid %u (", ev->pid);
-		print_text(f, ev->name);
+		print_text(f, ev->comm);
 		fputs("): ", f);
 		print_text(f, ev->reason);
 		fputc('\n', f);
@@ -444,7 +445,7 @@ void format_bus_status(FILE *f, const struct format_opts *o, const struct format
 	if (o->json) {
 		fprintf(f, "{\"level\":");
 		format_json_string(f, st->level);
-		json_u64_field(f, "seq", st->seq);
+		json_u64_field(f, "signal_seq", st->signal_seq);
 		json_u64_field(f, "mem_total", st->mem_total);
 		json_u64_field(f, "mem_available", st->mem_available);
 		json_u64_field(f, "swap_total", st->swap_total);
@@ -472,7 +473,7 @@ void format_bus_status(FILE *f, const struct format_opts *o, const struct format
 		st->mem_total / MIB,
 		st->mem_total ? 100.0 * st->mem_available / st->mem_total : 0.0);
 	fprintf(f, "swap free:      %.0f of %.0f MiB\n", st->swap_free / MIB, st->swap_total / MIB);
-	fprintf(f, "level changes:  %" PRIu64 "\n", st->seq);
+	fprintf(f, "level changes:  %" PRIu64 "\n", st->signal_seq);
 	if (!clients) {
 		fputs("clients:        root's to list\n", f);
 		return;

@@ -46,8 +46,8 @@ enum format_bus_kind {
 struct format_bus_event {
 	enum format_bus_kind kind;
 	const char *level, *prev_level, *source;
-	uint64_t seq, mem_total, mem_available, swap_total, swap_free, timestamp_ns;
-	const char *name; /* comm or process name */
+	uint64_t signal_seq, mem_total, mem_available, swap_total, swap_free, timestamp_ns;
+	const char *comm; /* the process name */
 	const char *cgroup, *rule, *reason;
 	uint32_t pid, uid, deadline_msec;
 	uint64_t deadline_boottime_usec, anon_rss, oom_seq, freed;

@@ -285,12 +285,12 @@ static size_t glob_min_len(const char *glob)
 
 static void load_match(Loader *l, Rule *rule, yaml_node_t *match)
 {
-	static const char *const keys[] = { "name",   "exe",  "cmdline", "user",
+	static const char *const keys[] = { "comm",   "exe",  "cmdline", "user",
 					    "cgroup", "unit", "band",	 "oom_score_adj" };
 	yaml_node_pair_t *p;
 
 	if (match->type != YAML_MAPPING_NODE) {
-		node_error(l, match, "'match' must be a mapping, e.g. { name: sshd }");
+		node_error(l, match, "'match' must be a mapping, e.g. { comm: sshd }");
 		return;
 	}
 	for (p = match->data.mapping.pairs.start; p < match->data.mapping.pairs.top; p++) {
@@ -308,9 +308,11 @@ static void load_match(Loader *l, Rule *rule, yaml_node_t *match)
 		for (size_t i = 0; i < ELEMENTSOF(keys); i++)
 			if (strcmp(key, keys[i]) == 0)
 				bit = 1u << i;
+		if (!bit && strcmp(key, "name") == 0) /* comm's first name, still read */
+			bit = RULE_MATCH_COMM;
 		if (!bit) {
 			node_error(l, k,
-				   "unknown match '%s' (expected name, exe, cmdline, user, cgroup, "
+				   "unknown match '%s' (expected comm, exe, cmdline, user, cgroup, "
 				   "unit, band, oom_score_adj)",
 				   key);
 			continue;
@@ -328,15 +330,15 @@ static void load_match(Loader *l, Rule *rule, yaml_node_t *match)
 		}
 
 		switch (bit) {
-		case RULE_MATCH_NAME:
+		case RULE_MATCH_COMM:
 			if (glob_min_len(val) > RULES_COMM_MAX) {
 				node_error(l, v,
-					   "name '%s' can never match: a process name has at most "
+					   "comm '%s' can never match: a process name has at most "
 					   "%d bytes (match a longer one with exe or cmdline)",
 					   val, RULES_COMM_MAX);
 				continue;
 			}
-			glob = &rule->name_glob;
+			glob = &rule->comm_glob;
 			break;
 		case RULE_MATCH_EXE:
 			glob = &rule->exe_glob;
@@ -420,7 +422,7 @@ static void rule_done(Rule *r)
 {
 	free(r->name);
 	free(r->file);
-	free(r->name_glob);
+	free(r->comm_glob);
 	free(r->exe_glob);
 	pcre2_code_free(r->cmdline);
 	free(r->cmdline_re);
@@ -925,7 +927,7 @@ static bool rule_matches(const Rules *rules, const Rule *r, const RuleSubject *s
 {
 	unsigned m = r->match_mask;
 
-	if ((m & RULE_MATCH_NAME) && (!s->comm || fnmatch(r->name_glob, s->comm, 0) != 0))
+	if ((m & RULE_MATCH_COMM) && (!s->comm || fnmatch(r->comm_glob, s->comm, 0) != 0))
 		return false;
 	if ((m & RULE_MATCH_EXE) && (!s->exe || fnmatch(r->exe_glob, s->exe, 0) != 0))
 		return false;

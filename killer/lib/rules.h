@@ -29,7 +29,7 @@ typedef enum RuleAction {
 } RuleAction;
 
 enum {
-	RULE_MATCH_NAME = 1u << 0,
+	RULE_MATCH_COMM = 1u << 0,
 	RULE_MATCH_EXE = 1u << 1,
 	RULE_MATCH_CMDLINE = 1u << 2,
 	RULE_MATCH_USER = 1u << 3,
@@ -45,7 +45,7 @@ typedef struct Rule {
 	unsigned line, column;
 
 	unsigned match_mask;
-	char *name_glob;   /* comm, fnmatch() */
+	char *comm_glob;   /* comm, fnmatch() */
 	char *exe_glob;	   /* fnmatch(), '*' also matches '/' */
 	char *cmdline_re;     /* source text of the regex */
 	pcre2_code *cmdline;  /* compiled at load; '.' matches any byte */

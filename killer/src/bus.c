@@ -147,7 +147,7 @@ static int killer_bus_on_answered(sd_bus_message *m, void *userdata, sd_bus_erro
 		log_warning("Ignoring a malformed CandidateAnswered");
 		return 0;
 	}
-	killer_on_answered(b->k, (pid_t)a.pid, a.freed_bytes, a.checkpointed);
+	killer_on_answered(b->k, (pid_t)a.pid, a.freed, a.checkpointed);
 	return 0;
 }
 
@@ -357,13 +357,13 @@ static int killer_bus_on_outcome_reply(sd_bus_message *m, void *userdata,
 	return 0;
 }
 
-void killer_bus_report_outcome(KillerBus *b, const char *kind, pid_t pid, const char *name,
+void killer_bus_report_outcome(KillerBus *b, const char *kind, pid_t pid, const char *comm,
 			       uid_t uid, const char *cgroup, const char *rule, uint64_t freed,
 			       const char *reason)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
 	const struct oomn_bus_outcome o = {
-		.pid = (uint32_t)pid, .name = name ?: "", .uid = (uint32_t)uid,
+		.pid = (uint32_t)pid, .comm = comm ?: "", .uid = (uint32_t)uid,
 		.cgroup = cgroup ?: "", .rule = rule ?: "", .freed = freed, .reason = reason ?: "",
 	};
 	int r;

@@ -12,7 +12,7 @@
 
 extern char **environ;
 
-#define HOOK_N_VARS 7
+#define HOOK_N_VARS 9
 
 pid_t hook_run(const char *cmd, const HookInfo *info)
 {
@@ -27,7 +27,7 @@ pid_t hook_run(const char *cmd, const HookInfo *info)
 
 	if (asprintf(&vars[0], "OOMN_PID=%d", (int)info->pid) < 0)
 		vars[0] = NULL;
-	if (asprintf(&vars[1], "OOMN_NAME=%s", info->name ? info->name : "") < 0)
+	if (asprintf(&vars[1], "OOMN_COMM=%s", info->comm ? info->comm : "") < 0)
 		vars[1] = NULL;
 	if (asprintf(&vars[2], "OOMN_UID=%u", (unsigned)info->uid) < 0)
 		vars[2] = NULL;
@@ -35,10 +35,15 @@ pid_t hook_run(const char *cmd, const HookInfo *info)
 		vars[3] = NULL;
 	if (asprintf(&vars[4], "OOMN_RULE=%s", info->rule ? info->rule : "") < 0)
 		vars[4] = NULL;
-	if (asprintf(&vars[5], "OOMN_FREED_BYTES=%" PRIu64, info->freed_bytes) < 0)
+	if (asprintf(&vars[5], "OOMN_FREED=%" PRIu64, info->freed) < 0)
 		vars[5] = NULL;
 	if (asprintf(&vars[6], "OOMN_REASON=%s", info->reason ? info->reason : "") < 0)
 		vars[6] = NULL;
+	/* the first names of OOMN_COMM and OOMN_FREED, kept for older hooks */
+	if (asprintf(&vars[7], "OOMN_NAME=%s", info->comm ? info->comm : "") < 0)
+		vars[7] = NULL;
+	if (asprintf(&vars[8], "OOMN_FREED_BYTES=%" PRIu64, info->freed) < 0)
+		vars[8] = NULL;
 	for (size_t i = 0; i < HOOK_N_VARS; i++)
 		if (!vars[i])
 			goto out;

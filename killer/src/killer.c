@@ -472,7 +472,7 @@ static void killer_report_killed(Killer *k)
 	fprintf(stderr,
 		"oom-killerd kill: pid=%d comm=%s rule=%s signal=%s event_ns=%" PRIu64
 		" notify_ns=%" PRIu64 " sigterm_ns=%" PRIu64 " sigkill_ns=%" PRIu64
-		" exit_ns=%" PRIu64 " mrelease=%s freed_bytes=%" PRIu64 "\n",
+		" exit_ns=%" PRIu64 " mrelease=%s freed=%" PRIu64 "\n",
 		(int)ch->pid, ch->comm, rule, k->signal_name, k->times.event_ns,
 		k->times.notify_ns, k->times.sigterm_ns, k->times.sigkill_ns,
 		k->episode.exited ? k->times.exit_ns : 0, k->mrelease, freed);
@@ -488,11 +488,11 @@ static void killer_report_killed(Killer *k)
 	if (k->cfg.hook) {
 		HookInfo info = {
 			.pid = ch->pid,
-			.name = ch->comm,
+			.comm = ch->comm,
 			.uid = ch->uid,
 			.cgroup = ch->cgroup,
 			.rule = rule,
-			.freed_bytes = freed,
+			.freed = freed,
 			.reason = reason,
 		};
 		pid_t pid = hook_run(k->cfg.hook, &info);
@@ -721,13 +721,13 @@ void killer_on_notified(Killer *k, pid_t pid, unsigned n)
 	killer_apply(k, episode_notified(&k->episode, n, oomn_now_usec(CLOCK_BOOTTIME)));
 }
 
-void killer_on_answered(Killer *k, pid_t pid, uint64_t freed_bytes, bool checkpointed)
+void killer_on_answered(Killer *k, pid_t pid, uint64_t freed, bool checkpointed)
 {
 	if (!k->have_victim || k->choice.pid != pid) {
 		log_info("Answer from pid %d, which is not the candidate", (int)pid);
 		return;
 	}
-	log_info("Candidate pid %d answered: freed %" PRIu64 " bytes%s", (int)pid, freed_bytes,
+	log_info("Candidate pid %d answered: freed %" PRIu64 " bytes%s", (int)pid, freed,
 		 checkpointed ? ", checkpointed" : "");
 	killer_apply(k, episode_answered(&k->episode, oomn_now_usec(CLOCK_BOOTTIME)));
 }

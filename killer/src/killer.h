@@ -87,7 +87,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(Killer *, killer_free);
 
 /* From bus.c: */
 void killer_on_notified(Killer *k, pid_t pid, unsigned n);
-void killer_on_answered(Killer *k, pid_t pid, uint64_t freed_bytes, bool checkpointed);
+void killer_on_answered(Killer *k, pid_t pid, uint64_t freed, bool checkpointed);
 void killer_set_protected_pid(Killer *k, unsigned slot, pid_t pid);
 /* Replaces the registry copy; takes @clients (malloc'ed, may be NULL with n 0). */
 void killer_set_clients(Killer *k, WaitClient *clients, size_t n);
@@ -101,7 +101,7 @@ KillerBus *killer_bus_free(KillerBus *b);
 /* Asynchronous; a missing or broken bus is logged, never waited for. */
 void killer_bus_notify_candidate(KillerBus *b, pid_t pid, uint64_t deadline_usec,
 				 const char *reason);
-void killer_bus_report_outcome(KillerBus *b, const char *kind, pid_t pid, const char *name,
+void killer_bus_report_outcome(KillerBus *b, const char *kind, pid_t pid, const char *comm,
 			       uid_t uid, const char *cgroup, const char *rule, uint64_t freed,
 			       const char *reason);
 /* Builds a NotifyCandidate and a ReportOutcome and drops them unsent (warmup.c). */

@@ -38,7 +38,7 @@ static void warmup_format(FILE *null, const Choice *ch)
 	fprintf(null,
 		"oom-killerd kill: pid=%d comm=%s rule=%s signal=%s event_ns=%" PRIu64
 		" notify_ns=%" PRIu64 " sigterm_ns=%" PRIu64 " sigkill_ns=%" PRIu64
-		" exit_ns=%" PRIu64 " mrelease=%s freed_bytes=%" PRIu64 "\n",
+		" exit_ns=%" PRIu64 " mrelease=%s freed=%" PRIu64 "\n",
 		(int)ch->pid, ch->comm, ch->rule ? ch->rule->name : "", "SIGKILL",
 		oomn_now_nsec(CLOCK_BOOTTIME), UINT64_C(1), UINT64_C(2), UINT64_C(3), UINT64_C(4), "ok",
 		ch->rss_kb * 1024);

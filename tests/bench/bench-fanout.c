@@ -77,8 +77,8 @@ static int on_pressure(sd_bus_message *msg, void *userdata, sd_bus_error *error)
 	uint64_t seq, avail, total, sfree, stotal, ts;
 	unsigned i;
 
-	if (sd_bus_message_read(msg, "sstttttst", &level, &prev, &seq, &avail, &total, &sfree,
-				&stotal, &source, &ts) < 0)
+	if (sd_bus_message_read(msg, "sstttttst", &level, &prev, &seq, &total, &avail, &stotal,
+				&sfree, &source, &ts) < 0)
 		return 0;
 	i = atomic_load(&s->received);
 	if (i >= the_run->n_events)

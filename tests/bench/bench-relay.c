@@ -95,8 +95,8 @@ static int on_bus_pressure(sd_bus_message *msg, void *userdata, sd_bus_error *er
 	uint64_t seq, avail, total, sfree, stotal, ts;
 	unsigned i = atomic_load(&n_bus);
 
-	if (sd_bus_message_read(msg, "sstttttst", &level, &prev, &seq, &avail, &total, &sfree,
-				&stotal, &source, &ts) < 0)
+	if (sd_bus_message_read(msg, "sstttttst", &level, &prev, &seq, &total, &avail, &stotal,
+				&sfree, &source, &ts) < 0)
 		return 0;
 	if (i < MAX_EVENTS) {
 		bus[i] = (struct stamp){ ts, now, level_from_string(level) };

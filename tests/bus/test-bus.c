@@ -278,7 +278,7 @@ static void assert_pressure(GVariant *v, const char *level, const char *prev, gu
 	guint64 s, avail, total, swap_free, swap_total, ts;
 
 	g_assert_nonnull(v);
-	g_variant_get(v, "(&s&sttttt&st)", &l, &p, &s, &avail, &total, &swap_free, &swap_total,
+	g_variant_get(v, "(&s&sttttt&st)", &l, &p, &s, &total, &avail, &swap_total, &swap_free,
 		      &source, &ts);
 	g_assert_cmpstr(l, ==, level);
 	g_assert_cmpstr(p, ==, prev);
@@ -314,7 +314,7 @@ static void test_pressure(Fixture *f, gconstpointer data)
 
 	assert_property_s(f->conn, "Level", "normal");
 	assert_property_s(f->conn, "Source", "meminfo");
-	assert_property_t(f->conn, "Sequence", 0);
+	assert_property_t(f->conn, "SignalSeq", 0);
 	assert_property_t(f->conn, "MemTotal", 1000000ull * 1024);
 	ver = broker_property(f->conn, "Version");
 	g_assert_cmpuint(g_variant_get_uint32(ver), ==, 1);
@@ -325,7 +325,7 @@ static void test_pressure(Fixture *f, gconstpointer data)
 	assert_pressure(v, "low", "normal", 1, MEMINFO_LOW);
 	g_clear_pointer(&v, g_variant_unref);
 	assert_property_s(f->conn, "Level", "low");
-	assert_property_t(f->conn, "Sequence", 1);
+	assert_property_t(f->conn, "SignalSeq", 1);
 	assert_property_t(f->conn, "MemAvailable", (guint64)MEMINFO_LOW * 1024);
 	v = bus_recorder_take(props, "PropertiesChanged", TIMEOUT_MS);
 	g_assert_nonnull(v);
@@ -1305,14 +1305,14 @@ static void report_kills(Fixture *f, const char *events, unsigned n)
 }
 
 /*
- * @rec got the latest PressureChanged (the broker's Sequence now), and no
+ * @rec got the latest PressureChanged (the broker's SignalSeq now), and no
  * kill signal: the broker sent those before it, the bus keeps the order.
  */
 static void assert_no_kills(Fixture *f, BusRecorder *rec)
 {
 	static const char *const members[] = { "KernelOomKill", "KillAnnounced", "Killed",
 					       "Redeemed", "CandidateAnswered" };
-	g_autoptr(GVariant) latest = broker_property(f->conn, "Sequence");
+	g_autoptr(GVariant) latest = broker_property(f->conn, "SignalSeq");
 	guint64 seq = 0;
 
 	while (seq < g_variant_get_uint64(latest)) {

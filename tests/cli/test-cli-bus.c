@@ -52,7 +52,7 @@ static GVariant *broker_call(GDBusConnection *c, const char *method, GVariant *a
 	return r;
 }
 
-static guint64 broker_sequence(Fixture *f)
+static guint64 broker_signal_seq(Fixture *f)
 {
 	g_autoptr(GVariant) r = broker_call(f->conn, "GetState", NULL);
 	guint64 seq;
@@ -67,11 +67,11 @@ static void drive_level(Fixture *f, unsigned avail_kb, guint64 seq)
 	gint64 end = g_get_monotonic_time() + TIMEOUT_MS * 1000;
 
 	test_write_meminfo(f->proc, avail_kb);
-	while (broker_sequence(f) < seq) {
+	while (broker_signal_seq(f) < seq) {
 		g_assert_cmpint(g_get_monotonic_time(), <, end);
 		g_usleep(20000);
 	}
-	g_assert_cmpuint(broker_sequence(f), ==, seq);
+	g_assert_cmpuint(broker_signal_seq(f), ==, seq);
 }
 
 /* One object per line, with the fields every line carries. */
@@ -287,7 +287,7 @@ static void test_watch_json(Fixture *f, gconstpointer data)
 	/* the state first */
 	assert_json_line(state, "state");
 	assert_field(state, "level", "normal");
-	assert_field(state, "seq", "0");
+	assert_field(state, "signal_seq", "0");
 	assert_field(state, "source", "meminfo");
 	assert_field(state, "mem_total", "1024000000");
 	assert_field(state, "mem_available", "819200000");
@@ -301,7 +301,7 @@ static void test_watch_json(Fixture *f, gconstpointer data)
 	assert_json_line(change, "pressure");
 	assert_field(change, "level", "low");
 	assert_field(change, "prev_level", "normal");
-	assert_field(change, "seq", "1");
+	assert_field(change, "signal_seq", "1");
 	assert_field(change, "mem_total", "1024000000");
 	assert_field(change, "mem_available", "184320000");
 	assert_field(change, "source", "meminfo");
@@ -327,14 +327,14 @@ static void test_watch_text(Fixture *f, gconstpointer data)
 		"^\\d\\d:\\d\\d:\\d\\d\\.\\d{3}  normal   \\(now\\)           available", state, 0,
 		0));
 	g_assert_true(g_str_has_suffix(state, "available 781/977 MiB (80.0%)  "
-					      "swap free 0/0 MiB  meminfo  seq 0"));
+					      "swap free 0/0 MiB  meminfo  signal seq 0"));
 
 	test_write_meminfo(f->proc, MEMINFO_MEDIUM);
 	change = cli_expect(c);
 	g_assert_true(
 		g_regex_match_simple("^\\d\\d:\\d\\d:\\d\\d\\.\\d{3}  medium   \\(was normal\\)    "
 				     "available 127/977 MiB \\(13\\.0%\\)  "
-				     "swap free 0/0 MiB  meminfo  seq 1$",
+				     "swap free 0/0 MiB  meminfo  signal seq 1$",
 				     change, 0, 0));
 
 	/* SIGTERM as well */
@@ -363,11 +363,11 @@ static void test_min_level(Fixture *f, gconstpointer data)
 	assert_json_line(crit, "pressure");
 	assert_field(crit, "level", "critical");
 	assert_field(crit, "prev_level", "medium");
-	assert_field(crit, "seq", "3");
+	assert_field(crit, "signal_seq", "3");
 	back = cli_expect(c);
 	assert_field(back, "level", "normal");
 	assert_field(back, "prev_level", "critical");
-	assert_field(back, "seq", "4");
+	assert_field(back, "signal_seq", "4");
 
 	status = cli_stop(c, SIGINT, &rest, NULL);
 	g_assert_cmpint(WEXITSTATUS(status), ==, 0);
@@ -390,7 +390,7 @@ static void test_status(Fixture *f, gconstpointer data)
 
 	g_assert_cmpint(cli_run(f, NULL, &out, &err, json), ==, 0);
 	g_assert_cmpstr(err, ==, "");
-	g_assert_true(g_str_has_prefix(out, "{\"level\":\"normal\",\"seq\":0,"));
+	g_assert_true(g_str_has_prefix(out, "{\"level\":\"normal\",\"signal_seq\":0,"));
 	g_assert_true(g_str_has_suffix(out, "}\n"));
 	assert_field(out, "source", "meminfo");
 	assert_field(out, "mem_available", "819200000");
@@ -499,11 +499,11 @@ static void test_broker_restart(Fixture *f, gconstpointer data)
 	start_broker(f);
 	back = cli_expect(c);
 	assert_json_line(back, "broker-back");
-	/* the new broker's state: its own sequence, from the start */
+	/* the new broker's state: its own signal_seq, from the start */
 	state2 = cli_expect(c);
 	assert_json_line(state2, "state");
 	assert_field(state2, "level", "low");
-	assert_field(state2, "seq", "0");
+	assert_field(state2, "signal_seq", "0");
 
 	/* and the stream goes on */
 	test_write_meminfo(f->proc, MEMINFO_MEDIUM);
@@ -511,7 +511,7 @@ static void test_broker_restart(Fixture *f, gconstpointer data)
 	assert_json_line(change, "pressure");
 	assert_field(change, "level", "medium");
 	assert_field(change, "prev_level", "low");
-	assert_field(change, "seq", "1");
+	assert_field(change, "signal_seq", "1");
 
 	status = cli_stop(c, SIGINT, &rest, &err);
 	g_assert_cmpint(WEXITSTATUS(status), ==, 0);
@@ -574,7 +574,7 @@ static void test_kill_events(Fixture *f, gconstpointer data)
 	ann = cli_expect(c);
 	assert_json_line(ann, "kill-announced");
 	assert_field(ann, "pid", pid);
-	assert_field(ann, "name", comm);
+	assert_field(ann, "comm", comm);
 	assert_field(ann, "deadline_msec", "5000");
 	assert_field(ann, "reason", "low \"mem\"");
 	g_assert_true(json_has_field(ann, "deadline_boottime_usec"));
@@ -586,7 +586,7 @@ static void test_kill_events(Fixture *f, gconstpointer data)
 	ans = cli_expect(c);
 	assert_json_line(ans, "candidate-answered");
 	assert_field(ans, "pid", pid);
-	assert_field(ans, "freed_bytes", "4096");
+	assert_field(ans, "freed", "4096");
 	assert_field(ans, "checkpointed", "true");
 
 	r2 = broker_call(f->conn, "ReportOutcome",
@@ -595,7 +595,7 @@ static void test_kill_events(Fixture *f, gconstpointer data)
 	killed = cli_expect(c);
 	assert_json_line(killed, "killed");
 	assert_field(killed, "pid", "4242");
-	assert_field(killed, "name", "hog\n1");
+	assert_field(killed, "comm", "hog\n1");
 	assert_field(killed, "uid", "1000");
 	assert_field(killed, "cgroup", "/a/b");
 	assert_field(killed, "rule", "prefer-hogs");
@@ -608,7 +608,7 @@ static void test_kill_events(Fixture *f, gconstpointer data)
 	red = cli_expect(c);
 	assert_json_line(red, "redeemed");
 	assert_field(red, "pid", "4243");
-	assert_field(red, "name", "cache");
+	assert_field(red, "comm", "cache");
 	assert_field(red, "reason", "pressure fell");
 
 	status = cli_stop(c, SIGINT, &rest, NULL);

@@ -135,7 +135,7 @@ static void test_kernel(void)
 	state = vm_read_line(fd, WAIT_MS);
 	g_assert_nonnull(state);
 	assert_field(state, "level", "normal");
-	seq = json_field(state, "seq");
+	seq = json_field(state, "pressure_seq");
 	g_assert_nonnull(seq);
 
 	hog_to_low(&h);
@@ -146,7 +146,7 @@ static void test_kernel(void)
 	assert_field(low, "prev_level", "normal");
 	/* pushed once, with the next sequence number */
 	want_seq = g_strdup_printf("%" G_GUINT64_FORMAT, g_ascii_strtoull(seq, NULL, 10) + 1);
-	assert_field(low, "seq", want_seq);
+	assert_field(low, "pressure_seq", want_seq);
 
 	hog_stop(&h);
 	normal = next_level(fd, "normal");
@@ -295,7 +295,7 @@ static void test_broker(void)
 	g_test_message("%s", low);
 	assert_field(low, "level", "low");
 	assert_field(low, "prev_level", "normal");
-	assert_field(low, "seq", "1");
+	assert_field(low, "signal_seq", "1");
 	assert_field(low, "source", "kernel");
 	hog_stop(&h);
 	normal = next_level(fd, "normal");

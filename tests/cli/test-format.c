@@ -37,14 +37,14 @@ static void test_pressure_json(void)
 {
 	struct format_opts o = { .json = true, .swap_total = 4096, .now_usec = NOW_USEC };
 	struct oomn_pressure_event ev = {
-		.seq = 7, .level = OOM_NOTIFY_LEVEL_MEDIUM, .prev_level = OOM_NOTIFY_LEVEL_LOW,
+		.pressure_seq = 7, .level = OOM_NOTIFY_LEVEL_MEDIUM, .prev_level = OOM_NOTIFY_LEVEL_LOW,
 		.timestamp_ns = 123, .cause = OOM_NOTIFY_CAUSE_ALLOC, .mem_total = 1000,
 		.mem_available = 140, .swap_free = 0,
 	};
 	g_autofree char *s = render(pressure, &o, &ev);
 
 	g_assert_cmpstr(s, ==,
-			"{\"event\":\"pressure\"," NOW_JSON ",\"seq\":7,\"level\":\"medium\",\"prev_level\":\"low\","
+			"{\"event\":\"pressure\"," NOW_JSON ",\"pressure_seq\":7,\"level\":\"medium\",\"prev_level\":\"low\","
 			"\"cause\":\"alloc\",\"timestamp_ns\":123,\"mem_total\":1000,"
 			"\"mem_available\":140,\"swap_total\":4096,\"swap_free\":0}\n");
 }
@@ -72,14 +72,14 @@ static void test_pressure_text(void)
 {
 	struct format_opts o = { .swap_total = 0 };
 	struct oomn_pressure_event ev = {
-		.seq = 3, .level = OOM_NOTIFY_LEVEL_CRITICAL, .prev_level = OOM_NOTIFY_LEVEL_MEDIUM,
+		.pressure_seq = 3, .level = OOM_NOTIFY_LEVEL_CRITICAL, .prev_level = OOM_NOTIFY_LEVEL_MEDIUM,
 		.cause = OOM_NOTIFY_CAUSE_RECLAIM, .mem_total = 1024ULL << 20,
 		.mem_available = 100ULL << 20,
 	};
 	g_autofree char *s = render(pressure, &o, &ev);
 
 	g_assert_nonnull(strstr(s, "critical (was medium)  available 100/1024 MiB (9.8%)"));
-	g_assert_nonnull(strstr(s, "reclaim  seq 3\n"));
+	g_assert_nonnull(strstr(s, "reclaim  pressure seq 3\n"));
 }
 
 static void bus_event(FILE *f, const struct format_opts *o, const void *ev)
@@ -129,7 +129,7 @@ static void test_bus_pressure_json(void)
 {
 	struct format_opts o = { .json = true, .now_usec = NOW_USEC };
 	struct format_bus_event ev = {
-		.kind = FORMAT_BUS_PRESSURE, .level = "low", .prev_level = "normal", .seq = 4,
+		.kind = FORMAT_BUS_PRESSURE, .level = "low", .prev_level = "normal", .signal_seq = 4,
 		.mem_total = 1024000000, .mem_available = 184320000, .swap_total = 10,
 		.swap_free = 5, .source = "meminfo", .timestamp_ns = 99,
 	};
@@ -137,7 +137,7 @@ static void test_bus_pressure_json(void)
 
 	g_assert_cmpstr(s, ==,
 			"{\"event\":\"pressure\"," NOW_JSON ",\"level\":\"low\",\"prev_level\":\"normal\","
-			"\"seq\":4,\"mem_total\":1024000000,\"mem_available\":184320000,"
+			"\"signal_seq\":4,\"mem_total\":1024000000,\"mem_available\":184320000,"
 			"\"swap_total\":10,\"swap_free\":5,\"source\":\"meminfo\",\"timestamp_ns\":99}\n");
 
 	ev.kind = FORMAT_BUS_STATE;
@@ -145,7 +145,7 @@ static void test_bus_pressure_json(void)
 	s = render(bus_event, &o, &ev);
 	g_assert_cmpstr(s, ==,
 			"{\"event\":\"state\"," NOW_JSON ",\"level\":\"low\","
-			"\"seq\":4,\"mem_total\":1024000000,\"mem_available\":184320000,"
+			"\"signal_seq\":4,\"mem_total\":1024000000,\"mem_available\":184320000,"
 			"\"swap_total\":10,\"swap_free\":5,\"source\":\"meminfo\",\"timestamp_ns\":99}\n");
 }
 
@@ -153,7 +153,7 @@ static void test_bus_pressure_text(void)
 {
 	struct format_opts o = { .now_usec = NOW_USEC };
 	struct format_bus_event ev = {
-		.kind = FORMAT_BUS_PRESSURE, .level = "critical", .prev_level = "medium", .seq = 3,
+		.kind = FORMAT_BUS_PRESSURE, .level = "critical", .prev_level = "medium", .signal_seq = 3,
 		.mem_total = 1024ULL << 20, .mem_available = 100ULL << 20,
 		.swap_total = 512ULL << 20, .swap_free = 1ULL << 20, .source = "kernel",
 	};
@@ -161,7 +161,7 @@ static void test_bus_pressure_text(void)
 
 	g_assert_cmpstr(s, ==,
 			"13:07:36.123  critical (was medium)    available 100/1024 MiB (9.8%)  "
-			"swap free 1/512 MiB  kernel  seq 3\n");
+			"swap free 1/512 MiB  kernel  signal seq 3\n");
 	ev.kind = FORMAT_BUS_STATE;
 	g_free(s);
 	s = render(bus_event, &o, &ev);
@@ -172,7 +172,7 @@ static void test_bus_kill_events(void)
 {
 	struct format_opts o = { .json = true, .now_usec = NOW_USEC };
 	struct format_bus_event killed = {
-		.kind = FORMAT_BUS_KILLED, .pid = 42, .name = "evil\"\n\x1b", .uid = 1000,
+		.kind = FORMAT_BUS_KILLED, .pid = 42, .comm = "evil\"\n\x1b", .uid = 1000,
 		.cgroup = "/user.slice/a\\b", .rule = "prefer-browsers", .freed = 4096,
 		.reason = "critical",
 	};
@@ -180,14 +180,14 @@ static void test_bus_kill_events(void)
 		.kind = FORMAT_BUS_CANDIDATE_ANSWERED, .pid = 42, .freed = 8192, .checkpointed = true,
 	};
 	struct format_bus_event announced = {
-		.kind = FORMAT_BUS_KILL_ANNOUNCED, .pid = 42, .name = "", .deadline_msec = 5000,
+		.kind = FORMAT_BUS_KILL_ANNOUNCED, .pid = 42, .comm = "", .deadline_msec = 5000,
 		.deadline_boottime_usec = 7, .reason = "low on memory",
 	};
 	struct format_bus_event redeemed = {
-		.kind = FORMAT_BUS_REDEEMED, .pid = 42, .name = NULL, .reason = "pressure fell",
+		.kind = FORMAT_BUS_REDEEMED, .pid = 42, .comm = NULL, .reason = "pressure fell",
 	};
 	struct format_bus_event oom = {
-		.kind = FORMAT_BUS_OOM_KILL, .pid = 7, .name = "hog", .uid = 0, .cgroup = "/x",
+		.kind = FORMAT_BUS_OOM_KILL, .pid = 7, .comm = "hog", .uid = 0, .cgroup = "/x",
 		.anon_rss = 1 << 20, .oom_seq = 2,
 	};
 	g_autofree char *k = render(bus_event, &o, &killed);
@@ -198,18 +198,18 @@ static void test_bus_kill_events(void)
 	g_autofree char *t = NULL;
 
 	g_assert_cmpstr(k, ==,
-			"{\"event\":\"killed\"," NOW_JSON ",\"pid\":42,\"name\":\"evil\\\"\\n\\u001b\","
+			"{\"event\":\"killed\"," NOW_JSON ",\"pid\":42,\"comm\":\"evil\\\"\\n\\u001b\","
 			"\"uid\":1000,\"cgroup\":\"/user.slice/a\\\\b\",\"rule\":\"prefer-browsers\","
 			"\"freed\":4096,\"reason\":\"critical\"}\n");
 	g_assert_cmpstr(a, ==,
 			"{\"event\":\"candidate-answered\"," NOW_JSON ",\"pid\":42,"
-			"\"freed_bytes\":8192,\"checkpointed\":true}\n");
+			"\"freed\":8192,\"checkpointed\":true}\n");
 	g_assert_cmpstr(n, ==,
-			"{\"event\":\"kill-announced\"," NOW_JSON ",\"pid\":42,\"name\":\"\","
+			"{\"event\":\"kill-announced\"," NOW_JSON ",\"pid\":42,\"comm\":\"\","
 			"\"deadline_msec\":5000,\"deadline_boottime_usec\":7,"
 			"\"reason\":\"low on memory\"}\n");
 	g_assert_cmpstr(r, ==,
-			"{\"event\":\"redeemed\"," NOW_JSON ",\"pid\":42,\"name\":\"\","
+			"{\"event\":\"redeemed\"," NOW_JSON ",\"pid\":42,\"comm\":\"\","
 			"\"reason\":\"pressure fell\"}\n");
 	g_assert_cmpstr(m, ==,
 			"{\"event\":\"oom-kill\"," NOW_JSON ",\"pid\":7,\"comm\":\"hog\",\"uid\":0,"
@@ -230,7 +230,7 @@ static void test_bus_kill_events(void)
 			"13:07:36.123  KILL NOTICE  pid 42 has 5000 ms to free memory: "
 			"low on memory\n");
 	g_free(t);
-	announced.name = "cache";
+	announced.comm = "cache";
 	killed.rule = "";
 	t = render(bus_event, &o, &killed);
 	g_assert_true(g_str_has_suffix(t, "freed 0.0 MiB  no rule: critical\n"));
@@ -258,7 +258,7 @@ static void test_bus_status(void)
 {
 	struct format_opts o = { .json = true };
 	struct format_bus_event st = {
-		.kind = FORMAT_BUS_STATE, .level = "medium", .seq = 9, .mem_total = 1000,
+		.kind = FORMAT_BUS_STATE, .level = "medium", .signal_seq = 9, .mem_total = 1000,
 		.mem_available = 140, .swap_total = 0, .swap_free = 0, .source = "psi",
 		.timestamp_ns = 5,
 	};
@@ -273,7 +273,7 @@ static void test_bus_status(void)
 	g_autofree char *t = NULL;
 
 	g_assert_cmpstr(s, ==,
-			"{\"level\":\"medium\",\"seq\":9,\"mem_total\":1000,\"mem_available\":140,"
+			"{\"level\":\"medium\",\"signal_seq\":9,\"mem_total\":1000,\"mem_available\":140,"
 			"\"swap_total\":0,\"swap_free\":0,\"source\":\"psi\",\"timestamp_ns\":5,"
 			"\"clients\":[{\"id\":1,\"pid\":100,\"uid\":1000,\"bus_name\":\":1.5\","
 			"\"comm\":\"cache\\\"d\",\"band\":30,\"flags\":1},{\"id\":2,\"pid\":200,"

@@ -62,7 +62,7 @@ __attribute__((constructor)) static void fuzz_genl_seeds(void)
 
 	m = msg(OOM_NOTIFY_CMD_GET_STATE);
 	nla_put_u32(m, OOM_NOTIFY_A_LEVEL, 2);
-	nla_put_u64(m, OOM_NOTIFY_A_SEQ, 9);
+	nla_put_u64(m, OOM_NOTIFY_A_PRESSURE_SEQ, 9);
 	nla_put_u64(m, OOM_NOTIFY_A_OOM_SEQ, 7);
 	nla_put_u64(m, OOM_NOTIFY_A_TIMESTAMP_NS, 123456789);
 	nla_put_u32(m, OOM_NOTIFY_A_CAUSE, OOM_NOTIFY_CAUSE_QUERY);
@@ -75,7 +75,7 @@ __attribute__((constructor)) static void fuzz_genl_seeds(void)
 	m = msg(OOM_NOTIFY_CMD_PRESSURE_EVENT);
 	nla_put_u32(m, OOM_NOTIFY_A_LEVEL, 3);
 	nla_put_u32(m, OOM_NOTIFY_A_PREV_LEVEL, 2);
-	nla_put_u64(m, OOM_NOTIFY_A_SEQ, 10);
+	nla_put_u64(m, OOM_NOTIFY_A_PRESSURE_SEQ, 10);
 	nla_put_u64(m, OOM_NOTIFY_A_TIMESTAMP_NS, 99);
 	nla_put_u32(m, OOM_NOTIFY_A_CAUSE, OOM_NOTIFY_CAUSE_ALLOC);
 	nla_put_u64(m, OOM_NOTIFY_A_MEM_TOTAL, 1000);

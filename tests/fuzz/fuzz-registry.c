@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (size_t i = 0; i < oomn_registry_count(r); i++) {
 				struct oomn_client *c = oomn_registry_get(r, i);
 
-				if (!c || !oomn_registry_knows_name(r, c->name) ||
+				if (!c || !oomn_registry_knows_name(r, c->bus_name) ||
 				    !oomn_registry_band_valid(c->band) ||
 				    oomn_registry_count_uid(r, c->uid) > limits.max_per_uid)
 					abort();

@@ -16,7 +16,7 @@
 static const char example[] =
 	"rules:\n"
 	"  - name: never-ssh\n"
-	"    match: { name: sshd }\n"
+	"    match: { comm: sshd }\n"
 	"    action: protect\n"
 	"  - name: browsers-first\n"
 	"    match: { cmdline: \"^/usr/lib/chromium/\", user: alice, band: 0-20 }\n"

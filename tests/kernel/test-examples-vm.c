@@ -107,7 +107,7 @@ static void start_killer(Fixture *f)
 	/* the ballast is never chosen: the worker is the candidate */
 	text = g_strdup_printf(
 		"rules:\n"
-		"  - { name: ballast, match: { name: oomn-ballast }, action: protect }\n"
+		"  - { name: ballast, match: { comm: oomn-ballast }, action: protect }\n"
 		"defaults: { deadline: %ds, grace: %ds, floor: 3%% }\n",
 		DEADLINE_S, GRACE_S);
 	f->killer_pid = bus_killer_spawn(f->tmpdir, f->address, text, &f->killer_log);

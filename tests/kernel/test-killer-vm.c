@@ -429,7 +429,7 @@ static void test_fast_hog(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(k.rule, ==, "");
 	assert_grace(f, &k, FALSE);
 	/* it held hundreds of MiB */
-	g_assert_cmpuint(k.freed_bytes, >, 0);
+	g_assert_cmpuint(k.freed, >, 0);
 	status = vm_children_wait(&f->children, hog);
 	assert_died_as_told(status, &k);
 	assert_killed_signal(f, hog, "oomn-hog", "");
@@ -809,7 +809,7 @@ static void test_zram_trim_swapped(Fixture *f, gconstpointer data)
 static const Options opt_none = { NULL };
 static const Options opt_long = { NULL, 30 };
 static const Options opt_protect = {
-	"  - { name: keep-big, match: { name: oomn-keep }, action: protect }\n"
+	"  - { name: keep-big, match: { comm: oomn-keep }, action: protect }\n"
 };
 static const Options opt_group = {
 	"  - { name: group, match: { cgroup: \"/oomn-killer-*\" }, action: kill-group }\n"

@@ -48,7 +48,7 @@ static void on_pressure(const struct oomn_pressure_event *ev, void *userdata)
 	g_test_message("pressure seq %" G_GUINT64_FORMAT ": %s -> %s (%s) avail %" G_GUINT64_FORMAT
 		       " MiB, swap free %" G_GUINT64_FORMAT " MiB worth %" G_GUINT64_FORMAT
 		       " MiB (cost %u per-mille)%s",
-		       ev->seq, oomn_level_to_string(ev->prev_level),
+		       ev->pressure_seq, oomn_level_to_string(ev->prev_level),
 		       oomn_level_to_string(ev->level), oomn_cause_to_string(ev->cause),
 		       ev->mem_available / MIB, ev->swap_free / MIB, ev->swap_worth / MIB,
 		       ev->swap_cost_permille, ev->thrashing ? ", thrashing" : "");
@@ -371,9 +371,9 @@ static void assert_seen_by_hooks(const struct oomn_pressure_event *ev)
 
 	if (ev->cause == OOM_NOTIFY_CAUSE_ALLOC || ev->cause == OOM_NOTIFY_CAUSE_RECLAIM)
 		return;
-	g_test_message("seq %" G_GUINT64_FORMAT " caused by %s, %" G_GUINT64_FORMAT
+	g_test_message("pressure_seq %" G_GUINT64_FORMAT " caused by %s, %" G_GUINT64_FORMAT
 		       " bytes below the bound (vmstat lag up to %" G_GUINT64_FORMAT ")",
-		       ev->seq, oomn_cause_to_string(ev->cause), bound - ev->mem_available, lag);
+		       ev->pressure_seq, oomn_cause_to_string(ev->cause), bound - ev->mem_available, lag);
 	g_assert_cmpint(ev->cause, ==, OOM_NOTIFY_CAUSE_TIMER);
 	g_assert_cmpuint(bound - ev->mem_available, <=, lag);
 }
@@ -394,7 +394,7 @@ static void test_pressure_ramp(Fixture *f, gconstpointer data)
 	g_assert_cmpint(oomn_genl_subscribe(f->genl, OOMN_GROUP_PRESSURE), ==, 0);
 	g_assert_cmpint(oomn_genl_get_state(f->genl, &st), ==, 0);
 	g_assert_cmpint(st.level, ==, OOM_NOTIFY_LEVEL_NORMAL);
-	seq = st.seq;
+	seq = st.pressure_seq;
 
 	trace_evals_start();
 	hog_start(&h);
@@ -413,7 +413,7 @@ static void test_pressure_ramp(Fixture *f, gconstpointer data)
 		const struct oomn_pressure_event *ev =
 			&g_array_index(f->pressure, struct oomn_pressure_event, i);
 
-		g_assert_cmpuint(ev->seq, ==, seq + i + 1);
+		g_assert_cmpuint(ev->pressure_seq, ==, seq + i + 1);
 		g_assert_cmpuint(ev->mem_total, ==, mi.mem_total);
 		g_assert_true(ev->has_thresholds);
 		if (i < rising) {
@@ -719,7 +719,7 @@ static void test_thresholds_set(Fixture *f, gconstpointer data)
 	g_assert_cmpint(ev->level, ==, OOM_NOTIFY_LEVEL_LOW);
 	g_assert_cmpint(ev->prev_level, ==, OOM_NOTIFY_LEVEL_NORMAL);
 	g_assert_cmpuint(ev->cause, ==, OOM_NOTIFY_CAUSE_THRESHOLDS);
-	g_assert_cmpuint(ev->seq, ==, st.seq + 1);
+	g_assert_cmpuint(ev->pressure_seq, ==, st.pressure_seq + 1);
 	g_assert_cmpuint(ev->thresholds.mem[OOM_NOTIFY_LEVEL_LOW], ==, p + 40);
 
 	/* ... and now below all three: straight to critical in one event. */
@@ -1258,12 +1258,12 @@ static void test_unload_reload(Fixture *f, gconstpointer data)
 	g_assert_cmpint(vm_run(insmod), ==, 0);
 	g_assert_true(wait_for(f, appeared_at_least, GUINT_TO_POINTER(1), 10000));
 	g_assert_cmpint(oomn_genl_get_state(f->genl, &st), ==, 0);
-	g_assert_cmpuint(st.seq, ==, 0);	/* a new module instance */
+	g_assert_cmpuint(st.pressure_seq, ==, 0);	/* a new module instance */
 
 	update_all(&u, 999, 998, 997);
 	g_assert_cmpint(oomn_genl_set_thresholds(f->genl, &u, NULL), ==, 0);
 	g_assert_true(wait_for(f, last_level_is, GUINT_TO_POINTER(OOM_NOTIFY_LEVEL_CRITICAL), 5000));
-	g_assert_cmpuint(g_array_index(f->pressure, struct oomn_pressure_event, f->pressure->len - 1).seq,
+	g_assert_cmpuint(g_array_index(f->pressure, struct oomn_pressure_event, f->pressure->len - 1).pressure_seq,
 			 ==, 1);
 }
 

@@ -94,7 +94,7 @@ static void test_kernel_pressure(SourceFixture *f, gconstpointer data)
 	g_assert_cmpint(oomn_source_kind(f->s), ==, OOMN_SOURCE_KERNEL);
 	g_assert_cmpint(oomn_source_current(f->s)->level, ==, OOM_NOTIFY_LEVEL_NORMAL);
 	g_assert_cmpuint(oomn_source_current(f->s)->mem_total, >, 0);
-	seq0 = oomn_source_current(f->s)->seq;
+	seq0 = oomn_source_current(f->s)->pressure_seq;
 	g_assert_true(sf_run_until(f, sf_sources_at_least, GUINT_TO_POINTER(1), 5000 * MS));
 	g_assert_cmpint(g_array_index(f->source_kind, enum oomn_source_kind, 0), ==,
 			OOMN_SOURCE_KERNEL);
@@ -102,7 +102,7 @@ static void test_kernel_pressure(SourceFixture *f, gconstpointer data)
 	rising = ramp(f, OOMN_SOURCE_KERNEL);
 	g_assert_cmpuint(rising, ==, 3);
 	for (guint i = 0; i < f->pressure->len; i++) {
-		g_assert_cmpuint(sf_pressure(f, i)->seq, ==, seq0 + i + 1);
+		g_assert_cmpuint(sf_pressure(f, i)->pressure_seq, ==, seq0 + i + 1);
 		g_assert_false(sf_pressure(f, i)->resync);
 	}
 	g_assert_cmpuint(f->warnings->len, ==, 0);
@@ -141,7 +141,7 @@ static void test_kernel_reload(SourceFixture *f, gconstpointer data)
 	p = sf_pressure(f, 1);
 	g_assert_true(p->resync);
 	g_assert_cmpint(p->source, ==, OOMN_SOURCE_KERNEL);
-	g_assert_cmpuint(p->seq, ==, 0); /* a new module instance */
+	g_assert_cmpuint(p->pressure_seq, ==, 0); /* a new module instance */
 
 	/* and the module's events flow again */
 	{
@@ -154,7 +154,7 @@ static void test_kernel_reload(SourceFixture *f, gconstpointer data)
 		g_assert_true(
 			sf_run_until(f, sf_pressures_at_least, GUINT_TO_POINTER(3), 10000 * MS));
 		g_assert_cmpint(sf_pressure(f, 2)->level, ==, OOM_NOTIFY_LEVEL_LOW);
-		g_assert_cmpuint(sf_pressure(f, 2)->seq, ==, 1);
+		g_assert_cmpuint(sf_pressure(f, 2)->pressure_seq, ==, 1);
 		g_assert_false(sf_pressure(f, 2)->resync);
 		oom_notify_thresholds_default(&u.t);
 		g_assert_cmpint(oomn_genl_set_thresholds(g, &u, NULL), ==, 0);
@@ -243,7 +243,7 @@ static void test_kernel_overflow(SourceFixture *f, gconstpointer data)
 	last = oomn_source_current(f->s);
 	g_assert_cmpint(last->level, ==, OOM_NOTIFY_LEVEL_NORMAL);
 	g_assert_cmpint(last->level, ==, st.level);
-	g_assert_cmpuint(last->seq, ==, st.seq);
+	g_assert_cmpuint(last->pressure_seq, ==, st.pressure_seq);
 	g_assert_cmpuint(f->pressure->len, <, 128);
 	g_test_message("%u of 128 events reported, %u warnings", f->pressure->len,
 		       f->warnings->len);
@@ -270,7 +270,7 @@ static void test_psi_pressure(SourceFixture *f, gconstpointer data)
 		       " timer wakeups, %" G_GUINT64_FORMAT " meminfo reads",
 		       st.psi_events, st.timer_wakeups, st.meminfo_reads);
 	for (guint i = 1; i < f->pressure->len; i++)
-		g_assert_cmpuint(sf_pressure(f, i)->seq, ==, sf_pressure(f, i - 1)->seq + 1);
+		g_assert_cmpuint(sf_pressure(f, i)->pressure_seq, ==, sf_pressure(f, i - 1)->pressure_seq + 1);
 	g_assert_cmpuint(f->warnings->len, ==, 0);
 }
 

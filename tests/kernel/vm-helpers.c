@@ -346,11 +346,11 @@ gboolean vm_kill_line_parse(const char *line, VmKillLine *k)
 {
 	static const char *const keys[] = { "pid",	  "comm",	"rule",	   "signal",
 					    "event_ns",	  "notify_ns",	"sigterm_ns", "sigkill_ns",
-					    "exit_ns",	  "mrelease",	"freed_bytes" };
+					    "exit_ns",	  "mrelease",	"freed" };
 	guint64 pid = 0;
 	guint64 *nums[] = { &pid,	  NULL,		 NULL,		 NULL,
 			    &k->event_ns, &k->notify_ns, &k->sigterm_ns, &k->sigkill_ns,
-			    &k->exit_ns,  NULL,		 &k->freed_bytes };
+			    &k->exit_ns,  NULL,		 &k->freed };
 	char **strs[] = { NULL, &k->comm, &k->rule, &k->signal, NULL, NULL,
 			  NULL, NULL,	  NULL,	    &k->mrelease, NULL };
 	g_auto(GStrv) fields = NULL;

@@ -106,14 +106,14 @@ void vm_meminfo_mib(guint64 *total, guint64 *avail);
 /*
  * oom-killerd's machine-readable kill line (its contract):
  *   oom-killerd kill: pid=P comm=C rule=R signal=S event_ns=T0 notify_ns=T1
- *   sigterm_ns=T2 sigkill_ns=T3 exit_ns=T4 mrelease=M freed_bytes=N
+ *   sigterm_ns=T2 sigkill_ns=T3 exit_ns=T4 mrelease=M freed=N
  * (CLOCK_BOOTTIME ns, 0 for a step that did not happen).
  */
 #define VM_KILL_LINE_PREFIX "oom-killerd kill: "
 typedef struct {
 	int pid;
 	char *comm, *rule, *signal, *mrelease;
-	guint64 event_ns, notify_ns, sigterm_ns, sigkill_ns, exit_ns, freed_bytes;
+	guint64 event_ns, notify_ns, sigterm_ns, sigkill_ns, exit_ns, freed;
 } VmKillLine;
 
 /* FALSE unless @line is a kill line with every field, each well formed. */

@@ -14,14 +14,14 @@
 
 static const char rules_text[] =
 	"rules:\n"
-	"  - { name: never-ssh, match: { name: sshd }, action: protect }\n"
+	"  - { name: never-ssh, match: { comm: sshd }, action: protect }\n"
 	"  - { name: never-db, match: { exe: \"/usr/lib/postgresql/*\" }, action: protect }\n"
 	"  - { name: browsers, match: { cmdline: \"^/usr/lib/chromium/.*--type=renderer\", user: "
 	"\"1000\" }, action: prefer, weight: 300 }\n"
 	"  - { name: batch, match: { cgroup: \"/batch.slice/*\" }, action: kill-group, deadline: "
 	"5s "
 	"}\n"
-	"  - { name: shells, match: { name: \"*sh\" }, action: avoid }\n"
+	"  - { name: shells, match: { comm: \"*sh\" }, action: avoid }\n"
 	"  - { name: low-band, match: { band: 0-10 }, action: avoid }\n"
 	"  - { name: web, match: { unit: \"nginx*.service\" }, action: avoid }\n"
 	"  - { name: pinned, match: { oom_score_adj: \"-999..-500\" }, action: avoid }\n";

@@ -209,14 +209,14 @@ static void test_oom_score_adj(Fixture *f, gconstpointer data)
 static void test_protect(Fixture *f, gconstpointer data)
 {
 	add_three(f->root);
-	load_rules(f, "rules:\n  - { name: keep-big, match: { name: big }, action: protect }\n");
+	load_rules(f, "rules:\n  - { name: keep-big, match: { comm: big }, action: protect }\n");
 	refresh(f);
 	g_assert_cmpint(choose(f), ==, 202);
 	g_assert_cmpuint(f->ch.n_protected, ==, N_UNTOUCHABLE + 1);
 	g_assert_null(f->ch.rule);
 
 	load_rules(f, "rules:\n  - { name: keep-all, match: { user: \"1001\" }, action: protect }\n"
-		      "  - { name: keep-mid, match: { name: mid }, action: protect }\n");
+		      "  - { name: keep-mid, match: { comm: mid }, action: protect }\n");
 	choice_done(&f->ch);
 	g_assert_cmpint(candidates_choose(f->c, f->rules, &f->ch), ==, -ESRCH);
 	g_assert_cmpuint(f->ch.n_protected, ==, N_UNTOUCHABLE + 3);
@@ -226,7 +226,7 @@ static void test_protect(Fixture *f, gconstpointer data)
 static void test_avoid(Fixture *f, gconstpointer data)
 {
 	add_three(f->root);
-	load_rules(f, "rules:\n  - { name: spare, match: { name: \"[bm]i*\" }, action: avoid }\n");
+	load_rules(f, "rules:\n  - { name: spare, match: { comm: \"[bm]i*\" }, action: avoid }\n");
 	refresh(f);
 	g_assert_cmpint(choose(f), ==, 200);
 	g_assert_false(f->ch.avoided);
@@ -236,7 +236,7 @@ static void test_avoid(Fixture *f, gconstpointer data)
 
 	load_rules(f,
 		   "rules:\n  - { name: spare, match: { user: \"1001\" }, action: avoid }\n"
-		   "  - { name: spare-mid, match: { name: mid }, action: avoid, deadline: 1s }\n");
+		   "  - { name: spare-mid, match: { comm: mid }, action: avoid, deadline: 1s }\n");
 	g_assert_cmpint(choose(f), ==, 201);
 	g_assert_true(f->ch.avoided);
 	g_assert_cmpstr(f->ch.rule->name, ==, "spare");
@@ -251,13 +251,13 @@ static void test_prefer(Fixture *f, gconstpointer data)
 	add_three(f->root);
 	refresh(f);
 	/* one weight point is 1000 kB here: 1000 + 48 * 1000 < 50000 */
-	load_rules(f, "rules:\n  - { name: pick-small, match: { name: small }, action: prefer, "
+	load_rules(f, "rules:\n  - { name: pick-small, match: { comm: small }, action: prefer, "
 		      "weight: 48 }\n");
 	g_assert_cmpint(choose(f), ==, 201);
 	g_assert_cmpint(f->ch.top[1].pid, ==, 200);
 	g_assert_cmpint(f->ch.top[1].score_kb, ==, 49000);
 	g_assert_cmpint(f->ch.top[1].badness_kb, ==, 1000);
-	load_rules(f, "rules:\n  - { name: pick-small, match: { name: small }, action: prefer, "
+	load_rules(f, "rules:\n  - { name: pick-small, match: { comm: small }, action: prefer, "
 		      "weight: 60 }\n");
 	g_assert_cmpint(choose(f), ==, 200);
 	g_assert_cmpint(f->ch.badness_kb, ==, 1000);
@@ -265,7 +265,7 @@ static void test_prefer(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(f->ch.reason, ==,
 			"highest score; rule 'pick-small' (prefer, weight 60 adds 60000 kB): "
 			"badness 1000 kB (rss 1000 + swap 0 + page tables 0 kB, oom_score_adj 0)");
-	load_rules(f, "rules:\n  - { name: pick-small, match: { name: small }, action: prefer, "
+	load_rules(f, "rules:\n  - { name: pick-small, match: { comm: small }, action: prefer, "
 		      "weight: 40 }\n");
 	g_assert_cmpint(choose(f), ==, 201);
 
@@ -292,13 +292,13 @@ static void test_kill_group(Fixture *f, gconstpointer data)
 					    .cgroup = "/batch.slice/job1.scope/helpers" });
 	load_rules(f,
 		   "rules:\n"
-		   "  - { name: never-ssh, match: { name: sshd }, action: protect }\n"
+		   "  - { name: never-ssh, match: { comm: sshd }, action: protect }\n"
 		   "  - name: batch-jobs\n"
 		   "    match: { cgroup: \"/batch.slice/*\" }\n"
 		   "    action: kill-group\n"
 		   "    deadline: 5s\n"
 		   "    grace: 2s\n"
-		   "  - { name: favour-batch, match: { name: job }, action: prefer, weight: 1 }\n");
+		   "  - { name: favour-batch, match: { comm: job }, action: prefer, weight: 1 }\n");
 	refresh(f);
 	g_assert_cmpint(choose(f), ==, 201); /* the rule does not make it larger */
 
@@ -542,10 +542,10 @@ static void test_refresh(Fixture *f, gconstpointer data)
 	/* rules swapped between two choices: the match cache follows */
 	load_rules(
 		f,
-		"rules:\n  - { name: r, match: { name: reborn }, action: prefer, weight: 1000 }\n");
+		"rules:\n  - { name: r, match: { comm: reborn }, action: prefer, weight: 1000 }\n");
 	g_assert_cmpint(choose(f), ==, 200);
 	load_rules(f,
-		   "rules:\n  - { name: r, match: { name: mid }, action: prefer, weight: 1000 }\n");
+		   "rules:\n  - { name: r, match: { comm: mid }, action: prefer, weight: 1000 }\n");
 	g_assert_cmpint(choose(f), ==, 202);
 
 	g_assert_cmpuint(f->warnings, ==, 0);

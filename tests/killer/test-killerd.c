@@ -119,7 +119,7 @@ static void test_check(void)
 	good = write_tmp(dir, "good.yaml",
 			 "rules:\n"
 			 "  - name: keep-sshd\n"
-			 "    match: { name: sshd }\n"
+			 "    match: { comm: sshd }\n"
 			 "    action: protect\n"
 			 "  - name: batch\n"
 			 "    match: { cgroup: \"/batch.slice/*\" }\n"
@@ -129,7 +129,7 @@ static void test_check(void)
 	bad = write_tmp(dir, "bad.yaml",
 			"rules:\n"
 			"  - name: x\n"
-			"    match: { name: a, colour: red }\n"
+			"    match: { comm: a, colour: red }\n"
 			"    action: kill\n"
 			"  - name: y\n"
 			"    action: prefer\n"
@@ -146,7 +146,7 @@ static void test_check(void)
 	run(&r, (const char *[]){ "--check", bad, NULL });
 	g_assert_cmpint(exit_code(&r), ==, 1);
 	expected = g_strdup_printf(
-		"%s:3:23: unknown match 'colour' (expected name, exe, cmdline, user, cgroup, unit, "
+		"%s:3:23: unknown match 'colour' (expected comm, exe, cmdline, user, cgroup, unit, "
 		"band, oom_score_adj)\n"
 		"%s:4:13: unknown action 'kill' (expected protect, avoid, prefer, kill-group)\n"
 		"%s:7:13: weight must be between 1 and 1000, not '5000'\n",
@@ -227,8 +227,8 @@ static void tree_new(Tree *t, bool ignore_term)
 					    .uid = 1000, .rss_kb = 1000 });
 	t->rules = g_build_filename(t->root, "rules.yaml", NULL);
 	fake_write(t->root, "rules.yaml",
-		   "rules:\n  - name: keep-precious\n    match: { name: precious }\n"
-		   "    action: protect\n  - name: hogs\n    match: { name: \"big*\" }\n"
+		   "rules:\n  - name: keep-precious\n    match: { comm: precious }\n"
+		   "    action: protect\n  - name: hogs\n    match: { comm: \"big*\" }\n"
 		   "    action: prefer\n    weight: 10\n",
 		   -1);
 }
@@ -388,7 +388,7 @@ static void test_kill_sigkill(void)
 
 	tree_new(&t, true);
 	hook_out = g_build_filename(t.root, "hook.out", NULL);
-	hook_cmd = g_strdup_printf("echo \"$OOMN_PID $OOMN_NAME $OOMN_UID $OOMN_CGROUP "
+	hook_cmd = g_strdup_printf("echo \"$OOMN_PID $OOMN_COMM $OOMN_UID $OOMN_CGROUP "
 				   "$OOMN_RULE\" > %s.tmp && mv %s.tmp %s",
 				   hook_out, hook_out, hook_out);
 	daemon_start(&d, &t,
@@ -419,7 +419,7 @@ static void test_kill_sigkill(void)
 	g_assert_true(g_strv_contains((const char *const[]){ "mrelease=ok", "mrelease=esrch",
 							     "mrelease=einval", NULL },
 				      fields[9]));
-	g_assert_cmpstr(fields[10], ==, "freed_bytes=0"); /* the fake meminfo did not move */
+	g_assert_cmpstr(fields[10], ==, "freed=0"); /* the fake meminfo did not move */
 
 	/* The real child really died of SIGKILL (it ignores SIGTERM). */
 	g_assert_cmpint(waitpid(t.victim, &status, 0), ==, t.victim);

@@ -63,7 +63,7 @@ static char *errors_text(Fixture *f)
 
 static const char example[] = "rules:\n"
 			      "  - name: never-ssh\n"
-			      "    match: { name: sshd }\n"
+			      "    match: { comm: sshd }\n"
 			      "    action: protect\n"
 			      "  - name: browsers-first\n"
 			      "    match: { cmdline: \"^/usr/lib/chromium/\", user: alice }\n"
@@ -92,8 +92,8 @@ static void test_parse(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(r->name, ==, "never-ssh");
 	g_assert_cmpuint(r->line, ==, 2);
 	g_assert_cmpuint(r->column, ==, 5);
-	g_assert_cmpuint(r->match_mask, ==, RULE_MATCH_NAME);
-	g_assert_cmpstr(r->name_glob, ==, "sshd");
+	g_assert_cmpuint(r->match_mask, ==, RULE_MATCH_COMM);
+	g_assert_cmpstr(r->comm_glob, ==, "sshd");
 	g_assert_cmpint(r->action, ==, RULE_ACTION_PROTECT);
 	g_assert_cmpuint(r->deadline_usec, ==, RULES_USEC_UNSET);
 
@@ -111,6 +111,21 @@ static void test_parse(Fixture *f, gconstpointer data)
 	g_assert_cmpint(r->action, ==, RULE_ACTION_KILL_GROUP);
 	g_assert_cmpuint(r->deadline_usec, ==, 5000000);
 	g_assert_cmpuint(r->grace_usec, ==, 2000000);
+}
+
+/* match's comm was first called name: a rules file that says so still loads. */
+static void test_comm_first_name(Fixture *f, gconstpointer data)
+{
+	const Rule *r;
+
+	g_assert_cmpint(load_text(f, "old.yaml",
+				  "rules:\n  - { name: old, match: { name: sshd }, action: protect }\n",
+				  NULL),
+			==, 0);
+	g_assert_cmpuint(f->errs.n_errors, ==, 0);
+	r = &f->rules->rules[0];
+	g_assert_cmpuint(r->match_mask, ==, RULE_MATCH_COMM);
+	g_assert_cmpstr(r->comm_glob, ==, "sshd");
 }
 
 static void test_empty(Fixture *f, gconstpointer data)
@@ -138,7 +153,7 @@ static void test_errors(Fixture *f, gconstpointer data)
 	static const char bad[] =
 		"rules:\n"
 		"  - name: a\n"
-		"    match: { name: sshd, colour: red }\n"
+		"    match: { comm: sshd, colour: red }\n"
 		"    action: protect\n"
 		"  - name: b\n"
 		"    match: { cmdline: \"([\" }\n"
@@ -155,7 +170,7 @@ static void test_errors(Fixture *f, gconstpointer data)
 		"  - name: ok\n"
 		"    action: avoid\n"
 		"  - name: e\n"
-		"    match: { name: x }\n"
+		"    match: { comm: x }\n"
 		"  - name: f\n"
 		"    action: protect\n"
 		"    grace: 2s\n"
@@ -182,7 +197,7 @@ static void test_errors(Fixture *f, gconstpointer data)
 	g_assert_null(f->rules);
 	text = errors_text(f);
 	expected = g_strdup_printf(
-		"D/bad.yaml:3:26: unknown match 'colour' (expected name, exe, cmdline, user, "
+		"D/bad.yaml:3:26: unknown match 'colour' (expected comm, exe, cmdline, user, "
 		"cgroup, "
 		"unit, band, oom_score_adj)\n"
 		"D/bad.yaml:6:23: invalid regular expression '([': %s at offset 2\n"
@@ -328,7 +343,7 @@ static void test_first_match(Fixture *f, gconstpointer data)
 
 	g_assert_cmpint(load_text(f, "fm.yaml",
 				  "rules:\n"
-				  "  - { name: one, match: { name: fire* }, action: avoid }\n"
+				  "  - { name: one, match: { comm: fire* }, action: avoid }\n"
 				  "  - { name: two, match: { user: alice }, action: protect }\n"
 				  "  - { name: three, action: prefer, weight: 10 }\n",
 				  NULL),
@@ -359,7 +374,7 @@ static void test_match_kinds(Fixture *f, gconstpointer data)
 	g_assert_cmpint(
 		load_text(f, "kinds.yaml",
 			  "rules:\n"
-			  "  - { name: name, match: { name: \"w?rk*\" }, action: avoid }\n"
+			  "  - { name: name, match: { comm: \"w?rk*\" }, action: avoid }\n"
 			  "  - { name: exe, match: { exe: \"/opt/*/worker\" }, action: avoid }\n"
 			  "  - { name: cmdline, match: { cmdline: \"--jobs [0-9]+$\" }, action: "
 			  "avoid }\n"
@@ -592,7 +607,7 @@ static void test_hostile(Fixture *f, gconstpointer data)
 
 	/* too many rules: one error, at the first rule too many */
 	for (int i = 0; i <= RULES_MAX; i++)
-		g_string_append_printf(many, "  - { name: r%d, match: { name: x }, action: avoid }\n", i);
+		g_string_append_printf(many, "  - { name: r%d, match: { comm: x }, action: avoid }\n", i);
 	g_assert_cmpint(load_text(f, "many.yaml", many->str, NULL), ==, -EINVAL);
 	g_assert_cmpuint(f->errs.n_errors, ==, 1);
 	g_assert_cmpuint(f->errs.errors[0].line, ==, RULES_MAX + 2);
@@ -602,9 +617,9 @@ static void test_hostile(Fixture *f, gconstpointer data)
 	g_assert_cmpint(load_text(f, "never.yaml",
 				  "rules:\n"
 				  "  - { name: a, match: { band: 101 }, action: protect }\n"
-				  "  - { name: b, match: { name: systemd-journald-x }, action: protect }\n"
-				  "  - { name: c, match: { name: \"systemd-journal*\" }, action: protect }\n"
-				  "  - { name: d, match: { name: \"[a-z][a-z][a-z][a-z]??????????*\" }, "
+				  "  - { name: b, match: { comm: systemd-journald-x }, action: protect }\n"
+				  "  - { name: c, match: { comm: \"systemd-journal*\" }, action: protect }\n"
+				  "  - { name: d, match: { comm: \"[a-z][a-z][a-z][a-z]??????????*\" }, "
 				  "action: protect }\n",
 				  NULL),
 			==, -EINVAL);
@@ -612,7 +627,7 @@ static void test_hostile(Fixture *f, gconstpointer data)
 	g_assert_cmpstr(text, ==,
 			"D/never.yaml:2:31: invalid band '101' (expected a band or a range like "
 			"0-50, within 0-100)\n"
-			"D/never.yaml:3:31: name 'systemd-journald-x' can never match: a process "
+			"D/never.yaml:3:31: comm 'systemd-journald-x' can never match: a process "
 			"name has at most 15 bytes (match a longer one with exe or cmdline)\n");
 	g_clear_pointer(&text, g_free);
 
@@ -681,6 +696,7 @@ int main(int argc, char **argv)
 
 #define T(path, fn) g_test_add(path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
 	T("/killer/rules/parse", test_parse);
+	T("/killer/rules/comm-first-name", test_comm_first_name);
 	T("/killer/rules/empty", test_empty);
 	T("/killer/rules/errors", test_errors);
 	T("/killer/rules/syntax", test_syntax);

@@ -19,6 +19,9 @@
 #include "client-util.h"
 #include "oom-notify.h"
 
+/* The deprecated first name of the flag still means the same. */
+G_STATIC_ASSERT(OOMN_CLIENT_CAN_FREE == OOMN_CLIENT_CAN_FREE_MEMORY);
+
 /* What the callbacks saw. */
 typedef struct {
 	unsigned n_pressure;
@@ -297,7 +300,7 @@ static void test_kill_pending(BusFixture *f, gconstpointer data)
 	struct timespec ts;
 
 	g_assert_cmpint(
-		oomn_client_register(c, 30, OOMN_CLIENT_CAN_FREE | OOMN_CLIENT_CAN_CHECKPOINT, &id),
+		oomn_client_register(c, 30, OOMN_CLIENT_CAN_FREE_MEMORY | OOMN_CLIENT_CAN_CHECKPOINT, &id),
 		==, 0);
 	g_assert_cmpuint(id, >, 0);
 	g_assert_true(bus_fixture_client_listed(f, pid, &band, &flags));
@@ -360,7 +363,7 @@ static void test_disconnect(BusFixture *f, gconstpointer data)
 	OomnClient *c = client_new(f, &e);
 	gint64 end;
 
-	g_assert_cmpint(oomn_client_register(c, 10, OOMN_CLIENT_CAN_FREE, NULL), ==, 0);
+	g_assert_cmpint(oomn_client_register(c, 10, OOMN_CLIENT_CAN_FREE_MEMORY, NULL), ==, 0);
 	g_assert_true(bus_fixture_client_listed(f, (guint32)getpid(), NULL, NULL));
 	oomn_client_unref(c);
 	end = g_get_monotonic_time() + TIMEOUT_MS * 1000;
@@ -403,7 +406,7 @@ static void test_broker_restart(BusFixture *f, gconstpointer data)
 	guint32 pid = (guint32)getpid(), band = 0, flags = 0;
 	gint64 end;
 
-	g_assert_cmpint(oomn_client_register(c, 70, OOMN_CLIENT_CAN_FREE, NULL), ==, 0);
+	g_assert_cmpint(oomn_client_register(c, 70, OOMN_CLIENT_CAN_FREE_MEMORY, NULL), ==, 0);
 	bus_fixture_stop_broker(f);
 	g_assert_true(pump_until(c, &e.n_broker, 0, TIMEOUT_MS));
 	g_assert_false(e.present);
@@ -424,7 +427,7 @@ static void test_broker_restart(BusFixture *f, gconstpointer data)
 		pump(c, 10);
 	}
 	g_assert_cmpuint(band, ==, 70);
-	g_assert_cmpuint(flags, ==, OOMN_CLIENT_CAN_FREE);
+	g_assert_cmpuint(flags, ==, OOMN_CLIENT_CAN_FREE_MEMORY);
 	oomn_client_unref(c);
 }
 
@@ -437,7 +440,7 @@ static void test_broker_late(BusFixture *f, gconstpointer data)
 
 	g_assert_false(oomn_client_broker_present(c));
 	g_assert_cmpint(oomn_client_get_level(c), ==, -ENOTCONN);
-	g_assert_cmpint(oomn_client_register(c, 20, OOMN_CLIENT_CAN_FREE, NULL), ==, -ENOTCONN);
+	g_assert_cmpint(oomn_client_register(c, 20, OOMN_CLIENT_CAN_FREE_MEMORY, NULL), ==, -ENOTCONN);
 	bus_fixture_start_broker(f);
 	g_assert_true(pump_until(c, &e.n_broker, 0, TIMEOUT_MS));
 	g_assert_true(e.present);

@@ -197,7 +197,7 @@ start_oom_notify() {
 	cat >"$W/rules.yaml" <<-EOF
 	rules:
 	  - name: keep-protected
-	    match: { name: oomn-keep }
+	    match: { comm: oomn-keep }
 	    action: protect
 	defaults: { deadline: 5s, grace: 2s, floor: 3% }
 	EOF

@@ -18,7 +18,7 @@
  *
  * Lines on stdout, for the test to follow: "ready PID ID" once registered and
  * holding its memory, "pending DEADLINE_MSEC" on each notice, "relieved
- * FREED_BYTES" once the broker took its answer, "error MESSAGE" when a call
+ * FREED" (bytes) once the broker took its answer, "error MESSAGE" when a call
  * failed. It runs until it is killed or its stdin is closed.
  */
 #include <errno.h>

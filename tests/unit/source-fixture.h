@@ -34,9 +34,9 @@ static void sf_on_pressure(const struct oomn_pressure *p, void *userdata)
 {
 	SourceFixture *f = userdata;
 
-	g_test_message("pressure %s seq %" G_GUINT64_FORMAT
+	g_test_message("pressure %s pressure_seq %" G_GUINT64_FORMAT
 		       ": %s -> %s%s (%s) avail %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT,
-		       p->cgroup ?: "system", p->seq, oom_notify_level_name(p->prev_level),
+		       p->cgroup ?: "system", p->pressure_seq, oom_notify_level_name(p->prev_level),
 		       oom_notify_level_name(p->level), p->resync ? " resync" : "",
 		       oomn_source_kind_to_string(p->source), p->mem_available, p->mem_total);
 	g_array_append_val(f->pressure, *p);

@@ -150,7 +150,7 @@ static void test_codec_round_trip(void)
 	sd_bus_message *m;
 
 	{
-		const struct oomn_bus_pressure p = { "low", "normal", 7, 1, 2, 3, 4, "psi", 9 };
+		const struct oomn_bus_pressure p = { "low", "normal", 7, 2, 1, 4, 3, "psi", 9 };
 		struct oomn_bus_pressure q;
 
 		m = new_message(bus);
@@ -159,7 +159,7 @@ static void test_codec_round_trip(void)
 		g_assert_cmpint(oomn_bus_pressure_read(m, &q), ==, 0);
 		g_assert_cmpstr(q.level, ==, "low");
 		g_assert_cmpstr(q.prev_level, ==, "normal");
-		g_assert_cmpuint(q.seq, ==, 7);
+		g_assert_cmpuint(q.signal_seq, ==, 7);
 		g_assert_cmpuint(q.mem_available, ==, 1);
 		g_assert_cmpuint(q.mem_total, ==, 2);
 		g_assert_cmpuint(q.swap_free, ==, 3);
@@ -181,7 +181,7 @@ static void test_codec_round_trip(void)
 		sealed_as(m, OOMN_BUS_METHOD, OOMN_BUS_GET_STATE, false);
 		g_assert_cmpint(oomn_bus_state_read(m, &t), ==, 0);
 		g_assert_cmpstr(t.level, ==, "medium");
-		g_assert_cmpuint(t.sequence, ==, 3);
+		g_assert_cmpuint(t.signal_seq, ==, 3);
 		g_assert_cmpuint(t.mem_total, ==, 10);
 		g_assert_cmpuint(t.mem_available, ==, 20);
 		g_assert_cmpuint(t.swap_total, ==, 30);
@@ -243,7 +243,7 @@ static void test_codec_round_trip(void)
 		sealed_as(m, OOMN_BUS_SIGNAL, OOMN_BUS_KILL_ANNOUNCED, false);
 		g_assert_cmpint(oomn_bus_kill_announced_read(m, &l), ==, 0);
 		g_assert_cmpuint(l.pid, ==, 14);
-		g_assert_cmpstr(l.name, ==, "app");
+		g_assert_cmpstr(l.comm, ==, "app");
 		g_assert_cmpuint(l.deadline_msec, ==, 600);
 		g_assert_cmpuint(l.deadline_boottime_usec, ==, 654321);
 		g_assert_cmpstr(l.reason, ==, "because");
@@ -258,7 +258,7 @@ static void test_codec_round_trip(void)
 		sealed_as(m, OOMN_BUS_SIGNAL, OOMN_BUS_CANDIDATE_ANSWERED, false);
 		g_assert_cmpint(oomn_bus_candidate_answered_read(m, &b), ==, 0);
 		g_assert_cmpuint(b.pid, ==, 15);
-		g_assert_cmpuint(b.freed_bytes, ==, 1u << 20);
+		g_assert_cmpuint(b.freed, ==, 1u << 20);
 		g_assert_true(b.checkpointed);
 		sd_bus_message_unref(m);
 
@@ -267,7 +267,7 @@ static void test_codec_round_trip(void)
 		sealed_as(m, OOMN_BUS_METHOD, OOMN_BUS_RELIEVED, true);
 		g_assert_cmpint(oomn_bus_relieved_read(m, &b), ==, 0);
 		g_assert_cmpuint(b.pid, ==, 0);
-		g_assert_cmpuint(b.freed_bytes, ==, 1u << 20);
+		g_assert_cmpuint(b.freed, ==, 1u << 20);
 		g_assert_true(b.checkpointed);
 		sd_bus_message_unref(m);
 	}
@@ -281,7 +281,7 @@ static void test_codec_round_trip(void)
 		sealed_as(m, OOMN_BUS_SIGNAL, OOMN_BUS_KILLED, false);
 		g_assert_cmpint(oomn_bus_killed_read(m, &p), ==, 0);
 		g_assert_cmpuint(p.pid, ==, 16);
-		g_assert_cmpstr(p.name, ==, "victim");
+		g_assert_cmpstr(p.comm, ==, "victim");
 		g_assert_cmpuint(p.uid, ==, 1001);
 		g_assert_cmpstr(p.cgroup, ==, "/c");
 		g_assert_cmpstr(p.rule, ==, "rule");
@@ -294,7 +294,7 @@ static void test_codec_round_trip(void)
 		sealed_as(m, OOMN_BUS_SIGNAL, OOMN_BUS_REDEEMED, false);
 		g_assert_cmpint(oomn_bus_redeemed_read(m, &p), ==, 0);
 		g_assert_cmpuint(p.pid, ==, 16);
-		g_assert_cmpstr(p.name, ==, "victim");
+		g_assert_cmpstr(p.comm, ==, "victim");
 		g_assert_null(p.cgroup);
 		g_assert_cmpstr(p.reason, ==, "chosen");
 		sd_bus_message_unref(m);

@@ -157,7 +157,7 @@ static void answer_state(uint32_t seq)
 	NlMsg *m = genl_msg(FAMILY_ID, seq, 0, OOM_NOTIFY_CMD_GET_STATE);
 
 	nla_put_u32(m, OOM_NOTIFY_A_LEVEL, OOM_NOTIFY_LEVEL_LOW);
-	nla_put_u64(m, OOM_NOTIFY_A_SEQ, 12);
+	nla_put_u64(m, OOM_NOTIFY_A_PRESSURE_SEQ, 12);
 	dgram_add(d, m);
 	dgram_add(d, ack_msg(seq, 0));
 	dgram_queue(d);
@@ -393,7 +393,7 @@ static void test_stop(void)
 	g_assert_true(g_queue_is_empty(&peer.dgrams));
 
 	g_assert_cmpint(oomn_genl_get_state(g, &st), ==, 0);
-	g_assert_cmpuint(st.seq, ==, 12);
+	g_assert_cmpuint(st.pressure_seq, ==, 12);
 
 	s = (struct seen){};
 	g_assert_cmpint(oomn_genl_dump_processes(g, on_proc, &s, NULL), ==, 0);

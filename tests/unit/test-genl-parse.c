@@ -87,7 +87,7 @@ static NlMsg *state_msg(unsigned flags, uint32_t level, uint64_t seq)
 	if (flags & WITH_PAD)
 		nla_put(m, OOM_NOTIFY_A_PAD, 0, NULL);
 	if (!(flags & NO_SEQ))
-		nla_put_u64(m, OOM_NOTIFY_A_SEQ, seq);
+		nla_put_u64(m, OOM_NOTIFY_A_PRESSURE_SEQ, seq);
 	nla_put_u64(m, OOM_NOTIFY_A_OOM_SEQ, 7);
 	nla_put_u64(m, OOM_NOTIFY_A_TIMESTAMP_NS, 123456789012345ULL);
 	nla_put_u32(m, OOM_NOTIFY_A_CAUSE, OOM_NOTIFY_CAUSE_QUERY);
@@ -111,7 +111,7 @@ static NlMsg *pressure_msg(unsigned flags, uint32_t level, uint32_t prev, uint64
 	if (!(flags & NO_PREV_LEVEL))
 		nla_put_u32(m, OOM_NOTIFY_A_PREV_LEVEL, prev);
 	if (!(flags & NO_SEQ))
-		nla_put_u64(m, OOM_NOTIFY_A_SEQ, seq);
+		nla_put_u64(m, OOM_NOTIFY_A_PRESSURE_SEQ, seq);
 	nla_put_u64(m, OOM_NOTIFY_A_TIMESTAMP_NS, 99);
 	nla_put_u32(m, OOM_NOTIFY_A_CAUSE, OOM_NOTIFY_CAUSE_RECLAIM);
 	nla_put_u64(m, OOM_NOTIFY_A_MEM_TOTAL, 1000);
@@ -237,7 +237,7 @@ static void test_state(void)
 		memset(&s, 0xaa, sizeof(s));
 		g_assert_cmpint(oomn_genl_parse_state(nlmsg_hdr(m), &s), ==, 0);
 		g_assert_cmpint(s.level, ==, OOM_NOTIFY_LEVEL_MEDIUM);
-		g_assert_cmpuint(s.seq, ==, 41);
+		g_assert_cmpuint(s.pressure_seq, ==, 41);
 		g_assert_cmpuint(s.oom_seq, ==, 7);
 		g_assert_cmpuint(s.timestamp_ns, ==, 123456789012345ULL);
 		g_assert_cmpuint(s.cause, ==, OOM_NOTIFY_CAUSE_QUERY);
@@ -248,12 +248,12 @@ static void test_state(void)
 		assert_thresholds_eq(&s.thresholds, &t);
 	}
 
-	/* SEQ 0 is "no event yet", not an error, in a reply. */
+	/* PRESSURE_SEQ 0 is "no event yet", not an error, in a reply. */
 	{
 		g_autoptr(NlMsg) m = state_msg(NO_THRESHOLDS, OOM_NOTIFY_LEVEL_NORMAL, 0);
 
 		g_assert_cmpint(oomn_genl_parse_state(nlmsg_hdr(m), &s), ==, 0);
-		g_assert_cmpuint(s.seq, ==, 0);
+		g_assert_cmpuint(s.pressure_seq, ==, 0);
 		g_assert_false(s.has_thresholds);
 		g_assert_cmpuint(s.thresholds.hysteresis, ==, 0);
 	}
@@ -263,11 +263,11 @@ static void test_state(void)
 		g_autoptr(NlMsg) m = msg_new(FAMILY_ID, OOM_NOTIFY_CMD_GET_STATE);
 
 		nla_put_u32(m, OOM_NOTIFY_A_LEVEL, OOM_NOTIFY_LEVEL_CRITICAL);
-		nla_put_u64(m, OOM_NOTIFY_A_SEQ, 1);
+		nla_put_u64(m, OOM_NOTIFY_A_PRESSURE_SEQ, 1);
 		memset(&s, 0xaa, sizeof(s));
 		g_assert_cmpint(oomn_genl_parse_state(nlmsg_hdr(m), &s), ==, 0);
 		g_assert_cmpint(s.level, ==, OOM_NOTIFY_LEVEL_CRITICAL);
-		g_assert_cmpuint(s.seq, ==, 1);
+		g_assert_cmpuint(s.pressure_seq, ==, 1);
 		g_assert_cmpuint(s.oom_seq, ==, 0);
 		g_assert_cmpuint(s.mem_total, ==, 0);
 		g_assert_cmpuint(s.cause, ==, 0);
@@ -285,7 +285,7 @@ static void test_pressure(void)
 
 	memset(&e, 0xaa, sizeof(e));
 	g_assert_cmpint(oomn_genl_parse_pressure(nlmsg_hdr(m), &e), ==, 0);
-	g_assert_cmpuint(e.seq, ==, 12);
+	g_assert_cmpuint(e.pressure_seq, ==, 12);
 	g_assert_cmpint(e.level, ==, OOM_NOTIFY_LEVEL_MEDIUM);
 	g_assert_cmpint(e.prev_level, ==, OOM_NOTIFY_LEVEL_LOW);
 	g_assert_cmpuint(e.timestamp_ns, ==, 99);
@@ -297,7 +297,7 @@ static void test_pressure(void)
 	assert_thresholds_eq(&e.thresholds, &t);
 
 	g_assert_cmpint(oomn_genl_parse_pressure(nlmsg_hdr(m2), &e), ==, 0);
-	g_assert_cmpuint(e.seq, ==, G_MAXUINT64);
+	g_assert_cmpuint(e.pressure_seq, ==, G_MAXUINT64);
 	g_assert_cmpint(e.level, ==, OOM_NOTIFY_LEVEL_NORMAL);
 	g_assert_cmpint(e.prev_level, ==, OOM_NOTIFY_LEVEL_CRITICAL);
 	g_assert_false(e.has_thresholds);
@@ -308,7 +308,7 @@ static void test_pressure(void)
 
 		nla_put_u32(m3, OOM_NOTIFY_A_LEVEL, 1);
 		nla_put_u32(m3, OOM_NOTIFY_A_PREV_LEVEL, 0);
-		nla_put_u64(m3, OOM_NOTIFY_A_SEQ, 1);
+		nla_put_u64(m3, OOM_NOTIFY_A_PRESSURE_SEQ, 1);
 		nla_put_u32(m3, OOM_NOTIFY_A_CAUSE, OOM_NOTIFY_CAUSE_MAX + 1);
 		g_assert_cmpint(oomn_genl_parse_pressure(nlmsg_hdr(m3), &e), ==, 0);
 		g_assert_cmpuint(e.cause, ==, OOM_NOTIFY_CAUSE_MAX + 1);
@@ -708,29 +708,29 @@ static void test_bad_state(void)
 	uint64_t u64[2] = { 1, 1 };
 
 	assert_bad(no_level, parse_state, "missing LEVEL");
-	assert_bad(no_seq, parse_state, "missing SEQ");
+	assert_bad(no_seq, parse_state, "missing PRESSURE_SEQ");
 	assert_bad(level9, parse_state, "level 9");
 	assert_bad(level4, parse_state, "level MAX + 1");
 
 	nla_put_u32(wrong_cmd, OOM_NOTIFY_A_LEVEL, 0);
-	nla_put_u64(wrong_cmd, OOM_NOTIFY_A_SEQ, 1);
+	nla_put_u64(wrong_cmd, OOM_NOTIFY_A_PRESSURE_SEQ, 1);
 	nla_put_u32(wrong_cmd, OOM_NOTIFY_A_PREV_LEVEL, 0);
 	assert_bad(wrong_cmd, parse_state, "an event's command");
 
 	nla_put_u32(short_seq, OOM_NOTIFY_A_LEVEL, 0);
-	nla_put(short_seq, OOM_NOTIFY_A_SEQ, 4, &u32);
-	assert_bad(short_seq, parse_state, "u64 SEQ of 4 bytes");
+	nla_put(short_seq, OOM_NOTIFY_A_PRESSURE_SEQ, 4, &u32);
+	assert_bad(short_seq, parse_state, "u64 PRESSURE_SEQ of 4 bytes");
 
 	nla_put_u32(long_seq, OOM_NOTIFY_A_LEVEL, 0);
-	nla_put(long_seq, OOM_NOTIFY_A_SEQ, 12, u64);
-	assert_bad(long_seq, parse_state, "u64 SEQ of 12 bytes");
+	nla_put(long_seq, OOM_NOTIFY_A_PRESSURE_SEQ, 12, u64);
+	assert_bad(long_seq, parse_state, "u64 PRESSURE_SEQ of 12 bytes");
 
 	nla_put(long_level, OOM_NOTIFY_A_LEVEL, 8, u64);
-	nla_put_u64(long_level, OOM_NOTIFY_A_SEQ, 1);
+	nla_put_u64(long_level, OOM_NOTIFY_A_PRESSURE_SEQ, 1);
 	assert_bad(long_level, parse_state, "u32 LEVEL of 8 bytes");
 
 	nla_put(short_level, OOM_NOTIFY_A_LEVEL, 2, &u32);
-	nla_put_u64(short_level, OOM_NOTIFY_A_SEQ, 1);
+	nla_put_u64(short_level, OOM_NOTIFY_A_PRESSURE_SEQ, 1);
 	assert_bad(short_level, parse_state, "u32 LEVEL of 2 bytes");
 
 	/* Cut inside the last attribute (the thresholds nest). */
@@ -803,8 +803,8 @@ static void test_bad_pressure(void)
 
 	assert_bad(no_level, parse_pressure, "missing LEVEL");
 	assert_bad(no_prev, parse_pressure, "missing PREV_LEVEL");
-	assert_bad(no_seq, parse_pressure, "missing SEQ");
-	assert_bad(seq0, parse_pressure, "SEQ 0");
+	assert_bad(no_seq, parse_pressure, "missing PRESSURE_SEQ");
+	assert_bad(seq0, parse_pressure, "PRESSURE_SEQ 0");
 	assert_bad(level9, parse_pressure, "level 9");
 	assert_bad(prev9, parse_pressure, "prev level 9");
 	assert_bad(huge, parse_pressure, "level 2^32-1");

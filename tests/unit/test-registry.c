@@ -66,7 +66,7 @@ static void test_invalid(Fixture *f, gconstpointer data)
 	g_assert_cmpint(oomn_registry_register(f->r, NULL, 1, 0, "", 0, 0, NULL), ==, -EINVAL);
 	g_assert_cmpint(oomn_registry_register(f->r, longname, 1, 0, "", 0, 0, NULL), ==, -EINVAL);
 	g_assert_cmpuint(oomn_registry_count(f->r), ==, 0);
-	g_assert_true(oomn_registry_band_valid(OOMN_BAND_CRITICAL));
+	g_assert_true(oomn_registry_band_valid(OOMN_BAND_ESSENTIAL));
 	g_assert_false(oomn_registry_band_valid(101));
 }
 

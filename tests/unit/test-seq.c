@@ -24,7 +24,7 @@ static void test_in_order_and_gaps(void)
 	struct oomn_seq s = {};
 	uint64_t expected;
 
-	/* GET_STATE before any event: SEQ 0, so 1 is due. */
+	/* GET_STATE before any event: PRESSURE_SEQ 0, so 1 is due. */
 	oomn_seq_prime(&s, 0);
 	g_assert_cmpint(oomn_seq_check(&s, 1, &expected), ==, OOMN_SEQ_NEXT);
 	g_assert_cmpuint(expected, ==, 1);
@@ -49,7 +49,7 @@ static void test_stale(void)
 	struct oomn_seq s = {};
 	uint64_t expected;
 
-	/* The state (SEQ 10) was read while events 9 and 10 were queued. */
+	/* The state (PRESSURE_SEQ 10) was read while events 9 and 10 were queued. */
 	oomn_seq_prime(&s, 10);
 	g_assert_cmpint(oomn_seq_check(&s, 9, &expected), ==, OOMN_SEQ_STALE);
 	g_assert_cmpuint(expected, ==, 11);

@@ -104,7 +104,7 @@ static void test_levels(SourceFixture *f, gconstpointer data)
 		g_assert_cmpint(p->level, ==, steps[i].level);
 		g_assert_cmpint(p->prev_level, ==,
 				i ? steps[i - 1].level : OOM_NOTIFY_LEVEL_NORMAL);
-		g_assert_cmpuint(p->seq, ==, i + 1);
+		g_assert_cmpuint(p->pressure_seq, ==, i + 1);
 		g_assert_cmpuint(p->cause, ==, OOM_NOTIFY_CAUSE_TIMER);
 		g_assert_cmpuint(p->mem_available, ==, steps[i].avail_kb * 1024);
 		g_assert_cmpint(p->source, ==, OOMN_SOURCE_MEMINFO);
@@ -231,7 +231,7 @@ static void test_bad_input(SourceFixture *f, gconstpointer data)
 	g_assert_true(sf_run_until(f, sf_pressures_at_least, GUINT_TO_POINTER(1), 5000 * MS));
 	g_assert_cmpint(sf_pressure(f, 0)->prev_level, ==, OOM_NOTIFY_LEVEL_LOW);
 	g_assert_cmpint(sf_pressure(f, 0)->level, ==, OOM_NOTIFY_LEVEL_CRITICAL);
-	g_assert_cmpuint(sf_pressure(f, 0)->seq, ==, 1);
+	g_assert_cmpuint(sf_pressure(f, 0)->pressure_seq, ==, 1);
 }
 
 /* oomn_source_refresh() reads at once. */
@@ -313,7 +313,7 @@ static void test_cgroup_events(SourceFixture *f, gconstpointer data)
 	g_assert_cmpint(p->level, ==, OOM_NOTIFY_LEVEL_CRITICAL);
 	g_assert_cmpint(p->prev_level, ==, OOM_NOTIFY_LEVEL_NORMAL);
 	g_assert_cmpuint(p->mem_total, ==, 32 << 20);
-	g_assert_cmpuint(p->seq, ==, 1);
+	g_assert_cmpuint(p->pressure_seq, ==, 1);
 	/* the system's level is another matter */
 	g_assert_cmpint(oomn_source_current(f->s)->level, ==, OOM_NOTIFY_LEVEL_NORMAL);
 	g_assert_null(oomn_source_current(f->s)->cgroup);

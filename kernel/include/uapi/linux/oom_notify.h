@@ -74,7 +74,7 @@ enum oom_notify_cmd {
 
 /*
  * Attributes. Sizes are in bytes. GET_STATE replies and PRESSURE_EVENTs carry
- * LEVEL, PREV_LEVEL (events), SEQ, OOM_SEQ (replies), TIMESTAMP_NS, CAUSE,
+ * LEVEL, PREV_LEVEL (events), PRESSURE_SEQ, OOM_SEQ (replies), TIMESTAMP_NS, CAUSE,
  * MEM_TOTAL, MEM_AVAILABLE, SWAP_FREE, SWAP_WORTH, SWAP_COST, THRASHING and
  * THRESHOLDS. OOM_EVENTs carry
  * OOM_SEQ, TIMESTAMP_NS, LEVEL and the OOM_* victim attributes.
@@ -88,7 +88,7 @@ enum oom_notify_attr {
 	OOM_NOTIFY_A_PAD,
 	OOM_NOTIFY_A_LEVEL,		/* u32: enum oom_notify_level */
 	OOM_NOTIFY_A_PREV_LEVEL,	/* u32: enum oom_notify_level */
-	OOM_NOTIFY_A_SEQ,		/* u64: last pressure event, from 1 */
+	OOM_NOTIFY_A_PRESSURE_SEQ,	/* u64: last pressure event, from 1 */
 	OOM_NOTIFY_A_OOM_SEQ,		/* u64: last OOM event, from 1 */
 	OOM_NOTIFY_A_TIMESTAMP_NS,	/* u64: CLOCK_BOOTTIME */
 	OOM_NOTIFY_A_CAUSE,		/* u32: enum oom_notify_cause */
@@ -153,6 +153,9 @@ enum oom_notify_threshold {
 	__OOM_NOTIFY_T_MAX,
 	OOM_NOTIFY_T_MAX = __OOM_NOTIFY_T_MAX - 1,
 };
+
+/* The first name of OOM_NOTIFY_A_PRESSURE_SEQ (the same attribute), kept for old code. */
+#define OOM_NOTIFY_A_SEQ		OOM_NOTIFY_A_PRESSURE_SEQ
 
 #define OOM_NOTIFY_PERMILLE_MAX		1000
 #define OOM_NOTIFY_HYSTERESIS_MIN	5
