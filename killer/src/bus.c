@@ -52,7 +52,7 @@ static void killer_bus_drop(KillerBus *b)
 	b->broker_owner = NULL;
 	b->handlers->on_protected_pid(KILLER_PROTECTED_BROKER, 0, b->userdata);
 	/* Without the bus nobody can be told, so nobody can redeem. */
-	b->handlers->set_clients(NULL, 0, b->userdata);
+	b->handlers->on_clients(NULL, 0, false, b->userdata);
 }
 
 static int killer_bus_on_broker_pid(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
@@ -126,7 +126,7 @@ static int killer_bus_on_name_owner_changed(sd_bus_message *m, void *userdata,
 	free(b->broker_owner);
 	b->broker_owner = NULL;
 	b->handlers->on_protected_pid(KILLER_PROTECTED_BROKER, 0, b->userdata);
-	b->handlers->set_clients(NULL, 0, b->userdata); /* registrations end with the broker */
+	b->handlers->on_clients(NULL, 0, false, b->userdata); /* registrations end with the broker */
 	if (new_owner[0]) {
 		b->broker_owner = strdup(new_owner);
 		killer_bus_lookup_broker(b);
@@ -423,7 +423,7 @@ static int killer_bus_on_clients(sd_bus_message *m, void *userdata, sd_bus_error
 		log_warning_errno(r, "Malformed ListClients reply: %m");
 		return 0;
 	}
-	b->handlers->on_clients(clients, n, b->userdata);
+	b->handlers->on_clients(clients, n, true, b->userdata);
 	return 0;
 }
 
@@ -506,7 +506,7 @@ static void killer_bus_fetch_clients_now(KillerBus *b)
 		r = killer_bus_read_clients(reply, &clients, &n);
 	if (r < 0)
 		goto fail;
-	b->handlers->on_clients(clients, n, b->userdata);
+	b->handlers->on_clients(clients, n, true, b->userdata);
 	log_info("Broker has %zu registered client(s)", n);
 	return;
 fail:

@@ -28,12 +28,13 @@ typedef struct KillerBusHandlers {
 	void (*on_answered)(pid_t pid, uint64_t freed_bytes, bool checkpointed, void *userdata);
 	/* The process in @slot (KILLER_PROTECTED_*) is @pid now; 0: unknown. */
 	void (*on_protected_pid)(unsigned slot, pid_t pid, void *userdata);
-	/* Replaces the registry copy; takes @clients (malloc'ed, may be NULL with n 0).
-	 * NULL, 0 when the broker or the bus went: nobody can redeem. */
-	void (*set_clients)(WaitClient *clients, size_t n, void *userdata);
-	/* A ListClients reply, the whole registry: the copy as set_clients() takes it,
-	 * and its bands for the candidates (who left it keeps none). */
-	void (*on_clients)(WaitClient *clients, size_t n, void *userdata);
+	/*
+	 * Replaces the registry copy; takes @clients (malloc'ed, may be NULL with
+	 * n 0). @listed: a ListClients reply, the whole registry, whose bands go to
+	 * the candidates (who left it keeps none); else NULL, 0: the broker or the
+	 * bus went, nobody can redeem (the candidates' bands stay as they are).
+	 */
+	void (*on_clients)(WaitClient *clients, size_t n, bool listed, void *userdata);
 } KillerBusHandlers;
 
 /* @handlers must outlive the bus; @userdata is passed to each. Runs on @event. */

@@ -669,22 +669,15 @@ static void killer_on_answered(pid_t pid, uint64_t freed_bytes, bool checkpointe
 	killer_apply(k, episode_answered(&k->episode, oomn_now_usec(CLOCK_BOOTTIME)));
 }
 
-static void killer_set_clients(WaitClient *clients, size_t n, void *userdata)
+/* Stores the registry copy; a reply's gives the candidates known now their bands. */
+static void killer_on_clients(WaitClient *clients, size_t n, bool listed, void *userdata)
 {
 	Killer *k = userdata;
 
 	free(k->clients);
 	k->clients = clients;
 	k->n_clients = n;
-}
-
-/* Stores the registry copy and gives the candidates known now their bands. */
-static void killer_on_clients(WaitClient *clients, size_t n, void *userdata)
-{
-	Killer *k = userdata;
-
-	killer_set_clients(clients, n, k);
-	if (!k->candidates)
+	if (!listed || !k->candidates)
 		return;
 	/* A reply is the whole registry: who left it keeps no band. */
 	candidates_clear_bands(k->candidates);
@@ -721,7 +714,6 @@ static const KillerBusHandlers killer_bus_handlers = {
 	.on_notified = killer_on_notified,
 	.on_answered = killer_on_answered,
 	.on_protected_pid = killer_set_protected_pid,
-	.set_clients = killer_set_clients,
 	.on_clients = killer_on_clients,
 };
 
