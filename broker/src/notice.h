@@ -12,7 +12,8 @@
 
 #include "registry.h"
 
-/* Whether NotifyCandidate's @deadline_msec is one the broker takes: 1..OOMN_BUS_DEADLINE_MAX_MSEC. */
+/* Whether NotifyCandidate's @deadline_msec is one the broker takes: 1..OOMN_BUS_DEADLINE_MAX_MSEC.
+ */
 bool notice_deadline_valid(uint32_t deadline_msec);
 
 /* The deadline, relative in the call, as the CLOCK_BOOTTIME time it ends at

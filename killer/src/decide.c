@@ -2,8 +2,7 @@
 #include "decide.h"
 #include "episode.h"
 
-uint64_t killer_effective(uint64_t chosen, uint64_t override, const Rule *rule,
-			  uint64_t rule_value)
+uint64_t killer_effective(uint64_t chosen, uint64_t override, const Rule *rule, uint64_t rule_value)
 {
 	/* --deadline/--grace replace the defaults, not what a rule says itself. */
 	if (override != KILLER_USEC_UNSET && !(rule && rule_value != RULES_USEC_UNSET))
@@ -11,8 +10,7 @@ uint64_t killer_effective(uint64_t chosen, uint64_t override, const Rule *rule,
 	return chosen;
 }
 
-WaitDeadlines killer_wait_deadlines(const Choice *ch, const KillerConfig *cfg,
-				    const Rules *rules)
+WaitDeadlines killer_wait_deadlines(const Choice *ch, const KillerConfig *cfg, const Rules *rules)
 {
 	const Rule *rule = ch->rule;
 
@@ -84,8 +82,8 @@ KillerRefresh killer_refresh_kind(KillerRefresh how, uint64_t last_full_usec, ui
 	return how;
 }
 
-void killer_refresh_done(uint64_t *last_refresh_usec, uint64_t *last_full_usec,
-			 KillerRefresh how, uint64_t now_usec)
+void killer_refresh_done(uint64_t *last_refresh_usec, uint64_t *last_full_usec, KillerRefresh how,
+			 uint64_t now_usec)
 {
 	if (how != KILLER_REFRESH_NEW)
 		*last_refresh_usec = now_usec;

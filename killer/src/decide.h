@@ -36,8 +36,7 @@ uint64_t killer_effective(uint64_t chosen, uint64_t override, const Rule *rule,
 			  uint64_t rule_value);
 /* What wait_policy_deadline() weighs for @ch: --deadline over the defaults, the helper
  * deadline (--helper-deadline, else the rules'), the deciding rule's own deadline. */
-WaitDeadlines killer_wait_deadlines(const Choice *ch, const KillerConfig *cfg,
-				    const Rules *rules);
+WaitDeadlines killer_wait_deadlines(const Choice *ch, const KillerConfig *cfg, const Rules *rules);
 /* The SIGTERM grace @ch gets: --grace over the defaults, never over its rule's. */
 uint64_t killer_grace(const Choice *ch, const KillerConfig *cfg);
 
@@ -81,12 +80,11 @@ uint64_t killer_refresh_at(uint64_t last_refresh_usec, enum oom_notify_level lev
  * was for KILLER_FULL_REFRESH_USEC (or ever, @last_full_usec 0); a process
  * moved to another cgroup while asleep is only seen so.
  */
-KillerRefresh killer_refresh_kind(KillerRefresh how, uint64_t last_full_usec,
-				  uint64_t now_usec);
+KillerRefresh killer_refresh_kind(KillerRefresh how, uint64_t last_full_usec, uint64_t now_usec);
 /* A refresh of kind @how ended at @now_usec: the cadence counts whole re-reads (a quick
  * look at newcomers is not one), and full ones apart. */
-void killer_refresh_done(uint64_t *last_refresh_usec, uint64_t *last_full_usec,
-			 KillerRefresh how, uint64_t now_usec);
+void killer_refresh_done(uint64_t *last_refresh_usec, uint64_t *last_full_usec, KillerRefresh how,
+			 uint64_t now_usec);
 /* Whether the list is too old to choose on without re-reading it (never read: 0). */
 bool killer_list_stale(uint64_t last_refresh_usec, uint64_t now_usec);
 

@@ -37,7 +37,8 @@ static void test_wait_deadlines(void)
 	const Rules rules = { .helper_deadline_usec = 1 * S };
 	const Rule silent = { .deadline_usec = RULES_USEC_UNSET, .grace_usec = RULES_USEC_UNSET };
 	const Rule own = { .deadline_usec = 4 * S, .grace_usec = 500 * MS };
-	KillerConfig cfg = { .deadline_usec = UNSET, .grace_usec = UNSET,
+	KillerConfig cfg = { .deadline_usec = UNSET,
+			     .grace_usec = UNSET,
 			     .helper_deadline_usec = UNSET };
 	Choice ch = { .deadline_usec = 10 * S, .grace_usec = 3 * S };
 	WaitDeadlines d;
@@ -121,8 +122,7 @@ static void test_refresh_interval(void)
 	g_assert_cmpuint(killer_refresh_interval(OOM_NOTIFY_LEVEL_CRITICAL), ==, 1 * S);
 
 	/* an interval after the last whole re-read, now at the earliest */
-	g_assert_cmpuint(killer_refresh_at(100 * S, OOM_NOTIFY_LEVEL_NORMAL, 101 * S), ==,
-			 130 * S);
+	g_assert_cmpuint(killer_refresh_at(100 * S, OOM_NOTIFY_LEVEL_NORMAL, 101 * S), ==, 130 * S);
 	g_assert_cmpuint(killer_refresh_at(100 * S, OOM_NOTIFY_LEVEL_LOW, 101 * S), ==, 103 * S);
 	g_assert_cmpuint(killer_refresh_at(100 * S, OOM_NOTIFY_LEVEL_LOW, 103 * S), ==, 103 * S);
 	g_assert_cmpuint(killer_refresh_at(100 * S, OOM_NOTIFY_LEVEL_LOW, 200 * S), ==, 200 * S);
@@ -135,15 +135,14 @@ static void test_refresh_kind(void)
 	const uint64_t t = 1000 * S;
 
 	/* never a full one: the first is */
-	g_assert_cmpint(killer_refresh_kind(KILLER_REFRESH_CHANGED, 0, t), ==,
-			KILLER_REFRESH_FULL);
+	g_assert_cmpint(killer_refresh_kind(KILLER_REFRESH_CHANGED, 0, t), ==, KILLER_REFRESH_FULL);
 	/* a full one a minute ago, to the microsecond: again */
-	g_assert_cmpint(killer_refresh_kind(KILLER_REFRESH_CHANGED, t - KILLER_FULL_REFRESH_USEC,
-					    t),
-			==, KILLER_REFRESH_FULL);
-	g_assert_cmpint(killer_refresh_kind(KILLER_REFRESH_CHANGED,
-					    t - KILLER_FULL_REFRESH_USEC + 1, t),
-			==, KILLER_REFRESH_CHANGED);
+	g_assert_cmpint(
+		killer_refresh_kind(KILLER_REFRESH_CHANGED, t - KILLER_FULL_REFRESH_USEC, t), ==,
+		KILLER_REFRESH_FULL);
+	g_assert_cmpint(
+		killer_refresh_kind(KILLER_REFRESH_CHANGED, t - KILLER_FULL_REFRESH_USEC + 1, t),
+		==, KILLER_REFRESH_CHANGED);
 	g_assert_cmpuint(KILLER_FULL_REFRESH_USEC, ==, 60 * S);
 	/* a look at newcomers stays one, however old the last full one */
 	g_assert_cmpint(killer_refresh_kind(KILLER_REFRESH_NEW, 0, t), ==, KILLER_REFRESH_NEW);

@@ -40,12 +40,14 @@ static void test_recipients(void)
 
 	g_assert_cmpint(oomn_registry_new(&r, NULL), ==, 0);
 	g_assert_cmpint(oomn_registry_register(r, ":1.1", 100, 1000, "app", 50,
-					       OOMN_CLIENT_CAN_FREE_MEMORY, NULL), ==, 0);
-	g_assert_cmpint(oomn_registry_register(r, ":1.2", 200, 1000, "other", 50,
-					       OOMN_CLIENT_CAN_FREE_MEMORY, NULL), ==, 0);
-	g_assert_cmpint(oomn_registry_register(r, ":1.3", 100, 1000, "app", 50, 0, NULL), ==, 0);
-	g_assert_cmpint(oomn_registry_register(r, ":1.4", 1000, 100, "uid-is-pid", 50, 0, NULL),
+					       OOMN_CLIENT_CAN_FREE_MEMORY, NULL),
 			==, 0);
+	g_assert_cmpint(oomn_registry_register(r, ":1.2", 200, 1000, "other", 50,
+					       OOMN_CLIENT_CAN_FREE_MEMORY, NULL),
+			==, 0);
+	g_assert_cmpint(oomn_registry_register(r, ":1.3", 100, 1000, "app", 50, 0, NULL), ==, 0);
+	g_assert_cmpint(oomn_registry_register(r, ":1.4", 1000, 100, "uid-is-pid", 50, 0, NULL), ==,
+			0);
 
 	for (size_t i = 0; (c = oomn_registry_get(r, i)); i++)
 		if (notice_is_recipient(c, 100)) {
