@@ -10,6 +10,7 @@
 #include "oomn-clock.h"
 #include "oomn-log.h"
 #include "manager.h"
+#include "notice.h"
 
 /* The longest strings accepted from callers (anything longer is refused) and
  * the longest deadline are the contract's (oomn-bus.h). */
@@ -396,14 +397,14 @@ static int method_notify_candidate_with_identity(sd_bus_message *msg, Manager *m
 		return r;
 	if (pid == 0)
 		return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "pid 0");
-	if (deadline_msec == 0 || deadline_msec > OOMN_BUS_DEADLINE_MAX_MSEC)
+	if (!notice_deadline_valid(deadline_msec))
 		return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
 					 "Deadline must be 1..%u ms", OOMN_BUS_DEADLINE_MAX_MSEC);
 	r = bus_check_string(reason, OOMN_BUS_REASON_MAX, "reason", error);
 	if (r < 0)
 		return r;
 
-	deadline_usec = oomn_now_usec(CLOCK_BOOTTIME) + (uint64_t)deadline_msec * 1000u;
+	deadline_usec = notice_deadline_usec(oomn_now_usec(CLOCK_BOOTTIME), deadline_msec);
 	n = oomn_registry_mark_notice(m->registry, pid, sd_bus_message_get_sender(msg),
 				      deadline_usec);
 	if (n < 0)
@@ -415,7 +416,7 @@ static int method_notify_candidate_with_identity(sd_bus_message *msg, Manager *m
 			.deadline_boottime_usec = deadline_usec, .reason = reason,
 		};
 
-		if (c->pid != pid)
+		if (!notice_is_recipient(c, pid))
 			continue;
 		comm = c->comm;
 		r = bus_send_signal(m, OOMN_BUS_KILL_PENDING, c->bus_name, append_kill_pending,

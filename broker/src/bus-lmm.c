@@ -16,23 +16,8 @@
 
 #include "oomn-clock.h"
 #include "oomn-log.h"
+#include "lmm-warning.h"
 #include "manager.h"
-
-#define LMM_RECOVERY_USEC (15u * 1000000u)
-
-static uint8_t bus_lmm_level_byte(enum oom_notify_level level)
-{
-	switch (level) {
-	case OOM_NOTIFY_LEVEL_LOW:
-		return 50;
-	case OOM_NOTIFY_LEVEL_MEDIUM:
-		return 100;
-	case OOM_NOTIFY_LEVEL_CRITICAL:
-		return 255;
-	default:
-		return 0;
-	}
-}
 
 static const sd_bus_vtable bus_lmm_vtable[] = {
 	SD_BUS_VTABLE_START(0),
@@ -44,13 +29,11 @@ static const sd_bus_vtable bus_lmm_vtable[] = {
 static void bus_lmm_warn(Manager *m, bool repeat)
 {
 	enum oom_notify_level level = m->pressure.level;
-	uint8_t byte = bus_lmm_level_byte(level);
 	uint64_t now = oomn_now_usec(CLOCK_MONOTONIC);
+	uint8_t byte = lmm_warning_due(&m->lmm_warnings, level, now);
 	int r;
 
 	if (byte == 0 || !m->lmm_owned)
-		return;
-	if (m->lmm_last_usec[level] != 0 && now - m->lmm_last_usec[level] < LMM_RECOVERY_USEC)
 		return;
 
 	r = sd_bus_emit_signal(m->bus, OOMN_LMM_PATH, OOMN_LMM_INTERFACE,
@@ -59,7 +42,7 @@ static void bus_lmm_warn(Manager *m, bool repeat)
 		log_warning_errno(r, "Failed to emit LowMemoryWarning: %m");
 		return;
 	}
-	m->lmm_last_usec[level] = now;
+	lmm_warning_sent(&m->lmm_warnings, level, now);
 	if (!repeat)
 		log_info("LowMemoryWarning(%u)", byte);
 }

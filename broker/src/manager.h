@@ -16,6 +16,7 @@
 #include "oomn-level.h"
 #include "oomn-selfprotect.h"
 #include "oomn-source.h"
+#include "lmm-warning.h"
 #include "log-limit.h"
 #include "registry.h"
 
@@ -48,7 +49,7 @@ typedef struct Manager {
 
 	/* LowMemoryMonitor compatibility. */
 	bool lmm_owned;
-	uint64_t lmm_last_usec[4]; /* CLOCK_MONOTONIC of the last warning per level */
+	LmmWarnings lmm_warnings; /* the last warning per level (lmm-warning.h) */
 	sd_event_source *lmm_repeat;
 
 	unsigned creds_pending; /* method calls waiting for the bus's credentials */

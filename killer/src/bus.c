@@ -14,8 +14,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "killer.h"
+#include <systemd/sd-bus.h>
+
+#include "bus.h"
 #include "oomn-bus-codec.h"
+#include "oomn-clock.h"
 #include "oomn-log.h"
 #include "oomn-macro.h"
 
@@ -23,7 +26,9 @@
 #define CLIENTS_START_USEC (1000 * UINT64_C(1000)) /* start-up waits no longer for the broker */
 
 struct KillerBus {
-	Killer *k;
+	sd_event *event;
+	const KillerBusHandlers *handlers;
+	void *userdata;
 	char *address; /* NULL: the system bus */
 	sd_bus *bus;
 	sd_event_source *reconnect;
@@ -45,9 +50,9 @@ static void killer_bus_drop(KillerBus *b)
 	b->bus = sd_bus_close_unref(b->bus);
 	free(b->broker_owner);
 	b->broker_owner = NULL;
-	killer_set_protected_pid(b->k, KILLER_PROTECTED_BROKER, 0);
+	b->handlers->on_protected_pid(KILLER_PROTECTED_BROKER, 0, b->userdata);
 	/* Without the bus nobody can be told, so nobody can redeem. */
-	killer_set_clients(b->k, NULL, 0);
+	b->handlers->on_clients(NULL, 0, false, b->userdata);
 }
 
 static int killer_bus_on_broker_pid(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
@@ -58,7 +63,7 @@ static int killer_bus_on_broker_pid(sd_bus_message *m, void *userdata, sd_bus_er
 	if (sd_bus_message_is_method_error(m, NULL))
 		return 0; /* not running (yet): NameOwnerChanged tells when it comes */
 	if (sd_bus_message_read(m, "u", &pid) >= 0) {
-		killer_set_protected_pid(b->k, KILLER_PROTECTED_BROKER, (pid_t)pid);
+		b->handlers->on_protected_pid(KILLER_PROTECTED_BROKER, (pid_t)pid, b->userdata);
 		log_info("Broker is pid %" PRIu32 ", protected", pid);
 	}
 	return 0;
@@ -71,7 +76,7 @@ static int killer_bus_on_bus_pid(sd_bus_message *m, void *userdata, sd_bus_error
 
 	if (!sd_bus_message_is_method_error(m, NULL) && sd_bus_message_read(m, "u", &pid) >= 0 &&
 	    pid > 0) {
-		killer_set_protected_pid(b->k, KILLER_PROTECTED_BUS, (pid_t)pid);
+		b->handlers->on_protected_pid(KILLER_PROTECTED_BUS, (pid_t)pid, b->userdata);
 		log_info("Bus daemon is pid %" PRIu32 ", protected", pid);
 	}
 	return 0;
@@ -120,8 +125,8 @@ static int killer_bus_on_name_owner_changed(sd_bus_message *m, void *userdata,
 		return 0;
 	free(b->broker_owner);
 	b->broker_owner = NULL;
-	killer_set_protected_pid(b->k, KILLER_PROTECTED_BROKER, 0);
-	killer_set_clients(b->k, NULL, 0); /* registrations end with the broker */
+	b->handlers->on_protected_pid(KILLER_PROTECTED_BROKER, 0, b->userdata);
+	b->handlers->on_clients(NULL, 0, false, b->userdata); /* registrations end with the broker */
 	if (new_owner[0]) {
 		b->broker_owner = strdup(new_owner);
 		killer_bus_lookup_broker(b);
@@ -147,7 +152,7 @@ static int killer_bus_on_answered(sd_bus_message *m, void *userdata, sd_bus_erro
 		log_warning("Ignoring a malformed CandidateAnswered");
 		return 0;
 	}
-	killer_on_answered(b->k, (pid_t)a.pid, a.freed, a.checkpointed);
+	b->handlers->on_answered((pid_t)a.pid, a.freed, a.checkpointed, b->userdata);
 	return 0;
 }
 
@@ -186,7 +191,7 @@ static int killer_bus_connect(KillerBus *b)
 		if (r < 0)
 			return r;
 	}
-	r = sd_bus_attach_event(bus, b->k->event, SD_EVENT_PRIORITY_NORMAL);
+	r = sd_bus_attach_event(bus, b->event, SD_EVENT_PRIORITY_NORMAL);
 	if (r >= 0)
 		r = sd_bus_add_filter(bus, NULL, killer_bus_filter, b);
 	if (r >= 0)
@@ -234,20 +239,21 @@ static void killer_bus_schedule_reconnect(KillerBus *b)
 	uint64_t now;
 	int r;
 
-	if (sd_event_now(b->k->event, CLOCK_MONOTONIC, &now) < 0)
+	if (sd_event_now(b->event, CLOCK_MONOTONIC, &now) < 0)
 		return;
 	if (b->reconnect) {
 		r = sd_event_source_set_time(b->reconnect, now + BUS_RECONNECT_USEC);
 		if (r >= 0)
 			r = sd_event_source_set_enabled(b->reconnect, SD_EVENT_ONESHOT);
 	} else
-		r = sd_event_add_time(b->k->event, &b->reconnect, CLOCK_MONOTONIC,
+		r = sd_event_add_time(b->event, &b->reconnect, CLOCK_MONOTONIC,
 				      now + BUS_RECONNECT_USEC, 0, killer_bus_on_reconnect, b);
 	if (r < 0)
 		log_error_errno(r, "Failed to schedule the bus reconnection: %m");
 }
 
-int killer_bus_new(KillerBus **ret, Killer *k, const char *address)
+int killer_bus_new(KillerBus **ret, sd_event *event, const char *address,
+		   const KillerBusHandlers *handlers, void *userdata)
 {
 	KillerBus *b;
 	int r;
@@ -255,7 +261,9 @@ int killer_bus_new(KillerBus **ret, Killer *k, const char *address)
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
-	b->k = k;
+	b->event = event;
+	b->handlers = handlers;
+	b->userdata = userdata;
 	if (address && !(b->address = strdup(address))) {
 		free(b);
 		return -ENOMEM;
@@ -300,7 +308,7 @@ static int killer_bus_on_notify_reply(sd_bus_message *m, void *userdata, sd_bus_
 		log_warning("Malformed NotifyCandidate reply");
 		return 0;
 	}
-	killer_on_notified(b->k, b->notify_pid, n);
+	b->handlers->on_notified(b->notify_pid, n, b->userdata);
 	return 0;
 }
 
@@ -308,23 +316,19 @@ void killer_bus_notify_candidate(KillerBus *b, pid_t pid, uint64_t deadline_usec
 				 const char *reason)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
-	uint64_t msec = (deadline_usec + 999) / 1000;
+	uint32_t msec = wait_deadline_msec(deadline_usec);
 	int r;
 
 	if (!b || !b->bus) {
 		log_info("No bus: pid %d gets no notice", (int)pid);
 		return;
 	}
-	if (msec == 0)
-		msec = 1;
-	if (msec > OOMN_BUS_DEADLINE_MAX_MSEC) /* the broker's limit */
-		msec = OOMN_BUS_DEADLINE_MAX_MSEC;
 	b->notify_slot = sd_bus_slot_unref(b->notify_slot); /* an older notice's reply */
 	b->notify_pid = pid;
 	r = oomn_bus_new_call(b->bus, &call, NULL, OOMN_BUS_NOTIFY_CANDIDATE);
 	if (r >= 0)
 		r = oomn_bus_notify_candidate_append(call, &(const struct oomn_bus_notice){
-			.pid = (uint32_t)pid, .deadline_msec = (uint32_t)msec, .reason = reason,
+			.pid = (uint32_t)pid, .deadline_msec = msec, .reason = reason,
 		});
 	if (r >= 0)
 		r = sd_bus_call_async(b->bus, &b->notify_slot, call, killer_bus_on_notify_reply, b, 0);
@@ -404,17 +408,6 @@ static int killer_bus_read_clients(sd_bus_message *m, WaitClient **ret, size_t *
 	return 0;
 }
 
-/* Stores the registry copy and gives the candidates known now their bands. */
-static void killer_bus_set_clients(KillerBus *b, WaitClient *clients, size_t n)
-{
-	killer_set_clients(b->k, clients, n);
-	if (!b->k->candidates)
-		return;
-	/* A reply is the whole registry: who left it keeps no band. */
-	candidates_clear_bands(b->k->candidates);
-	wait_clients_apply_bands(b->k->candidates, b->k->clients, b->k->n_clients);
-}
-
 static int killer_bus_on_clients(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
 	KillerBus *b = userdata;
@@ -430,7 +423,7 @@ static int killer_bus_on_clients(sd_bus_message *m, void *userdata, sd_bus_error
 		log_warning_errno(r, "Malformed ListClients reply: %m");
 		return 0;
 	}
-	killer_bus_set_clients(b, clients, n);
+	b->handlers->on_clients(clients, n, true, b->userdata);
 	return 0;
 }
 
@@ -456,9 +449,6 @@ void killer_bus_refresh_bands(KillerBus *b)
 {
 	if (!b)
 		return;
-	/* The candidates were just re-read: the stored bands at once, as a process
-	 * new to the list may have registered before the last reply. */
-	wait_clients_apply_bands(b->k->candidates, b->k->clients, b->k->n_clients);
 	if (b->clients_slot)
 		return; /* a reply is on its way */
 	killer_bus_ask_clients(b);
@@ -516,7 +506,7 @@ static void killer_bus_fetch_clients_now(KillerBus *b)
 		r = killer_bus_read_clients(reply, &clients, &n);
 	if (r < 0)
 		goto fail;
-	killer_bus_set_clients(b, clients, n);
+	b->handlers->on_clients(clients, n, true, b->userdata);
 	log_info("Broker has %zu registered client(s)", n);
 	return;
 fail:

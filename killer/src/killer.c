@@ -16,6 +16,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "decide.h"
 #include "hook.h"
 #include "kill.h"
 #include "killer.h"
@@ -23,36 +24,13 @@
 #include "oomn-log.h"
 #include "oomn-meminfo.h"
 
-#define USEC_PER_SEC		 (1000 * UINT64_C(1000))
 #define KILLER_POLL_USEC	 (100 * UINT64_C(1000)) /* MemAvailable while a deadline runs */
-#define KILLER_STALE_USEC	 (2 * USEC_PER_SEC)	/* refresh before choosing if older */
-#define KILLER_DYING_HOLDS_MAX	 3 /* choices held back by one exiting process, at most */
-#define KILLER_FULL_REFRESH_USEC (60 * USEC_PER_SEC)
 #define KILLER_OPEN_ATTEMPTS	 3
-
-static uint64_t killer_refresh_interval(enum oom_notify_level l)
-{
-	switch (l) {
-	case OOM_NOTIFY_LEVEL_LOW:
-		return 3 * USEC_PER_SEC;
-	case OOM_NOTIFY_LEVEL_MEDIUM:
-	case OOM_NOTIFY_LEVEL_CRITICAL: /* for the next victim, should one be needed */
-		return USEC_PER_SEC;
-	default:
-		return 30 * USEC_PER_SEC;
-	}
-}
 
 static void killer_warn(const char *message, void *userdata)
 {
 	log_warning("%s", message);
 }
-
-typedef enum KillerRefresh {
-	KILLER_REFRESH_CHANGED, /* re-read what changed since (stat), the usual */
-	KILLER_REFRESH_FULL,	/* re-read everything */
-	KILLER_REFRESH_NEW,	/* read processes new to the list only (candidates.h) */
-} KillerRefresh;
 
 static void killer_refresh(Killer *k, KillerRefresh how)
 {
@@ -65,10 +43,7 @@ static void killer_refresh(Killer *k, KillerRefresh how)
 	uint64_t now = oomn_now_usec(CLOCK_MONOTONIC);
 	int r;
 
-	if (how == KILLER_REFRESH_CHANGED &&
-	    (k->last_full_refresh_usec == 0 ||
-	     now - k->last_full_refresh_usec >= KILLER_FULL_REFRESH_USEC))
-		how = KILLER_REFRESH_FULL; /* a process moved to another cgroup while asleep is only seen so */
+	how = killer_refresh_kind(how, k->last_full_refresh_usec, now);
 	r = k->dump ? killer_dump_refresh(k->dump, k->candidates, flags[how], &st) : -ENOENT;
 	if (k->dump && r != k->dump_error && r != -ENOMEM) {
 		if (r < 0)
@@ -84,21 +59,16 @@ static void killer_refresh(Killer *k, KillerRefresh how)
 		log_error_errno(r, "Failed to read the process list: %m");
 		return;
 	}
-	/* the cadence counts whole re-reads: a quick look at newcomers is not one */
-	if (how != KILLER_REFRESH_NEW)
-		k->last_refresh_usec = oomn_now_usec(CLOCK_MONOTONIC);
-	if (how == KILLER_REFRESH_FULL)
-		k->last_full_refresh_usec = k->last_refresh_usec;
-	killer_bus_refresh_bands(k->bus);
+	killer_refresh_done(&k->last_refresh_usec, &k->last_full_refresh_usec, how,
+			    oomn_now_usec(CLOCK_MONOTONIC));
+	killer_refresh_bands(k);
 }
 
 static void killer_schedule_refresh(Killer *k)
 {
-	uint64_t at = k->last_refresh_usec + killer_refresh_interval(k->level);
-	uint64_t now = oomn_now_usec(CLOCK_MONOTONIC);
+	uint64_t at = killer_refresh_at(k->last_refresh_usec, k->level,
+					oomn_now_usec(CLOCK_MONOTONIC));
 
-	if (at < now)
-		at = now;
 	(void)sd_event_source_set_time(k->refresh_timer, at);
 	(void)sd_event_source_set_enabled(k->refresh_timer, SD_EVENT_ONESHOT);
 }
@@ -168,15 +138,6 @@ static void killer_log_choice(Killer *k, const Choice *ch)
 		 ch->n_protected, top);
 }
 
-static uint64_t killer_effective(uint64_t chosen, uint64_t override, const Rule *rule,
-				 uint64_t rule_value)
-{
-	/* --deadline/--grace replace the defaults, not what a rule says itself. */
-	if (override != KILLER_USEC_UNSET && !(rule && rule_value != RULES_USEC_UNSET))
-		return override;
-	return chosen;
-}
-
 static void killer_read_meminfo(Killer *k)
 {
 	struct oomn_meminfo mi;
@@ -195,34 +156,14 @@ static void killer_read_meminfo(Killer *k)
 	 * reading taken only now cannot know, and which decided the level;
 	 * never more than the swap now free.
 	 */
-	if (k->swap_worth > mi.swap_free)
-		k->swap_worth = mi.swap_free;
-	k->floor_bytes = k->mem_total / 1000 * (uint64_t)k->cfg.floor_permille;
-}
-
-/* What the floor is held against: memory the kernel can still hand out before
- * its own OOM killer must act. Free swap counts, as it does for the levels:
- * with swap, MemAvailable alone falls low long before anything is at risk.
- * It counts at what it is worth net of its RAM cost (oomn-swap.h): zram full
- * of data that does not compress frees nothing by swapping. */
-static uint64_t killer_headroom(const Killer *k)
-{
-	return k->mem_available + k->swap_worth;
+	k->swap_worth = killer_swap_worth(k->swap_worth, mi.swap_free);
+	k->floor_bytes = killer_floor_bytes(k->mem_total, k->cfg.floor_permille);
 }
 
 /* Who can redeem decides how long the candidate is waited for (wait-policy.h). */
 static uint64_t killer_deadline(const Killer *k, WaitReason *ret_why)
 {
-	const Rule *rule = k->choice.rule;
-	WaitDeadlines d = {
-		.full_usec = killer_effective(k->choice.deadline_usec, k->cfg.deadline_usec, rule,
-					      rule ? rule->deadline_usec : 0),
-		.helper_usec = k->cfg.helper_deadline_usec != KILLER_USEC_UNSET
-				       ? k->cfg.helper_deadline_usec
-				       : k->rules->helper_deadline_usec,
-		.rule_usec = rule && rule->deadline_usec != RULES_USEC_UNSET ? rule->deadline_usec
-									     : WAIT_USEC_UNSET,
-	};
+	const WaitDeadlines d = killer_wait_deadlines(&k->choice, &k->cfg, k->rules);
 
 	return wait_policy_deadline(k->clients, k->n_clients, k->choice.pid, k->choice.uid, &d,
 				    ret_why);
@@ -256,8 +197,7 @@ static void killer_choose(Killer *k)
 	if (k->reread_before_choice) {
 		k->reread_before_choice = false;
 		killer_refresh(k, KILLER_REFRESH_CHANGED);
-	} else if (k->last_refresh_usec == 0 ||
-		   oomn_now_usec(CLOCK_MONOTONIC) - k->last_refresh_usec > KILLER_STALE_USEC) {
+	} else if (killer_list_stale(k->last_refresh_usec, oomn_now_usec(CLOCK_MONOTONIC))) {
 		/*
 		 * Every process that changed, not newcomers only: the hog may
 		 * have been read small (or between fork and exec, under its
@@ -286,17 +226,11 @@ static void killer_choose(Killer *k)
 			/* a victim (the kernel's, most likely) is exiting: look again after
 			 * the hold, on a list re-read, not on figures from before it died;
 			 * an exit stuck for longer is no reason to wait any more */
-			if (k->choice.pid == k->dying_pid) {
-				if (++k->dying_holds >= KILLER_DYING_HOLDS_MAX) {
-					log_warning("pid %d (%s) has been exiting for %u holds, "
-						    "choosing without it",
-						    (int)k->choice.pid, k->choice.comm,
-						    k->dying_holds);
-					candidates_ignore_dying(k->candidates, k->choice.pid);
-				}
-			} else {
-				k->dying_pid = k->choice.pid;
-				k->dying_holds = 1;
+			if (killer_dying_hold(&k->dying_pid, &k->dying_holds, k->choice.pid)) {
+				log_warning("pid %d (%s) has been exiting for %u holds, "
+					    "choosing without it",
+					    (int)k->choice.pid, k->choice.comm, k->dying_holds);
+				candidates_ignore_dying(k->candidates, k->choice.pid);
 			}
 			log_info("Memory is critical, no choice yet: %s", k->choice.reason);
 			k->reread_before_choice = true;
@@ -341,8 +275,7 @@ static void killer_choose(Killer *k)
 		log_warning_errno(pidfd, "Dry run: no pidfd for pid %d: %m", (int)k->choice.pid);
 
 	deadline = killer_deadline(k, &why);
-	grace = killer_effective(k->choice.grace_usec, k->cfg.grace_usec, k->choice.rule,
-				 k->choice.rule ? k->choice.rule->grace_usec : 0);
+	grace = killer_grace(&k->choice, &k->cfg);
 	k->times = (KillTimes){ .event_ns = event_ns };
 	k->signal_name = "none";
 	k->mrelease = k->cfg.mrelease ? "none" : "off";
@@ -353,7 +286,7 @@ static void killer_choose(Killer *k)
 	k->times.notify_ns = oomn_now_nsec(CLOCK_BOOTTIME);
 	/* A fresh reading for the trend: the time left is judged on it. */
 	killer_read_meminfo(k);
-	killer_apply(k, episode_mem_available(&k->episode, killer_headroom(k), k->floor_bytes,
+	killer_apply(k, episode_mem_available(&k->episode, killer_headroom(k->mem_available, k->swap_worth), k->floor_bytes,
 					      oomn_now_usec(CLOCK_BOOTTIME)));
 	log_info("Notice to pid %d (%s): deadline %" PRIu64 " ms (%s), grace %" PRIu64
 		 " ms%s; headroom falling %" PRIu64 " kB/s, kill time %" PRIu64 " ms",
@@ -549,8 +482,7 @@ static enum oom_notify_level killer_last_look(Killer *k)
 
 static void killer_apply(Killer *k, EpisodeActions a)
 {
-	bool starts = (a.flags & (EPISODE_ACT_SIGTERM | EPISODE_ACT_KILL_GROUP)) ||
-		      ((a.flags & EPISODE_ACT_SIGKILL) && !k->times.sigterm_ns);
+	bool starts = killer_kill_starts(a.flags, k->times.sigterm_ns != 0);
 
 	if (k->have_victim && starts) {
 		enum oom_notify_level level = killer_last_look(k);
@@ -640,7 +572,7 @@ static int killer_on_episode_timer(sd_event_source *s, uint64_t usec, void *user
 			log_warning_errno(r, "Failed to re-read the pressure level: %m");
 	}
 	killer_read_meminfo(k);
-	killer_apply(k, episode_mem_available(&k->episode, killer_headroom(k), k->floor_bytes, now));
+	killer_apply(k, episode_mem_available(&k->episode, killer_headroom(k->mem_available, k->swap_worth), k->floor_bytes, now));
 	killer_apply(k, episode_timer(&k->episode, now));
 	return 0;
 }
@@ -652,7 +584,7 @@ static int killer_on_poll_timer(sd_event_source *s, uint64_t usec, void *userdat
 	killer_read_meminfo(k);
 	(void)sd_event_source_set_time(s, oomn_now_usec(CLOCK_BOOTTIME) + KILLER_POLL_USEC);
 	(void)sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
-	killer_apply(k, episode_mem_available(&k->episode, killer_headroom(k), k->floor_bytes,
+	killer_apply(k, episode_mem_available(&k->episode, killer_headroom(k->mem_available, k->swap_worth), k->floor_bytes,
 					      oomn_now_usec(CLOCK_BOOTTIME)));
 	return 0;
 }
@@ -675,7 +607,7 @@ static void killer_on_pressure(const struct oomn_pressure *p, void *userdata)
 	k->thrashing = p->thrashing;
 	if (p->has_thresholds)
 		k->thresholds = p->thresholds;
-	k->floor_bytes = k->mem_total / 1000 * (uint64_t)k->cfg.floor_permille;
+	k->floor_bytes = killer_floor_bytes(k->mem_total, k->cfg.floor_permille);
 	if (p->level != prev)
 		log_info("Level %s -> %s (MemAvailable %" PRIu64 " of %" PRIu64 " kB, source %s)",
 			 oomn_level_to_string(prev), oomn_level_to_string(p->level), p->mem_available / 1024,
@@ -688,7 +620,7 @@ static void killer_on_pressure(const struct oomn_pressure *p, void *userdata)
 	 * fresher high one reads as memory vanishing, and would cut the deadline.
 	 */
 	killer_apply(k, episode_level(&k->episode, p->level, now));
-	killer_apply(k, episode_mem_available(&k->episode, killer_headroom(k), k->floor_bytes, now));
+	killer_apply(k, episode_mem_available(&k->episode, killer_headroom(k->mem_available, k->swap_worth), k->floor_bytes, now));
 	if (!k->refresh_timer || p->level == prev)
 		return;
 	/*
@@ -713,16 +645,21 @@ static void killer_on_warning(const char *what, void *userdata)
 	log_warning("%s", what);
 }
 
-void killer_on_notified(Killer *k, pid_t pid, unsigned n)
+static void killer_on_notified(pid_t pid, unsigned n, void *userdata)
 {
+	Killer *k = userdata;
+
 	if (!k->have_victim || k->choice.pid != pid)
 		return;
 	log_info("Broker notified %u connection(s) of pid %d", n, (int)pid);
 	killer_apply(k, episode_notified(&k->episode, n, oomn_now_usec(CLOCK_BOOTTIME)));
 }
 
-void killer_on_answered(Killer *k, pid_t pid, uint64_t freed, bool checkpointed)
+static void killer_on_answered(pid_t pid, uint64_t freed, bool checkpointed,
+			       void *userdata)
 {
+	Killer *k = userdata;
+
 	if (!k->have_victim || k->choice.pid != pid) {
 		log_info("Answer from pid %d, which is not the candidate", (int)pid);
 		return;
@@ -732,15 +669,34 @@ void killer_on_answered(Killer *k, pid_t pid, uint64_t freed, bool checkpointed)
 	killer_apply(k, episode_answered(&k->episode, oomn_now_usec(CLOCK_BOOTTIME)));
 }
 
-void killer_set_clients(Killer *k, WaitClient *clients, size_t n)
+/* Stores the registry copy; a reply's gives the candidates known now their bands. */
+static void killer_on_clients(WaitClient *clients, size_t n, bool listed, void *userdata)
 {
+	Killer *k = userdata;
+
 	free(k->clients);
 	k->clients = clients;
 	k->n_clients = n;
+	if (!listed || !k->candidates)
+		return;
+	/* A reply is the whole registry: who left it keeps no band. */
+	candidates_clear_bands(k->candidates);
+	wait_clients_apply_bands(k->candidates, k->clients, k->n_clients);
 }
 
-void killer_set_protected_pid(Killer *k, unsigned slot, pid_t pid)
+void killer_refresh_bands(Killer *k)
 {
+	if (!k->bus)
+		return;
+	/* The candidates were just re-read: the stored bands at once, as a process
+	 * new to the list may have registered before the last reply. */
+	wait_clients_apply_bands(k->candidates, k->clients, k->n_clients);
+	killer_bus_refresh_bands(k->bus);
+}
+
+static void killer_set_protected_pid(unsigned slot, pid_t pid, void *userdata)
+{
+	Killer *k = userdata;
 	pid_t list[2];
 	size_t n = 0;
 
@@ -753,6 +709,13 @@ void killer_set_protected_pid(Killer *k, unsigned slot, pid_t pid)
 	if (candidates_set_protected_pids(k->candidates, list, n) < 0)
 		log_warning("Out of memory protecting pid %d", (int)pid);
 }
+
+static const KillerBusHandlers killer_bus_handlers = {
+	.on_notified = killer_on_notified,
+	.on_answered = killer_on_answered,
+	.on_protected_pid = killer_set_protected_pid,
+	.on_clients = killer_on_clients,
+};
 
 static int killer_on_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 			    void *userdata)
@@ -804,9 +767,7 @@ int killer_new(Killer **ret, const KillerConfig *cfg, Rules *rules)
 	k->called_off_level = -1;
 	k->pidfd = -EBADF;
 	k->level = OOM_NOTIFY_LEVEL_NORMAL;
-	if (k->cfg.floor_permille < 0)
-		k->cfg.floor_permille = rules ? (int)rules->floor_permille
-					      : RULES_DEFAULT_FLOOR_PERMILLE;
+	k->cfg.floor_permille = killer_floor_permille(k->cfg.floor_permille, rules);
 	episode_init(&k->episode, cfg->dry_run);
 
 	r = sd_event_default(&k->event);
@@ -861,7 +822,7 @@ int killer_new(Killer **ret, const KillerConfig *cfg, Rules *rules)
 		return log_error_errno(r, "Failed to set up timers: %m");
 
 	if (!cfg->no_bus) {
-		r = killer_bus_new(&k->bus, k, cfg->bus_address);
+		r = killer_bus_new(&k->bus, k->event, cfg->bus_address, &killer_bus_handlers, k);
 		if (r < 0)
 			return log_error_errno(r, "Failed to set up the bus: %m");
 	}

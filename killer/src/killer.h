@@ -12,6 +12,7 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "bus.h"
 #include "candidates.h"
 #include "config.h"
 #include "dump.h"
@@ -21,8 +22,6 @@
 #include "oomn-swap.h"
 #include "rules.h"
 #include "wait-policy.h"
-
-typedef struct KillerBus KillerBus;
 
 /* The steps of one kill, CLOCK_BOOTTIME ns; 0 for what did not happen. */
 typedef struct KillTimes {
@@ -85,28 +84,6 @@ Killer *killer_free(Killer *k);
 int killer_run(Killer *k);
 DEFINE_TRIVIAL_CLEANUP_FUNC(Killer *, killer_free);
 
-/* From bus.c: */
-void killer_on_notified(Killer *k, pid_t pid, unsigned n);
-void killer_on_answered(Killer *k, pid_t pid, uint64_t freed, bool checkpointed);
-void killer_set_protected_pid(Killer *k, unsigned slot, pid_t pid);
-/* Replaces the registry copy; takes @clients (malloc'ed, may be NULL with n 0). */
-void killer_set_clients(Killer *k, WaitClient *clients, size_t n);
-
-/* bus.c */
-#define KILLER_PROTECTED_BUS	0
-#define KILLER_PROTECTED_BROKER 1
-
-int killer_bus_new(KillerBus **ret, Killer *k, const char *address);
-KillerBus *killer_bus_free(KillerBus *b);
-/* Asynchronous; a missing or broken bus is logged, never waited for. */
-void killer_bus_notify_candidate(KillerBus *b, pid_t pid, uint64_t deadline_usec,
-				 const char *reason);
-void killer_bus_report_outcome(KillerBus *b, const char *kind, pid_t pid, const char *comm,
-			       uid_t uid, const char *cgroup, const char *rule, uint64_t freed,
-			       const char *reason);
-/* Builds a NotifyCandidate and a ReportOutcome and drops them unsent (warmup.c). */
-void killer_bus_warmup(KillerBus *b);
-/* Asks the broker for its registered clients; their bands go to the candidates, their
- * pids and flags to the registry copy (killer_set_clients). */
-void killer_bus_refresh_bands(KillerBus *b);
-
+/* Applies the registry copy's bands to the candidates just re-read and asks the broker
+ * for a fresh copy (warmup.c too). */
+void killer_refresh_bands(Killer *k);

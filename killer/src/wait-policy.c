@@ -53,6 +53,17 @@ const char *wait_reason_to_string(WaitReason r)
 	return r < _WAIT_REASON_MAX ? names[r] : "?";
 }
 
+uint32_t wait_deadline_msec(uint64_t deadline_usec)
+{
+	uint64_t msec = (deadline_usec + 999) / 1000;
+
+	if (msec == 0)
+		msec = 1;
+	if (msec > OOMN_BUS_DEADLINE_MAX_MSEC) /* the broker's limit */
+		msec = OOMN_BUS_DEADLINE_MAX_MSEC;
+	return (uint32_t)msec;
+}
+
 void wait_trend_init(WaitTrend *t)
 {
 	memset(t, 0, sizeof(*t));

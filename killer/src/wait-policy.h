@@ -88,6 +88,13 @@ uint64_t wait_policy_deadline(const WaitClient *clients, size_t n_clients, pid_t
 const char *wait_reason_to_string(WaitReason r);
 
 /*
+ * @deadline_usec as NotifyCandidate carries it: whole milliseconds rounded
+ * up, at least 1 (a deadline of 0 still sends the notice, the bus and the CLI
+ * show the decision) and at most the broker's limit, OOMN_BUS_DEADLINE_MAX_MSEC.
+ */
+uint32_t wait_deadline_msec(uint64_t deadline_usec);
+
+/*
  * The headroom's recent samples. The rate is the fastest average fall from
  * any sample of the last WAIT_TREND_WINDOW_USEC to the newest one: a burst
  * still counts during the pause after it, and a recovery lowers the rate as

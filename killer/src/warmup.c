@@ -63,7 +63,7 @@ static void warmup_choose(Killer *k, FILE *null)
 	/* the module's records, the usual way; /proc above stays warm for when they fail */
 	if (k->dump)
 		(void)killer_dump_refresh(k->dump, k->candidates, 0, NULL);
-	killer_bus_refresh_bands(k->bus);
+	killer_refresh_bands(k);
 	r = candidates_choose(k->candidates, k->rules, &ch);
 	if (r >= 0) {
 		warmup_format(null, &ch);

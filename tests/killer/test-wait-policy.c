@@ -350,6 +350,23 @@ static void test_kill_time(void)
 	g_assert_cmpuint(k.n_measured, ==, 4);
 }
 
+/* The deadline as NotifyCandidate carries it: whole ms rounded up, 1 ms to the broker's limit. */
+static void test_deadline_msec(void)
+{
+	g_assert_cmpuint(wait_deadline_msec(0), ==, 1);
+	g_assert_cmpuint(wait_deadline_msec(1), ==, 1);
+	g_assert_cmpuint(wait_deadline_msec(999), ==, 1);
+	g_assert_cmpuint(wait_deadline_msec(1000), ==, 1);
+	g_assert_cmpuint(wait_deadline_msec(1001), ==, 2);
+	g_assert_cmpuint(wait_deadline_msec(10 * S), ==, 10000);
+	g_assert_cmpuint(wait_deadline_msec(10 * S + 1), ==, 10001);
+	g_assert_cmpuint(wait_deadline_msec((guint64)OOMN_BUS_DEADLINE_MAX_MSEC * MS), ==,
+			 OOMN_BUS_DEADLINE_MAX_MSEC);
+	g_assert_cmpuint(wait_deadline_msec((guint64)OOMN_BUS_DEADLINE_MAX_MSEC * MS + 1), ==,
+			 OOMN_BUS_DEADLINE_MAX_MSEC);
+	g_assert_cmpuint(wait_deadline_msec(24 * 3600 * S), ==, OOMN_BUS_DEADLINE_MAX_MSEC);
+}
+
 int main(int argc, char *argv[])
 {
 	g_test_init(&argc, &argv, NULL);
@@ -367,5 +384,6 @@ int main(int argc, char *argv[])
 	g_test_add_func("/killer/wait-policy/falling-then-recovering",
 			test_falling_then_recovering);
 	g_test_add_func("/killer/wait-policy/kill-time", test_kill_time);
+	g_test_add_func("/killer/wait-policy/deadline-msec", test_deadline_msec);
 	return g_test_run();
 }
