@@ -4,7 +4,7 @@
  * paths, errors, flags, bands, limits and signatures. The broker, the killer,
  * liboom-notify and the CLI take them from here, and the codec
  * (oomn-bus-codec.h) reads and writes every signal and method reply with
- * them. tests/unit/test-bus-contract.c holds every signature here to the XML,
+ * them. tests/core/test-bus-contract.c holds every signature here to the XML,
  * both ways. Pure: no bus types.
  */
 #pragma once

@@ -60,7 +60,7 @@ cat >"$dir/bus.conf" <<EOF
   <type>system</type>
   <listen>$bus</listen>
   <auth>EXTERNAL</auth>
-  <include>$PWD/tests/bus/system-policy.conf</include>
+  <include>$PWD/tests/broker/system-policy.conf</include>
 </busconfig>
 EOF
 dbus-daemon --config-file="$dir/bus.conf" --nofork --print-address=3 3>"$dir/bus.ready" &

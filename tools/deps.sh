@@ -15,7 +15,7 @@ packages=(
 	# tests
 	dbus python3
 	# the real exposition-format parser: promtool check metrics on what
-	# lib/oomn-metrics writes (tests/unit test-metrics-promtool)
+	# lib/oomn-metrics writes (tests/core test-metrics-promtool)
 	prometheus
 	# the install test (tests/system): dkms as a user runs it
 	dkms

@@ -110,7 +110,7 @@ static int write_file(const char *path, const char *text)
 	return 0;
 }
 
-/* The system bus's default policy and the project's files (tests/bus/system-policy.conf).
+/* The system bus's default policy and the project's files (tests/broker/system-policy.conf).
  * One file serves both buses: dbus-broker-launch ignores <listen> and <auth>
  * and of the limits honours max_connections_per_user and
  * max_match_rules_per_connection only, multiplying them (and the per-connection
@@ -398,7 +398,7 @@ int bench_bus_start(BenchBus *b, BenchBusKind kind, unsigned max_connections)
 	b->journal_fd = -1;
 	if (!policy || !*policy) {
 		fprintf(stderr, "bench: set OOMN_BUS_POLICY to the project's "
-				"tests/bus/system-policy.conf\n");
+				"tests/broker/system-policy.conf\n");
 		return -EINVAL;
 	}
 	(void)snprintf(b->dir, sizeof(b->dir), "/tmp/oomn-bench-XXXXXX");

@@ -17,7 +17,7 @@
  * RLIMIT_NOFILE. --bus dbus-broker runs dbus-broker-launch on a listening
  * socket the bench passes as systemd would (bench-bus.c).
  *
- *   OOMN_BROKER=build/broker/src/oom-notifyd OOMN_BUS_POLICY=tests/bus/system-policy.conf \
+ *   OOMN_BROKER=build/broker/src/oom-notifyd OOMN_BUS_POLICY=tests/broker/system-policy.conf \
  *     build/tests/bench/bench-fanout [--bus dbus-daemon|dbus-broker] \
  *     [--subscribers 1,64,1000] [--events 40] [--threads 4]
  *   (or: meson test -C build --benchmark fanout fanout-dbus-broker)
@@ -312,7 +312,7 @@ static void usage(void)
 	printf("Usage: bench-fanout [--bus dbus-daemon|dbus-broker] [--subscribers N[,N...]]\n"
 	       "                    [--events N] [--threads N] [--json]\n"
 	       "Needs OOMN_BROKER (oom-notifyd) and OOMN_BUS_POLICY "
-	       "(tests/bus/system-policy.conf).\n");
+	       "(tests/broker/system-policy.conf).\n");
 }
 
 int main(int argc, char **argv)

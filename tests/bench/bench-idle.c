@@ -11,7 +11,7 @@
  * source with --source):
  *
  *   tests/vm/run-vm.sh --kernel 6.12 --module build/kernel/oom_notify-6.12.117+deb12-amd64.ko \
- *     --env OOMN_BROKER=$PWD/build/broker/src/oom-notifyd --env OOMN_BUS_POLICY=$PWD/tests/bus/system-policy.conf \
+ *     --env OOMN_BROKER=$PWD/build/broker/src/oom-notifyd --env OOMN_BUS_POLICY=$PWD/tests/broker/system-policy.conf \
  *     -- build/tests/bench/bench-idle --seconds 60
  *   (or: meson test -C build --benchmark idle-6.12.117+deb12-amd64; likewise for 6.1)
  */

@@ -327,7 +327,7 @@ GVariant *bus_recorder_take(BusRecorder *rec, const char *member, unsigned ms)
 	}
 }
 
-/* The whole fixture of tests/lib */
+/* The whole fixture of tests/client */
 
 void bus_fixture_write_meminfo(BusFixture *f, unsigned avail_kb)
 {

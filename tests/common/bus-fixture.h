@@ -5,7 +5,7 @@
  * the small pieces the tests build their fixtures from (bus config, daemon
  * start, name waits, signal recording).
  *
- * BusFixture is a whole fixture (tests/lib, tests/bus, tests/cli): a
+ * BusFixture is a whole fixture (tests/client, tests/broker, tests/cli): a
  * private bus, the broker ($OOMN_BROKER) on the meminfo source reading a
  * fake proc tree the test writes, and the test's own GDBus connection
  * (root), which plays the killer. The VM suites take the pieces.
@@ -33,7 +33,7 @@
 	"    <allow own=\"*\"/>\n"                                                                 \
 	"  </policy>\n"
 
-/* The include of $OOMN_BUS_POLICY (tests/bus/system-policy.conf): system default, project files. */
+/* The include of $OOMN_BUS_POLICY (tests/broker/system-policy.conf): system default, project files. */
 char *bus_policy_system(void);
 
 /*
@@ -156,7 +156,7 @@ void bus_fixture_start(BusFixture *f, const char *tmpl, const char *policy);
 void bus_fixture_stop(BusFixture *f);
 
 /*
- * tests/lib's fixture (@data: BusOptions or NULL): bus_fixture_start with
+ * tests/client's fixture (@data: BusOptions or NULL): bus_fixture_start with
  * the system bus's inline default policy and the broker's file, f->rec
  * recording the broker's signals, the broker on the meminfo source.
  */

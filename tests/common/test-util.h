@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Plumbing every test that starts the daemons shares, glib only (no GDBus:
- * tests/bus/test-bus-creds.c plays the bus itself and links this too).
+ * tests/broker/test-bus-creds.c plays the bus itself and links this too).
  */
 #pragma once
 

@@ -120,7 +120,7 @@ static void wait_kill_line(Fixture *f, GPid pid, guint *from, VmKillLine *k)
 
 /* Fixture */
 
-/* The system bus's default policy and the project's files (tests/bus/system-policy.conf). */
+/* The system bus's default policy and the project's files (tests/broker/system-policy.conf). */
 static void start_bus(Fixture *f)
 {
 	g_autofree char *policy = bus_policy_system();

@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 
 #include "vm-helpers.h"
-#include "../unit/source-fixture.h"
+#include "../core/source-fixture.h"
 #include "oomn-meminfo.h"
 #include "oomn-source-internal.h" /* the overflow test shrinks the socket */
 

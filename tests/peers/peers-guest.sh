@@ -170,7 +170,7 @@ write_bus_conf() { # write_bus_conf EXTRA-INCLUDE...
 	{
 		echo '<busconfig><type>system</type>'
 		echo "<listen>unix:path=$W/bus</listen><auth>EXTERNAL</auth>"
-		echo "<include>$PEERS_SRC/tests/bus/system-policy.conf</include>"
+		echo "<include>$PEERS_SRC/tests/broker/system-policy.conf</include>"
 		for _i in "$@"; do echo "<include>$_i</include>"; done
 		echo '</busconfig>'
 	} >"$W/bus.conf"

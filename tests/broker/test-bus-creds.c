@@ -12,7 +12,7 @@
  * unanswered; many queries are outstanding at once; the identity of a
  * registration is exactly what the bus answered, in whatever order the
  * answers come; a failed query is an error reply, never a registration.
- * tests/bus/test-bus.c runs the same calls against a real dbus-daemon.
+ * tests/broker/test-bus.c runs the same calls against a real dbus-daemon.
  */
 #include <errno.h>
 #include <glib.h>
