@@ -56,7 +56,7 @@ void client_state_event(OomnClient *c, const struct oomn_bus_state *st)
 
 /* The signals other than PressureChanged (client.c's, always matched): read into *ev. */
 
-static int read_cgroup_pressure(sd_bus_message *m, OomnEvent *ev)
+static int read_CGROUP_PRESSURE_CHANGED(sd_bus_message *m, OomnEvent *ev)
 {
 	struct oomn_bus_cgroup_pressure p;
 	int r = oomn_bus_cgroup_pressure_read(m, &p);
@@ -66,7 +66,7 @@ static int read_cgroup_pressure(sd_bus_message *m, OomnEvent *ev)
 	return r;
 }
 
-static int read_oom_kill(sd_bus_message *m, OomnEvent *ev)
+static int read_KERNEL_OOM_KILL(sd_bus_message *m, OomnEvent *ev)
 {
 	struct oomn_bus_oom_kill k;
 	int r = oomn_bus_oom_kill_read(m, &k);
@@ -76,7 +76,7 @@ static int read_oom_kill(sd_bus_message *m, OomnEvent *ev)
 	return r;
 }
 
-static int read_kill_announced(sd_bus_message *m, OomnEvent *ev)
+static int read_KILL_ANNOUNCED(sd_bus_message *m, OomnEvent *ev)
 {
 	struct oomn_bus_kill_announced a;
 	int r = oomn_bus_kill_announced_read(m, &a);
@@ -86,7 +86,7 @@ static int read_kill_announced(sd_bus_message *m, OomnEvent *ev)
 	return r;
 }
 
-static int read_candidate_answered(sd_bus_message *m, OomnEvent *ev)
+static int read_CANDIDATE_ANSWERED(sd_bus_message *m, OomnEvent *ev)
 {
 	struct oomn_bus_answer a;
 	int r = oomn_bus_candidate_answered_read(m, &a);
@@ -101,7 +101,7 @@ static OomnEvent outcome_event(const struct oomn_bus_outcome *o)
 		.rule = o->rule, .freed = o->freed, .reason = o->reason };
 }
 
-static int read_killed(sd_bus_message *m, OomnEvent *ev)
+static int read_KILLED(sd_bus_message *m, OomnEvent *ev)
 {
 	struct oomn_bus_outcome o;
 	int r = oomn_bus_killed_read(m, &o);
@@ -111,7 +111,7 @@ static int read_killed(sd_bus_message *m, OomnEvent *ev)
 }
 
 /* Redeemed leaves uid, cgroup, rule and freed 0 */
-static int read_redeemed(sd_bus_message *m, OomnEvent *ev)
+static int read_REDEEMED(sd_bus_message *m, OomnEvent *ev)
 {
 	struct oomn_bus_outcome o;
 	int r = oomn_bus_redeemed_read(m, &o);
@@ -120,18 +120,20 @@ static int read_redeemed(sd_bus_message *m, OomnEvent *ev)
 	return r;
 }
 
-static const struct {
+struct client_signal {
 	OomnEventKind kind;
 	const char *member;
 	int (*read)(sd_bus_message *m, OomnEvent *ev);
-} signals[] = {
-	{ OOMN_EVENT_CGROUP_PRESSURE, OOMN_BUS_CGROUP_PRESSURE_CHANGED, read_cgroup_pressure },
-	{ OOMN_EVENT_KERNEL_OOM_KILL, OOMN_BUS_KERNEL_OOM_KILL, read_oom_kill },
-	{ OOMN_EVENT_KILL_ANNOUNCED, OOMN_BUS_KILL_ANNOUNCED, read_kill_announced },
-	{ OOMN_EVENT_CANDIDATE_ANSWERED, OOMN_BUS_CANDIDATE_ANSWERED, read_candidate_answered },
-	{ OOMN_EVENT_KILLED, OOMN_BUS_KILLED, read_killed },
-	{ OOMN_EVENT_REDEEMED, OOMN_BUS_REDEEMED, read_redeemed },
 };
+
+/* The event kind, the bus member and the reader of each, by one name. */
+#define SIGNAL(name, member) { OOMN_EVENT_##name, OOMN_BUS_##member, read_##member }
+static const struct client_signal signals[] = {
+	SIGNAL(CGROUP_PRESSURE, CGROUP_PRESSURE_CHANGED), SIGNAL(KERNEL_OOM_KILL, KERNEL_OOM_KILL),
+	SIGNAL(KILL_ANNOUNCED, KILL_ANNOUNCED), SIGNAL(CANDIDATE_ANSWERED, CANDIDATE_ANSWERED),
+	SIGNAL(KILLED, KILLED), SIGNAL(REDEEMED, REDEEMED),
+};
+#undef SIGNAL
 
 static int on_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
@@ -191,6 +193,14 @@ int oomn_client_subscribe(OomnClient *c, unsigned events, OomnEventFn fn, void *
 	return 0;
 }
 
+/* @method without arguments, to the broker if it runs (else -ENOTCONN), synchronously. */
+static int call_broker(OomnClient *c, const char *method, sd_bus_message **ret_reply)
+{
+	if (!c->broker)
+		return client_fail(c, -ENOTCONN, "the broker is not running");
+	return client_call_simple(c, method, ret_reply);
+}
+
 int oomn_client_get_state(OomnClient *c, OomnEvent *ret)
 {
 	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -199,14 +209,11 @@ int oomn_client_get_state(OomnClient *c, OomnEvent *ret)
 
 	if (!c || !ret)
 		return -EINVAL;
-	if (!c->broker)
-		return client_fail(c, -ENOTCONN, "the broker is not running");
-	r = client_call_simple(c, OOMN_BUS_GET_STATE, &reply);
+	r = call_broker(c, OOMN_BUS_GET_STATE, &reply);
 	if (r < 0)
 		return r;
-	r = oomn_bus_state_read(reply, &st);
-	if (r < 0)
-		return client_fail(c, r, "the broker's state is malformed");
+	if (oomn_bus_state_read(reply, &st) < 0)
+		return client_fail(c, -EBADMSG, "the broker's state is malformed");
 	l = client_level_from_string(st.level);
 	if (l >= 0 && c->level == -ENODATA)
 		c->level = l;
@@ -226,30 +233,20 @@ static const char *copy_string(char **at, const char *s)
 	return p;
 }
 
-int oomn_client_list_clients(OomnClient *c, OomnClientInfo **ret, size_t *ret_n)
+/* ListClients' @reply into one malloc'ed block in *@ret: the entries, then their strings. */
+static int clients_copy(OomnClient *c, sd_bus_message *reply, OomnClientInfo **ret, size_t *ret_n)
 {
-	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
 	_cleanup_free_ struct oomn_bus_client *list = NULL;
 	OomnClientInfo *out;
 	size_t n = 0, size;
 	char *at;
-	int r;
 
-	if (!c || !ret || !ret_n)
-		return -EINVAL;
-	if (!c->broker)
-		return client_fail(c, -ENOTCONN, "the broker is not running");
-	r = client_call_simple(c, OOMN_BUS_LIST_CLIENTS, &reply);
-	if (r < 0)
-		return r;
-	r = oomn_bus_clients_read(reply, &list, &n);
-	if (r < 0)
-		return client_fail(c, r, "the broker's list of clients is malformed");
+	if (oomn_bus_clients_read(reply, &list, &n) < 0)
+		return client_fail(c, -EBADMSG, "the broker's list of clients is malformed");
 	*ret = NULL;
 	*ret_n = 0;
 	if (n == 0)
 		return 0;
-	/* one block: the entries, then their strings */
 	size = n * sizeof(*out);
 	for (size_t i = 0; i < n; i++)
 		size += strlen(list[i].bus_name ?: "") + strlen(list[i].comm ?: "") + 2;
@@ -267,6 +264,17 @@ int oomn_client_list_clients(OomnClient *c, OomnClientInfo **ret, size_t *ret_n)
 	return 0;
 }
 
+int oomn_client_list_clients(OomnClient *c, OomnClientInfo **ret, size_t *ret_n)
+{
+	_cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+	int r;
+
+	if (!c || !ret || !ret_n)
+		return -EINVAL;
+	r = call_broker(c, OOMN_BUS_LIST_CLIENTS, &reply);
+	return r < 0 ? r : clients_copy(c, reply, ret, ret_n);
+}
+
 int oomn_client_watch_kills(OomnClient *c)
 {
 	int r;
@@ -274,9 +282,7 @@ int oomn_client_watch_kills(OomnClient *c)
 	if (!c)
 		return -EINVAL;
 	c->want_kills = true;
-	if (!c->broker)
-		return client_fail(c, -ENOTCONN, "the broker is not running");
-	r = client_call_simple(c, OOMN_BUS_WATCH_KILLS, NULL);
+	r = call_broker(c, OOMN_BUS_WATCH_KILLS, NULL);
 	/* refused: nothing to ask again; gone meanwhile: ask when it is back */
 	if (r < 0 && r != -ENOTCONN)
 		c->want_kills = false;
@@ -289,9 +295,7 @@ int oomn_client_unwatch_kills(OomnClient *c)
 		return -EINVAL;
 	c->want_kills = false;
 	c->kills_call = sd_bus_slot_unref(c->kills_call);
-	if (!c->broker)
-		return client_fail(c, -ENOTCONN, "the broker is not running");
-	return client_call_simple(c, OOMN_BUS_UNWATCH_KILLS, NULL);
+	return call_broker(c, OOMN_BUS_UNWATCH_KILLS, NULL);
 }
 
 static int on_watch_kills_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
@@ -310,20 +314,4 @@ int client_watch_kills_async(OomnClient *c)
 	return sd_bus_call_method_async(c->bus, &c->kills_call, OOMN_BUS_NAME, OOMN_BUS_PATH,
 					OOMN_BUS_INTERFACE, OOMN_BUS_WATCH_KILLS,
 					on_watch_kills_reply, c, NULL);
-}
-
-void oomn_client_on_error(OomnClient *c, OomnErrorFn fn, void *userdata)
-{
-	if (!c)
-		return;
-	c->on_error = fn;
-	c->error_data = userdata;
-}
-
-void oomn_client_on_disconnect(OomnClient *c, OomnDisconnectFn fn, void *userdata)
-{
-	if (!c)
-		return;
-	c->on_disconnect = fn;
-	c->disconnect_data = userdata;
 }

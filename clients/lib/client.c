@@ -256,29 +256,21 @@ OomnClient *oomn_client_unref(OomnClient *c)
 	return NULL;
 }
 
-void oomn_client_on_pressure(OomnClient *c, OomnPressureFn fn, void *userdata)
-{
-	if (!c)
-		return;
-	c->on_pressure = fn;
-	c->pressure_data = userdata;
-}
+/* The callbacks' setters: NULL @c does nothing. */
+#define DEFINE_CALLBACK_SETTER(name, type, field)                                            \
+	void oomn_client_on_##name(OomnClient *c, type fn, void *userdata)                   \
+	{                                                                                     \
+		if (!c)                                                                       \
+			return;                                                                \
+		c->on_##field = fn;                                                          \
+		c->field##_data = userdata;                                                  \
+	}
 
-void oomn_client_on_kill_pending(OomnClient *c, OomnKillPendingFn fn, void *userdata)
-{
-	if (!c)
-		return;
-	c->on_kill_pending = fn;
-	c->kill_pending_data = userdata;
-}
-
-void oomn_client_on_broker(OomnClient *c, OomnBrokerFn fn, void *userdata)
-{
-	if (!c)
-		return;
-	c->on_broker = fn;
-	c->broker_data = userdata;
-}
+DEFINE_CALLBACK_SETTER(pressure, OomnPressureFn, pressure)
+DEFINE_CALLBACK_SETTER(kill_pending, OomnKillPendingFn, kill_pending)
+DEFINE_CALLBACK_SETTER(broker, OomnBrokerFn, broker)
+DEFINE_CALLBACK_SETTER(error, OomnErrorFn, error)
+DEFINE_CALLBACK_SETTER(disconnect, OomnDisconnectFn, disconnect)
 
 int oomn_client_get_fd(OomnClient *c)
 {
