@@ -117,8 +117,10 @@ static int on_register_reply(sd_bus_message *m, void *userdata, sd_bus_error *re
 	const sd_bus_error *e = sd_bus_message_get_error(m);
 
 	c->register_call = sd_bus_slot_unref(c->register_call);
-	if (e)
+	if (e) {
 		(void)client_fail(c, -EIO, e->message);
+		client_report_reply(c, OOMN_BUS_REGISTER, m);
+	}
 	return 0;
 }
 
@@ -143,12 +145,19 @@ static int on_state_reply(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
 	int l;
 
 	c->state_call = sd_bus_slot_unref(c->state_call);
-	if (sd_bus_message_is_method_error(m, NULL) || oomn_bus_state_read(m, &st) < 0)
+	if (sd_bus_message_is_method_error(m, NULL)) {
+		client_report_reply(c, OOMN_BUS_GET_STATE, m);
 		return 0;
+	}
+	if (oomn_bus_state_read(m, &st) < 0) {
+		client_report(c, OOMN_BUS_GET_STATE, -EBADMSG, NULL);
+		return 0;
+	}
 	l = client_level_from_string(st.level);
 	/* a PressureChanged that came first is newer than this answer */
 	if (l >= 0 && c->level == -ENODATA)
 		c->level = l;
+	client_state_event(c, &st);
 	return 0;
 }
 

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The client object, shared by client.c (connection, signals) and client-calls.c (methods). */
+/*
+ * The client object, shared by client.c (connection, following the broker),
+ * client-calls.c (methods) and client-events.c (what monitors read: events,
+ * state, clients, kill watching).
+ */
 #pragma once
 
 #include <systemd/sd-bus.h>
@@ -7,11 +11,17 @@
 #include "oom-notify.h"
 #include "oomn-bus-codec.h" /* the bus contract: linked in, none of it exported */
 
+/* OOMN_EVENT_STATE .. OOMN_EVENT_REDEEMED */
+#define CLIENT_N_EVENT_KINDS 8
+
 struct OomnClient {
 	unsigned n_ref;
 	sd_bus *bus;
 	sd_bus_slot *owner_slot, *pressure_slot, *pending_slot, *disconnect_slot;
-	sd_bus_slot *state_call, *register_call; /* asynchronous calls in flight */
+	sd_bus_slot *state_call, *register_call, *kills_call; /* asynchronous calls in flight */
+	/* oomn_client_subscribe()'s matches, by the kind's bit number (PressureChanged's is pressure_slot) */
+	sd_bus_slot *event_slots[CLIENT_N_EVENT_KINDS];
+	sd_bus_message *state_reply; /* oomn_client_get_state()'s strings point into it */
 
 	char *broker; /* the broker's unique name; NULL while it is not running */
 	int level;    /* OomnLevel, -ENOTCONN (no broker), -ENODATA (not known yet) */
@@ -19,6 +29,15 @@ struct OomnClient {
 	/* what the application asked for: sent again when the broker restarts */
 	bool want_registered;
 	unsigned band, flags;
+	bool want_kills;
+
+	unsigned events; /* OomnEventKind bits subscribed to */
+	OomnEventFn on_event;
+	void *event_data;
+	OomnErrorFn on_error;
+	void *error_data;
+	OomnDisconnectFn on_disconnect;
+	void *disconnect_data;
 
 	OomnPressureFn on_pressure;
 	void *pressure_data;
@@ -45,3 +64,18 @@ int client_call_simple(OomnClient *c, const char *method, sd_bus_message **ret_r
 int client_register_async(OomnClient *c);
 /* Reads the level again, without waiting. */
 int client_get_state_async(OomnClient *c);
+
+/* Sends WatchKills again, without waiting (the broker has just started). */
+int client_watch_kills_async(OomnClient *c);
+
+/* Whether @m was sent by the broker (its unique name now): only its signals count. */
+bool client_from_broker(OomnClient *c, sd_bus_message *m);
+
+/* Tells OomnErrorFn, if set, that @member failed with @error (negative). */
+void client_report(OomnClient *c, const char *member, int error, const char *message);
+/* The same for the error reply @m to an asynchronous call of @member. */
+void client_report_reply(OomnClient *c, const char *member, sd_bus_message *m);
+
+/* A PressureChanged and GetState's answer, to the subscriber if it asked for them. */
+void client_pressure_event(OomnClient *c, const struct oomn_bus_pressure *p);
+void client_state_event(OomnClient *c, const struct oomn_bus_state *st);

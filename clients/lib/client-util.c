@@ -29,6 +29,11 @@ int client_level_from_string(const char *s)
 	return oomn_level_from_string(s);
 }
 
+int oomn_client_level_from_string(const char *s)
+{
+	return client_level_from_string(s);
+}
+
 static const struct {
 	const char *name;
 	int error;
@@ -41,6 +46,8 @@ static const struct {
 	/* nobody owns the broker's name: it is not running */
 	{ "org.freedesktop.DBus.Error.ServiceUnknown", ENOTCONN },
 	{ "org.freedesktop.DBus.Error.NameHasNoOwner", ENOTCONN },
+	/* a broker older than the method */
+	{ "org.freedesktop.DBus.Error.UnknownMethod", EOPNOTSUPP },
 };
 
 int client_errno_from_error_name(const char *name)

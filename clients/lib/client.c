@@ -19,7 +19,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(OomnClient *, oomn_client_unref)
  * Only the broker's signals count: the bus policy lets anyone emit a signal,
  * and a forged KillPending or PressureChanged must not move the application.
  */
-static bool from_broker(OomnClient *c, sd_bus_message *m)
+bool client_from_broker(OomnClient *c, sd_bus_message *m)
 {
 	const char *sender = sd_bus_message_get_sender(m);
 
@@ -35,20 +35,27 @@ static void broker_gone(OomnClient *c)
 	c->level = -ENOTCONN;
 	c->state_call = sd_bus_slot_unref(c->state_call);
 	c->register_call = sd_bus_slot_unref(c->register_call);
+	c->kills_call = sd_bus_slot_unref(c->kills_call);
 	if (c->on_broker)
 		c->on_broker(c, false, c->broker_data);
 }
 
 static int broker_appeared(OomnClient *c, const char *owner)
 {
+	int r;
+
 	c->broker = strdup(owner);
 	if (!c->broker)
 		return -ENOMEM;
 	c->level = -ENODATA;
-	(void)client_get_state_async(c);
-	/* a new broker knows nobody: what the application asked for is asked again */
-	if (c->want_registered)
-		(void)client_register_async(c);
+	/* a new broker knows nobody: what the application asked for is asked again,
+	 * the kill events before the state (a kill after the state is one it is sent) */
+	if (c->want_kills && (r = client_watch_kills_async(c)) < 0)
+		client_report(c, OOMN_BUS_WATCH_KILLS, r, NULL);
+	if ((r = client_get_state_async(c)) < 0)
+		client_report(c, OOMN_BUS_GET_STATE, r, NULL);
+	if (c->want_registered && (r = client_register_async(c)) < 0)
+		client_report(c, OOMN_BUS_REGISTER, r, NULL);
 	if (c->on_broker)
 		c->on_broker(c, true, c->broker_data);
 	return 0;
@@ -71,7 +78,11 @@ static int on_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret
 
 static int on_disconnected(sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
 {
-	broker_gone(userdata);
+	OomnClient *c = userdata;
+
+	if (c->on_disconnect)
+		c->on_disconnect(c, c->disconnect_data);
+	broker_gone(c);
 	return 0;
 }
 
@@ -81,17 +92,23 @@ static int on_pressure_changed(sd_bus_message *m, void *userdata, sd_bus_error *
 	struct oomn_bus_pressure bp;
 	int l, p;
 
-	if (!from_broker(c, m))
+	if (!client_from_broker(c, m))
 		return 0;
-	if (oomn_bus_pressure_read(m, &bp) < 0)
+	if (oomn_bus_pressure_read(m, &bp) < 0) {
+		if (c->events & OOMN_EVENT_PRESSURE)
+			client_report(c, OOMN_BUS_PRESSURE_CHANGED, -EBADMSG, NULL);
 		return 0;
+	}
 	l = client_level_from_string(bp.level);
 	p = client_level_from_string(bp.prev_level);
-	if (l < 0 || p < 0)
-		return 0;
-	c->level = l;
-	if (c->on_pressure)
-		c->on_pressure(c, l, p, bp.mem_available, bp.mem_total, bp.signal_seq, c->pressure_data);
+	/* a level newer than this library: the subscriber sees it, the level stays */
+	if (l >= 0 && p >= 0) {
+		c->level = l;
+		if (c->on_pressure)
+			c->on_pressure(c, l, p, bp.mem_available, bp.mem_total, bp.signal_seq,
+				       c->pressure_data);
+	}
+	client_pressure_event(c, &bp);
 	return 0;
 }
 
@@ -100,7 +117,7 @@ static int on_kill_pending(sd_bus_message *m, void *userdata, sd_bus_error *ret_
 	OomnClient *c = userdata;
 	struct oomn_bus_kill_pending k;
 
-	if (!from_broker(c, m))
+	if (!client_from_broker(c, m))
 		return 0;
 	if (oomn_bus_kill_pending_read(m, &k) < 0)
 		return 0;
@@ -225,6 +242,10 @@ OomnClient *oomn_client_unref(OomnClient *c)
 	sd_bus_slot_unref(c->disconnect_slot);
 	sd_bus_slot_unref(c->state_call);
 	sd_bus_slot_unref(c->register_call);
+	sd_bus_slot_unref(c->kills_call);
+	for (unsigned i = 0; i < CLIENT_N_EVENT_KINDS; i++)
+		sd_bus_slot_unref(c->event_slots[i]);
+	sd_bus_message_unref(c->state_reply);
 	if (c->bus) {
 		(void)sd_bus_detach_event(c->bus);
 		sd_bus_flush_close_unref(c->bus);
@@ -235,29 +256,21 @@ OomnClient *oomn_client_unref(OomnClient *c)
 	return NULL;
 }
 
-void oomn_client_on_pressure(OomnClient *c, OomnPressureFn fn, void *userdata)
-{
-	if (!c)
-		return;
-	c->on_pressure = fn;
-	c->pressure_data = userdata;
-}
+/* The callbacks' setters: NULL @c does nothing. */
+#define DEFINE_CALLBACK_SETTER(name, type, field)                                            \
+	void oomn_client_on_##name(OomnClient *c, type fn, void *userdata)                   \
+	{                                                                                     \
+		if (!c)                                                                       \
+			return;                                                                \
+		c->on_##field = fn;                                                          \
+		c->field##_data = userdata;                                                  \
+	}
 
-void oomn_client_on_kill_pending(OomnClient *c, OomnKillPendingFn fn, void *userdata)
-{
-	if (!c)
-		return;
-	c->on_kill_pending = fn;
-	c->kill_pending_data = userdata;
-}
-
-void oomn_client_on_broker(OomnClient *c, OomnBrokerFn fn, void *userdata)
-{
-	if (!c)
-		return;
-	c->on_broker = fn;
-	c->broker_data = userdata;
-}
+DEFINE_CALLBACK_SETTER(pressure, OomnPressureFn, pressure)
+DEFINE_CALLBACK_SETTER(kill_pending, OomnKillPendingFn, kill_pending)
+DEFINE_CALLBACK_SETTER(broker, OomnBrokerFn, broker)
+DEFINE_CALLBACK_SETTER(error, OomnErrorFn, error)
+DEFINE_CALLBACK_SETTER(disconnect, OomnDisconnectFn, disconnect)
 
 int oomn_client_get_fd(OomnClient *c)
 {

@@ -34,12 +34,15 @@
  *              to answer (not notified, or answered already)
  *   -EUSERS    org.oomnotify.Error.LimitsExceeded: too many registrations
  *   -ENOTCONN  the broker is not running (no owner of its name)
+ *   -EOPNOTSUPP org.freedesktop.DBus.Error.UnknownMethod: a broker older
+ *              than the method (since OOM_NOTIFY_1.1)
  * oomn_client_get_error_message() returns the broker's or the bus's text of
  * the last failed call, for a log line.
  */
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -188,6 +191,140 @@ const char *oomn_client_get_error_message(OomnClient *c);
 
 /* "normal", "low", "medium", "critical"; NULL for anything else. */
 const char *oomn_client_level_to_string(OomnLevel level);
+
+/*
+ * Since OOM_NOTIFY_1.1: everything the broker says on the bus, for monitors
+ * such as the oom-notify CLI. An application that only frees memory and
+ * takes part in redemption needs none of it.
+ */
+
+/*
+ * The kinds of event oomn_client_subscribe() delivers; each is a bit, a set
+ * of them an OR. The kill events (OOMN_EVENT_KERNEL_OOM_KILL,
+ * _KILL_ANNOUNCED, _KILLED, _REDEEMED) name other users' processes: the
+ * broker sends them only to connections that called oomn_client_watch_kills(),
+ * which only root may.
+ */
+typedef enum {
+	OOMN_EVENT_STATE = 1u << 0,		 /* the broker's state (GetState), read when it starts */
+	OOMN_EVENT_PRESSURE = 1u << 1,		 /* a system-wide level change (PressureChanged), in full */
+	OOMN_EVENT_CGROUP_PRESSURE = 1u << 2,	 /* a cgroup's level change (CgroupPressureChanged) */
+	OOMN_EVENT_KERNEL_OOM_KILL = 1u << 3,	 /* the kernel's OOM killer killed (KernelOomKill) */
+	OOMN_EVENT_KILL_ANNOUNCED = 1u << 4,	 /* the killer noticed a candidate (KillAnnounced: the KillPending sent to another process) */
+	OOMN_EVENT_CANDIDATE_ANSWERED = 1u << 5, /* a candidate answered (CandidateAnswered: to the killer, to everyone while it is gone) */
+	OOMN_EVENT_KILLED = 1u << 6,		 /* the killer killed (Killed) */
+	OOMN_EVENT_REDEEMED = 1u << 7,		 /* the killer spared a candidate (Redeemed) */
+} OomnEventKind;
+#define OOMN_EVENTS_ALL 0xffu
+
+/*
+ * One event, as the broker's signal (or GetState's reply) carries it. Which
+ * fields mean something depends on @kind (in brackets: STATE, PRESSURE ...);
+ * the others are 0 and NULL. Strings are the broker's, may hold anything,
+ * and are valid during the callback only (for oomn_client_get_state(): until
+ * the next call of it). Levels are names: "normal" .. "critical", or a name
+ * newer than this library (oomn_client_level_from_string() is -EINVAL for it).
+ * Sizes in bytes. The library only ever hands out pointers to one: new fields
+ * may be added at the end.
+ */
+typedef struct OomnEvent {
+	OomnEventKind kind;
+	const char *level;	  /* [STATE PRESSURE CGROUP_PRESSURE] the level now */
+	const char *prev_level;	  /* [PRESSURE CGROUP_PRESSURE] the level before */
+	const char *source;	  /* [STATE PRESSURE] where the broker reads pressure: kernel, psi, meminfo */
+	uint64_t signal_seq;	  /* [STATE PRESSURE] the broker's PressureChanged count (see OomnPressureFn) */
+	uint64_t mem_total, mem_available, swap_total, swap_free; /* [STATE PRESSURE] */
+	uint64_t timestamp_ns;	  /* [STATE PRESSURE CGROUP_PRESSURE] CLOCK_BOOTTIME of the reading */
+	const char *cgroup;	  /* [CGROUP_PRESSURE KERNEL_OOM_KILL KILLED] a cgroup v2 path */
+	uint32_t pid;		  /* [KERNEL_OOM_KILL KILL_ANNOUNCED CANDIDATE_ANSWERED KILLED REDEEMED] */
+	const char *comm;	  /* [KERNEL_OOM_KILL KILL_ANNOUNCED KILLED REDEEMED] the process name */
+	uint32_t uid;		  /* [KERNEL_OOM_KILL KILLED] */
+	uint64_t anon_rss;	  /* [KERNEL_OOM_KILL] */
+	uint64_t oom_seq;	  /* [KERNEL_OOM_KILL] the kernel's count of OOM kills */
+	uint32_t deadline_msec;	  /* [KILL_ANNOUNCED] as KillPending's */
+	uint64_t deadline_boottime_usec; /* [KILL_ANNOUNCED] */
+	const char *reason;	  /* [KILL_ANNOUNCED KILLED REDEEMED] the killer's explanation */
+	const char *rule;	  /* [KILLED] the killer's rule that chose it, "" if none */
+	uint64_t freed;		  /* [CANDIDATE_ANSWERED KILLED] bytes */
+	bool checkpointed;	  /* [CANDIDATE_ANSWERED] */
+} OomnEvent;
+
+/* Called for each event subscribed to, from oomn_client_process() or the sd-event loop. */
+typedef void (*OomnEventFn)(OomnClient *c, const OomnEvent *event, void *userdata);
+
+/*
+ * Subscribes to the kinds in @events (OomnEventKind bits; 0 ends every
+ * subscription), delivered to @fn, replacing what was subscribed before.
+ * Only the broker's signals count (as for KillPending). The bus sends this
+ * connection only what is subscribed to. OOMN_EVENT_STATE comes each time a
+ * broker starts (after OomnBrokerFn's true), not at the first connection:
+ * read that with oomn_client_get_state(). Blocks until the bus has taken the
+ * subscription. Returns 0, -EINVAL (unknown bits), or the bus's error.
+ */
+int oomn_client_subscribe(OomnClient *c, unsigned events, OomnEventFn fn, void *userdata);
+
+/*
+ * Reads the broker's state now (GetState) into *@ret (kind OOMN_EVENT_STATE);
+ * its strings stay valid until the next call or oomn_client_unref(). Blocks
+ * for the broker's answer. Returns 0, -ENOTCONN (the broker is not running),
+ * -EACCES, -EBADMSG (a malformed answer), or the bus's error.
+ */
+int oomn_client_get_state(OomnClient *c, OomnEvent *ret);
+
+/* A registration, as oomn_client_list_clients() gives it. */
+typedef struct OomnClientInfo {
+	uint64_t id;		 /* the broker's id (oomn_client_register()'s) */
+	uint32_t pid, uid;
+	const char *bus_name;	 /* its connection's unique name */
+	const char *comm;	 /* the process name */
+	uint32_t band, flags;	 /* as registered: 0..100, OOMN_CLIENT_CAN_* */
+} OomnClientInfo;
+
+/*
+ * The processes registered for redemption (ListClients), which only root may
+ * know. On success *@ret is one malloc'ed block, the strings inside it:
+ * free() it; NULL when there are none, *@ret_n their number. Blocks for the
+ * broker's answer. Returns 0, -EACCES (not root), -ENOTCONN, -EBADMSG, or the
+ * bus's error.
+ */
+int oomn_client_list_clients(OomnClient *c, OomnClientInfo **ret, size_t *ret_n);
+
+/*
+ * Asks the broker for the kill events (WatchKills; root only). Kept like a
+ * registration: when the broker restarts it is asked again by itself (a
+ * failure then goes to OomnErrorFn). Blocks for the broker's answer. Returns
+ * 0; -EACCES (not root: nothing is kept); -EUSERS (too many watchers);
+ * -EOPNOTSUPP (an older broker, which sends them to everyone); -ENOTCONN (the
+ * broker is not running now: asked once it starts).
+ */
+int oomn_client_watch_kills(OomnClient *c);
+
+/* Stops them (UnwatchKills). Returns 0, -ENOTCONN, or the broker's refusal. */
+int oomn_client_unwatch_kills(OomnClient *c);
+
+/*
+ * Called when something the library did by itself failed: a call it made
+ * without being asked (GetState, and Register and WatchKills asked again when
+ * the broker starts; @member is the method), or a signal of a subscribed
+ * kind from the broker that it could not read (@member is the signal, @error
+ * -EBADMSG; the signal is dropped). @error as the functions return (-EACCES,
+ * -ENOTCONN: the broker went away meanwhile ...), @message the broker's or
+ * the bus's text. For a log line: the client goes on.
+ */
+typedef void (*OomnErrorFn)(OomnClient *c, const char *member, int error, const char *message,
+			    void *userdata);
+void oomn_client_on_error(OomnClient *c, OomnErrorFn fn, void *userdata);
+
+/*
+ * Called once when the bus connection is lost (the bus went away or closed
+ * it): the client is dead. It comes before OomnBrokerFn's false, if the
+ * broker was there.
+ */
+typedef void (*OomnDisconnectFn)(OomnClient *c, void *userdata);
+void oomn_client_on_disconnect(OomnClient *c, OomnDisconnectFn fn, void *userdata);
+
+/* The OomnLevel named @s ("normal" .. "critical"), or -EINVAL for anything else. */
+int oomn_client_level_from_string(const char *s);
 
 #ifdef __cplusplus
 }

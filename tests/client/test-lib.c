@@ -10,8 +10,10 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <systemd/sd-event.h>
 #include <time.h>
+#include <grp.h>
 #include <unistd.h>
 
 #include "bus-fixture.h"
@@ -40,11 +42,33 @@ typedef struct {
 
 	unsigned n_broker;
 	gboolean present;
+
+	/* OOM_NOTIFY_1.1: subscribed events (a copy of the last, its strings kept), errors */
+	unsigned n_event;
+	OomnEvent event;
+	GPtrArray *strings;
+	GString *order; /* 'E' event, 'B'/'b' broker back/gone, 'D' disconnect, 'X' error */
+	unsigned n_error;
+	char *error_member;
+	int error;
+	unsigned n_disconnect;
 } Events;
 
 static void events_clear(Events *e)
 {
 	g_free(e->reason);
+	g_free(e->error_member);
+	if (e->strings)
+		g_ptr_array_free(e->strings, TRUE);
+	if (e->order)
+		g_string_free(e->order, TRUE);
+}
+
+static void events_order(Events *e, char what)
+{
+	if (!e->order)
+		e->order = g_string_new(NULL);
+	g_string_append_c(e->order, what);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(Events, events_clear)
 
@@ -82,6 +106,55 @@ static void on_broker(OomnClient *c, bool present, void *userdata)
 
 	e->n_broker++;
 	e->present = present;
+	events_order(e, present ? 'B' : 'b');
+}
+
+/* A copy of the event whose strings outlive the callback. */
+static const char *keep(Events *e, const char *s)
+{
+	if (!s)
+		return NULL;
+	if (!e->strings)
+		e->strings = g_ptr_array_new_with_free_func(g_free);
+	g_ptr_array_add(e->strings, g_strdup(s));
+	return g_ptr_array_index(e->strings, e->strings->len - 1);
+}
+
+static void on_event(OomnClient *c, const OomnEvent *ev, void *userdata)
+{
+	Events *e = userdata;
+
+	e->n_event++;
+	e->event = *ev;
+	e->event.level = keep(e, ev->level);
+	e->event.prev_level = keep(e, ev->prev_level);
+	e->event.source = keep(e, ev->source);
+	e->event.cgroup = keep(e, ev->cgroup);
+	e->event.comm = keep(e, ev->comm);
+	e->event.reason = keep(e, ev->reason);
+	e->event.rule = keep(e, ev->rule);
+	events_order(e, 'E');
+}
+
+static void on_error(OomnClient *c, const char *member, int error, const char *message,
+		     void *userdata)
+{
+	Events *e = userdata;
+
+	g_assert_nonnull(message);
+	e->n_error++;
+	g_free(e->error_member);
+	e->error_member = g_strdup(member);
+	e->error = error;
+	events_order(e, 'X');
+}
+
+static void on_disconnect(OomnClient *c, void *userdata)
+{
+	Events *e = userdata;
+
+	e->n_disconnect++;
+	events_order(e, 'D');
 }
 
 static OomnClient *client_new(BusFixture *f, Events *e)
@@ -452,6 +525,367 @@ static void test_broker_late(BusFixture *f, gconstpointer data)
 	oomn_client_unref(c);
 }
 
+/* OOM_NOTIFY_1.1 */
+
+static void test_level_from_string(void)
+{
+	for (int l = OOMN_LEVEL_NORMAL; l <= OOMN_LEVEL_CRITICAL; l++)
+		g_assert_cmpint(oomn_client_level_from_string(oomn_client_level_to_string(l)), ==, l);
+	g_assert_cmpint(oomn_client_level_from_string("medium"), ==, OOMN_LEVEL_MEDIUM);
+	g_assert_cmpint(oomn_client_level_from_string("severe"), ==, -EINVAL);
+	g_assert_cmpint(oomn_client_level_from_string("Critical"), ==, -EINVAL);
+	g_assert_cmpint(oomn_client_level_from_string(NULL), ==, -EINVAL);
+	g_assert_cmpint(client_errno_from_error_name("org.freedesktop.DBus.Error.UnknownMethod"),
+			==, EOPNOTSUPP);
+}
+
+static void test_new_api_null(void)
+{
+	OomnEvent ev;
+	OomnClientInfo *list = NULL;
+	size_t n = 0;
+
+	g_assert_cmpint(oomn_client_subscribe(NULL, OOMN_EVENTS_ALL, NULL, NULL), ==, -EINVAL);
+	g_assert_cmpint(oomn_client_get_state(NULL, &ev), ==, -EINVAL);
+	g_assert_cmpint(oomn_client_list_clients(NULL, &list, &n), ==, -EINVAL);
+	g_assert_cmpint(oomn_client_watch_kills(NULL), ==, -EINVAL);
+	g_assert_cmpint(oomn_client_unwatch_kills(NULL), ==, -EINVAL);
+	oomn_client_on_error(NULL, on_error, NULL);
+	oomn_client_on_disconnect(NULL, on_disconnect, NULL);
+}
+
+/* GetState's answer, in full. */
+static void test_get_state(BusFixture *f, gconstpointer data)
+{
+	g_auto(Events) e = { 0 };
+	OomnClient *c = client_new(f, &e);
+	OomnEvent st;
+
+	g_assert_cmpint(oomn_client_get_state(c, NULL), ==, -EINVAL);
+	g_assert_cmpint(oomn_client_get_state(c, &st), ==, 0);
+	g_assert_cmpint(st.kind, ==, OOMN_EVENT_STATE);
+	g_assert_cmpstr(st.level, ==, "normal");
+	g_assert_null(st.prev_level);
+	g_assert_cmpstr(st.source, ==, "meminfo");
+	g_assert_cmpuint(st.signal_seq, ==, 0);
+	g_assert_cmpuint(st.mem_total, ==, 1000000ull * 1024);
+	g_assert_cmpuint(st.mem_available, ==, (guint64)MEMINFO_NORMAL * 1024);
+	g_assert_cmpuint(st.swap_total, ==, 0);
+	g_assert_cmpuint(st.swap_free, ==, 0);
+	g_assert_cmpuint(st.timestamp_ns, >, 0);
+
+	bus_fixture_write_meminfo(f, MEMINFO_MEDIUM);
+	g_assert_true(pump_until(c, &e.n_pressure, 0, TIMEOUT_MS));
+	g_assert_cmpint(oomn_client_get_state(c, &st), ==, 0);
+	g_assert_cmpstr(st.level, ==, "medium");
+	g_assert_cmpuint(st.signal_seq, ==, 1);
+	g_assert_cmpuint(st.mem_available, ==, (guint64)MEMINFO_MEDIUM * 1024);
+
+	bus_fixture_stop_broker(f);
+	g_assert_true(pump_until(c, &e.n_broker, 0, TIMEOUT_MS));
+	g_assert_cmpint(oomn_client_get_state(c, &st), ==, -ENOTCONN);
+	g_assert_cmpstr(oomn_client_get_error_message(c), !=, "");
+	oomn_client_unref(c);
+}
+
+/* PressureChanged in full, the state when the broker comes back, nothing unsubscribed. */
+static void test_subscribe(BusFixture *f, gconstpointer data)
+{
+	g_auto(Events) e = { 0 };
+	OomnClient *c = client_new(f, &e);
+
+	g_assert_cmpint(oomn_client_subscribe(c, 1u << 8, on_event, &e), ==, -EINVAL);
+	g_assert_cmpint(oomn_client_subscribe(c, OOMN_EVENT_STATE | OOMN_EVENT_PRESSURE, on_event,
+					      &e),
+			==, 0);
+
+	bus_fixture_write_meminfo(f, MEMINFO_LOW);
+	g_assert_true(pump_until(c, &e.n_event, 0, TIMEOUT_MS));
+	g_assert_cmpint(e.event.kind, ==, OOMN_EVENT_PRESSURE);
+	g_assert_cmpstr(e.event.level, ==, "low");
+	g_assert_cmpstr(e.event.prev_level, ==, "normal");
+	g_assert_cmpstr(e.event.source, ==, "meminfo");
+	g_assert_cmpuint(e.event.signal_seq, ==, 1);
+	g_assert_cmpuint(e.event.mem_total, ==, 1000000ull * 1024);
+	g_assert_cmpuint(e.event.mem_available, ==, (guint64)MEMINFO_LOW * 1024);
+	g_assert_cmpuint(e.event.timestamp_ns, >, 0);
+	g_assert_null(e.event.comm);
+	/* the old callback as well */
+	g_assert_cmpuint(e.n_pressure, ==, 1);
+
+	/* a signal forged by another connection is not the broker's: ignored */
+	g_assert_cmpint(oomn_client_subscribe(c, OOMN_EVENTS_ALL, on_event, &e), ==, 0);
+	g_assert_true(g_dbus_connection_emit_signal(
+		f->conn, NULL, BROKER_PATH, BROKER_IFACE, "Killed",
+		g_variant_new("(usussts)", 1, "forged", 0, "", "", (guint64)0, "forged"), NULL));
+	g_assert_true(g_dbus_connection_flush_sync(f->conn, NULL, NULL));
+	{
+		OomnEvent st;
+
+		/* a round trip through the broker: the forged signal has come before its answer */
+		g_assert_cmpint(oomn_client_get_state(c, &st), ==, 0);
+	}
+	pump(c, 100);
+	g_assert_cmpuint(e.n_event, ==, 1);
+
+	/* a broker that starts: back, then its state as an event */
+	bus_fixture_stop_broker(f);
+	g_assert_true(pump_until(c, &e.n_broker, 0, TIMEOUT_MS));
+	bus_fixture_write_meminfo(f, MEMINFO_CRITICAL);
+	bus_fixture_start_broker(f);
+	g_assert_true(pump_until(c, &e.n_event, 1, TIMEOUT_MS));
+	g_assert_cmpint(e.event.kind, ==, OOMN_EVENT_STATE);
+	g_assert_cmpstr(e.event.level, ==, "critical");
+	g_assert_cmpuint(e.event.signal_seq, ==, 0);
+	g_assert_cmpstr(e.order->str, ==, "EbBE");
+
+	/* none subscribed: nothing comes, the old callback still does */
+	g_assert_cmpint(oomn_client_subscribe(c, 0, NULL, NULL), ==, 0);
+	bus_fixture_write_meminfo(f, MEMINFO_NORMAL);
+	g_assert_true(pump_until(c, &e.n_pressure, 1, TIMEOUT_MS));
+	g_assert_cmpuint(e.n_event, ==, 2);
+	g_assert_cmpuint(e.n_error, ==, 0);
+	oomn_client_unref(c);
+}
+
+/* The kill events: WatchKills, each signal in full, UnwatchKills. */
+static void test_watch_kills(BusFixture *f, gconstpointer data)
+{
+	g_auto(Events) e = { 0 };
+	OomnClient *c = client_new(f, &e);
+	g_autoptr(GDBusConnection) killer = bus_connect(f->address);
+	g_autofree char *killer_name = g_strdup(g_dbus_connection_get_unique_name(killer));
+	g_autofree char *comm = NULL;
+	g_autoptr(GVariant) n = NULL, r1 = NULL, r2 = NULL, r3 = NULL;
+	guint32 pid = (guint32)getpid();
+	GError *error = NULL;
+	OomnEvent st;
+
+	if (getuid() != 0) {
+		g_test_skip("the bus policy lets only root watch kills");
+		oomn_client_unref(c);
+		return;
+	}
+	g_assert_true(g_file_get_contents("/proc/self/comm", &comm, NULL, NULL));
+	g_strchomp(comm);
+	g_assert_cmpint(oomn_client_subscribe(c,
+					      OOMN_EVENT_KILL_ANNOUNCED |
+						      OOMN_EVENT_CANDIDATE_ANSWERED |
+						      OOMN_EVENT_KILLED | OOMN_EVENT_REDEEMED,
+					      on_event, &e),
+			==, 0);
+	g_assert_cmpint(oomn_client_watch_kills(c), ==, 0);
+	g_assert_cmpint(oomn_client_register(c, 50, OOMN_CLIENT_CAN_CHECKPOINT, NULL), ==, 0);
+
+	/* the notice to the candidate (this client) is announced to the watchers (it too) */
+	n = g_dbus_connection_call_sync(killer, BROKER_NAME, BROKER_PATH, BROKER_IFACE,
+					"NotifyCandidate",
+					g_variant_new("(uus)", pid, 5000, "low \"mem\""), NULL,
+					G_DBUS_CALL_FLAGS_NONE, TIMEOUT_MS, NULL, &error);
+	g_assert_no_error(error);
+	g_assert_true(pump_until(c, &e.n_event, 0, TIMEOUT_MS));
+	g_assert_cmpint(e.event.kind, ==, OOMN_EVENT_KILL_ANNOUNCED);
+	g_assert_cmpuint(e.event.pid, ==, pid);
+	g_assert_cmpstr(e.event.comm, ==, comm);
+	g_assert_cmpuint(e.event.deadline_msec, ==, 5000);
+	g_assert_cmpuint(e.event.deadline_boottime_usec, >, 0);
+	g_assert_cmpstr(e.event.reason, ==, "low \"mem\"");
+
+	/* the answer goes to the killer; with the killer gone, to everyone */
+	g_dbus_connection_close_sync(killer, NULL, NULL);
+	bus_wait_name(f->conn, killer_name, FALSE, TIMEOUT_MS, 0);
+	g_assert_cmpint(oomn_client_relieved(c, 4096, true), ==, 0);
+	g_assert_true(pump_until(c, &e.n_event, 1, TIMEOUT_MS));
+	g_assert_cmpint(e.event.kind, ==, OOMN_EVENT_CANDIDATE_ANSWERED);
+	g_assert_cmpuint(e.event.pid, ==, pid);
+	g_assert_cmpuint(e.event.freed, ==, 4096);
+	g_assert_true(e.event.checkpointed);
+
+	r1 = bus_fixture_call(f, "ReportOutcome",
+			      g_variant_new("(susussts)", "killed", 4242, "hog\n1", 1000, "/a/b",
+					    "prefer-hogs", (guint64)1 << 20, "deadline passed"));
+	g_assert_true(pump_until(c, &e.n_event, 2, TIMEOUT_MS));
+	g_assert_cmpint(e.event.kind, ==, OOMN_EVENT_KILLED);
+	g_assert_cmpuint(e.event.pid, ==, 4242);
+	g_assert_cmpstr(e.event.comm, ==, "hog\n1");
+	g_assert_cmpuint(e.event.uid, ==, 1000);
+	g_assert_cmpstr(e.event.cgroup, ==, "/a/b");
+	g_assert_cmpstr(e.event.rule, ==, "prefer-hogs");
+	g_assert_cmpuint(e.event.freed, ==, 1u << 20);
+	g_assert_cmpstr(e.event.reason, ==, "deadline passed");
+
+	r2 = bus_fixture_call(f, "ReportOutcome",
+			      g_variant_new("(susussts)", "redeemed", 4243, "cache", 0, "", "",
+					    (guint64)0, "pressure fell"));
+	g_assert_true(pump_until(c, &e.n_event, 3, TIMEOUT_MS));
+	g_assert_cmpint(e.event.kind, ==, OOMN_EVENT_REDEEMED);
+	g_assert_cmpuint(e.event.pid, ==, 4243);
+	g_assert_cmpstr(e.event.comm, ==, "cache");
+	g_assert_cmpstr(e.event.reason, ==, "pressure fell");
+	g_assert_null(e.event.cgroup);
+
+	/* kept across a restart of the broker, like the registration */
+	bus_fixture_stop_broker(f);
+	g_assert_true(pump_until(c, &e.n_broker, 0, TIMEOUT_MS));
+	g_assert_cmpint(oomn_client_unwatch_kills(c), ==, -ENOTCONN);
+	g_assert_cmpint(oomn_client_watch_kills(c), ==, -ENOTCONN);
+	bus_fixture_start_broker(f);
+	g_assert_true(pump_until(c, &e.n_broker, 1, TIMEOUT_MS));
+	/* the library's WatchKills went before this: a round trip behind it */
+	g_assert_cmpint(oomn_client_get_state(c, &st), ==, 0);
+	pump(c, 50);
+	g_clear_pointer(&r1, g_variant_unref);
+	r1 = bus_fixture_call(f, "ReportOutcome",
+			      g_variant_new("(susussts)", "killed", 4244, "hog", 0, "", "",
+					    (guint64)0, "again"));
+	g_assert_true(pump_until(c, &e.n_event, 4, TIMEOUT_MS));
+	g_assert_cmpint(e.event.kind, ==, OOMN_EVENT_KILLED);
+	g_assert_cmpuint(e.event.pid, ==, 4244);
+
+	/* and no more after UnwatchKills */
+	g_assert_cmpint(oomn_client_unwatch_kills(c), ==, 0);
+	r3 = bus_fixture_call(f, "ReportOutcome",
+			      g_variant_new("(susussts)", "killed", 4245, "hog", 0, "", "",
+					    (guint64)0, "unseen"));
+	g_assert_cmpint(oomn_client_get_state(c, &st), ==, 0);
+	pump(c, 100);
+	g_assert_cmpuint(e.n_event, ==, 5);
+	g_assert_cmpuint(e.n_error, ==, 0);
+	oomn_client_unref(c);
+}
+
+/* ListClients, in one block. */
+static void test_list_clients(BusFixture *f, gconstpointer data)
+{
+	g_auto(Events) e = { 0 };
+	OomnClient *c = client_new(f, &e);
+	g_autofree OomnClientInfo *list = NULL;
+	g_autofree char *comm = NULL;
+	size_t n = 99;
+	guint64 id = 0;
+
+	g_assert_cmpint(oomn_client_list_clients(c, NULL, &n), ==, -EINVAL);
+	g_assert_cmpint(oomn_client_list_clients(c, &list, &n), ==, 0);
+	g_assert_null(list);
+	g_assert_cmpuint(n, ==, 0);
+
+	g_assert_true(g_file_get_contents("/proc/self/comm", &comm, NULL, NULL));
+	g_strchomp(comm);
+	g_assert_cmpint(oomn_client_register(c, 30, OOMN_CLIENT_CAN_FREE_MEMORY, &id), ==, 0);
+	g_assert_cmpint(oomn_client_list_clients(c, &list, &n), ==, 0);
+	g_assert_cmpuint(n, ==, 1);
+	g_assert_nonnull(list);
+	g_assert_cmpuint(list[0].id, ==, id);
+	g_assert_cmpuint(list[0].pid, ==, (guint32)getpid());
+	g_assert_cmpuint(list[0].uid, ==, getuid());
+	g_assert_cmpstr(list[0].comm, ==, comm);
+	g_assert_true(g_str_has_prefix(list[0].bus_name, ":"));
+	g_assert_cmpuint(list[0].band, ==, 30);
+	g_assert_cmpuint(list[0].flags, ==, OOMN_CLIENT_CAN_FREE_MEMORY);
+
+	bus_fixture_stop_broker(f);
+	g_assert_true(pump_until(c, &e.n_broker, 0, TIMEOUT_MS));
+	g_clear_pointer(&list, g_free);
+	g_assert_cmpint(oomn_client_list_clients(c, &list, &n), ==, -ENOTCONN);
+	oomn_client_unref(c);
+}
+
+/* As another user (nobody): the kill events and the clients are root's. */
+static void test_not_root(BusFixture *f, gconstpointer data)
+{
+	pid_t child;
+	int status;
+
+	if (getuid() != 0) {
+		g_test_skip("needs root to become another user");
+		return;
+	}
+	child = fork();
+	g_assert_cmpint(child, >=, 0);
+	if (child == 0) {
+		OomnClient *c = NULL;
+		OomnClientInfo *list = NULL;
+		size_t n = 0;
+
+		if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(10);
+		if (oomn_client_new(&c, f->address) < 0)
+			_exit(11);
+		if (oomn_client_watch_kills(c) != -EACCES)
+			_exit(12);
+		if (oomn_client_list_clients(c, &list, &n) != -EACCES || list)
+			_exit(13);
+		/* the state and the pressure events are anyone's */
+		if (oomn_client_subscribe(c, OOMN_EVENTS_ALL, on_event, NULL) < 0)
+			_exit(14);
+		{
+			OomnEvent st;
+
+			if (oomn_client_get_state(c, &st) < 0 || strcmp(st.level, "normal") != 0)
+				_exit(15);
+		}
+		oomn_client_unref(c);
+		_exit(0);
+	}
+	g_assert_cmpint(waitpid(child, &status, 0), ==, child);
+	g_assert_true(WIFEXITED(status));
+	g_assert_cmpint(WEXITSTATUS(status), ==, 0);
+}
+
+/* What the library does by itself and fails at goes to OomnErrorFn. */
+static void test_on_error(BusFixture *f, gconstpointer data)
+{
+	g_auto(Events) e = { 0 };
+	OomnClient *c = client_new(f, &e);
+	g_autoptr(GVariant) r = NULL;
+
+	oomn_client_on_error(c, on_error, &e);
+	g_assert_cmpint(oomn_client_register(c, 50, 0, NULL), ==, 0);
+	bus_fixture_stop_broker(f);
+	g_assert_true(pump_until(c, &e.n_broker, 0, TIMEOUT_MS));
+	/* --max-clients-per-uid 1: another of ours takes the place first */
+	bus_fixture_start_broker(f);
+	r = bus_fixture_call(f, "Register", g_variant_new("(uu)", 50, 0));
+	g_assert_true(pump_until(c, &e.n_error, 0, TIMEOUT_MS));
+	g_assert_cmpstr(e.error_member, ==, "Register");
+	g_assert_cmpint(e.error, ==, -EUSERS);
+	g_assert_cmpstr(oomn_client_get_error_message(c), !=, "");
+	/* unset: nothing is called */
+	oomn_client_on_error(c, NULL, NULL);
+	oomn_client_unref(c);
+}
+
+/* The bus goes: told once, and the broker is gone with it. */
+static void test_on_disconnect(BusFixture *f, gconstpointer data)
+{
+	g_auto(Events) e = { 0 };
+	OomnClient *c = client_new(f, &e);
+	gint64 end = g_get_monotonic_time() + TIMEOUT_MS * 1000;
+
+	oomn_client_on_disconnect(c, on_disconnect, &e);
+	g_assert_cmpint(kill(f->bus_pid, SIGTERM), ==, 0);
+	(void)test_wait_exit(f->bus_pid);
+	f->bus_pid = 0;
+	while (e.n_disconnect == 0) {
+		struct pollfd p = { .fd = oomn_client_get_fd(c), .events = POLLIN };
+
+		g_assert_cmpint(g_get_monotonic_time(), <, end);
+		if (oomn_client_process(c) < 0)
+			break;
+		(void)poll(&p, 1, 10);
+	}
+	g_assert_cmpuint(e.n_disconnect, ==, 1);
+	/* the broker's connection may have been closed first ("bD"); gone once either way */
+	g_assert_true(g_str_equal(e.order->str, "Db") || g_str_equal(e.order->str, "bD"));
+	g_assert_false(oomn_client_broker_present(c));
+	g_assert_cmpint(oomn_client_process(c), <, 0);
+	oomn_client_unref(c);
+	/* the broker loses its bus too: it is not the test's to stop cleanly any more */
+	(void)kill(f->broker_pid, SIGTERM);
+	(void)test_wait_exit(f->broker_pid);
+	f->broker_pid = 0;
+}
+
 static const BusOptions opt_default = { 0 };
 static const BusOptions opt_limit = { .extra = "--max-clients-per-uid", .extra2 = "1" };
 static const BusOptions opt_no_broker = { .no_broker = true };
@@ -465,7 +899,9 @@ int main(int argc, char **argv)
 	g_test_add_func("/lib/util/error-names", test_error_names);
 	g_test_add_func("/lib/util/checkpoint-format", test_checkpoint_format);
 	g_test_add_func("/lib/util/checkpoint-file", test_checkpoint_file);
+	g_test_add_func("/lib/util/level-from-string", test_level_from_string);
 	g_test_add_func("/lib/no-bus", test_no_bus);
+	g_test_add_func("/lib/no-bus-1.1", test_new_api_null);
 	g_autofree char *dbus_daemon = g_find_program_in_path("dbus-daemon");
 
 	if (!dbus_daemon || !g_getenv("OOMN_BROKER")) {
@@ -481,5 +917,12 @@ int main(int argc, char **argv)
 	ADD("/lib/invalid", opt_limit, test_invalid);
 	ADD("/lib/broker-restart", opt_default, test_broker_restart);
 	ADD("/lib/broker-late", opt_no_broker, test_broker_late);
+	ADD("/lib/get-state", opt_default, test_get_state);
+	ADD("/lib/subscribe", opt_default, test_subscribe);
+	ADD("/lib/watch-kills", opt_default, test_watch_kills);
+	ADD("/lib/list-clients", opt_default, test_list_clients);
+	ADD("/lib/not-root", opt_default, test_not_root);
+	ADD("/lib/on-error", opt_limit, test_on_error);
+	ADD("/lib/on-disconnect", opt_default, test_on_disconnect);
 	return g_test_run();
 }
