@@ -168,8 +168,7 @@ int rules_parse_duration(const char *s, uint64_t *ret)
 	return -EINVAL;
 }
 
-/* "3%", "2.5%": per mille of MemTotal, 0..50 %. */
-static int parse_floor(const char *s, unsigned *ret)
+int rules_parse_floor(const char *s, unsigned *ret)
 {
 	unsigned whole = 0, tenths = 0;
 	const char *p = s;
@@ -594,7 +593,7 @@ static void load_defaults(Loader *l, yaml_node_t *node)
 		} else if (strcmp(key, "floor") == 0) {
 			if (!(val = node_scalar(l, v, key)))
 				continue;
-			if (parse_floor(val, &l->floor_permille) < 0)
+			if (rules_parse_floor(val, &l->floor_permille) < 0)
 				node_error(l, v,
 					   "invalid floor '%s' (expected a percentage of MemTotal "
 					   "between 0%% and 50%%, e.g. 3%%)",
