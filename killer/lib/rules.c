@@ -321,13 +321,12 @@ static void load_match(Loader *l, Rule *rule, yaml_node_t *match)
 {
 	static const char *const keys[] = { "comm",   "exe",  "cmdline", "user",
 					    "cgroup", "unit", "band",	 "oom_score_adj" };
-	yaml_node_pair_t *p = NULL;
 	yaml_node_t *k, *v;
 	const char *key;
 
 	if (!node_mapping(l, match, "'match' must be a mapping, e.g. { comm: sshd }"))
 		return;
-	while (mapping_next(l, match, &p, "match key", &k, &v, &key)) {
+	for (yaml_node_pair_t *p = NULL; mapping_next(l, match, &p, "match key", &k, &v, &key);) {
 		const char *val;
 		unsigned bit = 0;
 		char **glob = NULL;
@@ -473,13 +472,12 @@ static void load_rule(Loader *l, yaml_node_t *node)
 		.grace_usec = RULES_USEC_UNSET,
 	};
 	const char *name = NULL, *val, *key;
-	yaml_node_pair_t *p = NULL;
 	yaml_node_t *k, *v;
 	Rule *n;
 
 	if (!node_mapping(l, node, "a rule must be a mapping with name, match and action"))
 		return;
-	while (mapping_next(l, node, &p, "rule key", &k, &v, &key)) {
+	for (yaml_node_pair_t *p = NULL; mapping_next(l, node, &p, "rule key", &k, &v, &key);) {
 		size_t i;
 
 		for (i = 0; i < _K_MAX; i++)
@@ -584,15 +582,12 @@ static void load_rule(Loader *l, yaml_node_t *node)
 
 static void load_defaults(Loader *l, yaml_node_t *node)
 {
-	yaml_node_pair_t *p = NULL;
 	yaml_node_t *k, *v;
-	const char *key;
+	const char *key, *val;
 
 	if (!node_mapping(l, node, "'defaults' must be a mapping, e.g. { deadline: 10s }"))
 		return;
-	while (mapping_next(l, node, &p, "defaults key", &k, &v, &key)) {
-		const char *val;
-
+	for (yaml_node_pair_t *p = NULL; mapping_next(l, node, &p, "defaults key", &k, &v, &key);) {
 		if (strcmp(key, "deadline") == 0 || strcmp(key, "grace") == 0 ||
 		    strcmp(key, "helper-deadline") == 0) {
 			uint64_t usec;
@@ -626,14 +621,13 @@ static void load_defaults(Loader *l, yaml_node_t *node)
 
 static void load_document(Loader *l, yaml_node_t *root)
 {
-	yaml_node_pair_t *p = NULL;
 	yaml_node_t *k, *v;
 	const char *key;
 	bool seen_rules = false, seen_defaults = false;
 
 	if (!node_mapping(l, root, "the file must be a mapping with 'rules' and 'defaults'"))
 		return;
-	while (mapping_next(l, root, &p, "key", &k, &v, &key)) {
+	for (yaml_node_pair_t *p = NULL; mapping_next(l, root, &p, "key", &k, &v, &key);) {
 		if (strcmp(key, "rules") == 0) {
 			if (seen_rules) {
 				node_error(l, k, "duplicate key 'rules'");
