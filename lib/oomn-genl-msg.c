@@ -313,14 +313,14 @@ static void oomn_get_memory(struct nlattr **tb, uint64_t *mem_total, uint64_t *m
 	*mem_total = oomn_get_u64(tb[OOM_NOTIFY_A_MEM_TOTAL]);
 	*mem_available = oomn_get_u64(tb[OOM_NOTIFY_A_MEM_AVAILABLE]);
 	*swap_free = oomn_get_u64(tb[OOM_NOTIFY_A_SWAP_FREE]);
-	*worth = tb[OOM_NOTIFY_A_SWAP_WORTH] ? nla_get_u64(tb[OOM_NOTIFY_A_SWAP_WORTH]) : *swap_free;
+	*worth =
+		tb[OOM_NOTIFY_A_SWAP_WORTH] ? nla_get_u64(tb[OOM_NOTIFY_A_SWAP_WORTH]) : *swap_free;
 	*cost = oomn_get_u32(tb[OOM_NOTIFY_A_SWAP_COST]);
 	*thrashing = tb[OOM_NOTIFY_A_THRASHING] && nla_get_u8(tb[OOM_NOTIFY_A_THRASHING]);
 }
 
 /* The thresholds, if the message has them (then all seven). */
-static int oomn_get_thresholds(struct nlattr **tb, struct oom_notify_thresholds *ret,
-			       bool *ret_has)
+static int oomn_get_thresholds(struct nlattr **tb, struct oom_notify_thresholds *ret, bool *ret_has)
 {
 	int r;
 
