@@ -68,20 +68,33 @@ static uint64_t hash_bytes(const char *p, size_t len)
 	return h;
 }
 
-static int parse_ull(const char **p, unsigned long long *ret)
+/*
+ * The decimal number at *p after any of @blanks, *p then past it; -EBADMSG if
+ * there is none there or it overflows. What follows is the caller's to check.
+ */
+static int parse_number(const char **p, const char *blanks, unsigned long long *ret)
 {
-	const char *s = *p;
+	const char *s = *p + strspn(*p, blanks);
 	char *end;
 
-	while (*s == ' ')
-		s++;
 	if (*s < '0' || *s > '9')
 		return -EBADMSG;
 	errno = 0;
 	*ret = strtoull(s, &end, 10);
-	if (errno || (*end != ' ' && *end != '\n' && *end != 0))
+	if (errno)
 		return -EBADMSG;
 	*p = end;
+	return 0;
+}
+
+/* A field of /proc/<pid>/stat: a number ending the line or followed by a space. */
+static int parse_ull(const char **p, unsigned long long *ret)
+{
+	const char *s = *p;
+
+	if (parse_number(&s, " ", ret) < 0 || (*s != ' ' && *s != '\n' && *s != 0))
+		return -EBADMSG;
+	*p = s;
 	return 0;
 }
 
@@ -150,15 +163,8 @@ int procfs_parse_stat(const char *buf, size_t len, ProcStat *ret)
 static int parse_kb(const char *s, uint64_t *ret)
 {
 	unsigned long long v;
-	char *end;
 
-	while (*s == ' ' || *s == '\t')
-		s++;
-	if (*s < '0' || *s > '9')
-		return -EBADMSG;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || strncmp(end, " kB", 3) != 0)
+	if (parse_number(&s, " \t", &v) < 0 || strncmp(s, " kB", 3) != 0)
 		return -EBADMSG;
 	*ret = v;
 	return 0;
@@ -173,15 +179,9 @@ int procfs_parse_status(const char *buf, ProcStatus *ret)
 		if (strncmp(l, "Uid:", 4) == 0) {
 			unsigned long long v;
 			const char *p = l + 4;
-			char *end;
 
-			while (*p == '\t' || *p == ' ')
-				p++;
-			if (*p < '0' || *p > '9')
-				return -EBADMSG;
-			errno = 0;
-			v = strtoull(p, &end, 10);
-			if (errno || v >= UINT_MAX || (*end != '\t' && *end != ' ' && *end != '\n'))
+			if (parse_number(&p, "\t ", &v) < 0 || v >= UINT_MAX ||
+			    (*p != '\t' && *p != ' ' && *p != '\n'))
 				return -EBADMSG;
 			st.uid = (uid_t)v;
 			has_uid = true;
