@@ -303,14 +303,34 @@ static int oomn_get_score_adj(struct nlattr *a, int32_t *ret)
 	return 0;
 }
 
-/* A module from before swap worth: free swap counted whole, as it did. */
-static void oomn_get_swap(struct nlattr **tb, uint64_t *free, uint64_t *worth, uint32_t *cost,
-			  bool *thrashing)
+/*
+ * The memory figures the state and a pressure event both carry. A module
+ * from before swap worth: free swap counted whole, as it did.
+ */
+static void oomn_get_memory(struct nlattr **tb, uint64_t *mem_total, uint64_t *mem_available,
+			    uint64_t *swap_free, uint64_t *worth, uint32_t *cost, bool *thrashing)
 {
-	*free = oomn_get_u64(tb[OOM_NOTIFY_A_SWAP_FREE]);
-	*worth = tb[OOM_NOTIFY_A_SWAP_WORTH] ? nla_get_u64(tb[OOM_NOTIFY_A_SWAP_WORTH]) : *free;
+	*mem_total = oomn_get_u64(tb[OOM_NOTIFY_A_MEM_TOTAL]);
+	*mem_available = oomn_get_u64(tb[OOM_NOTIFY_A_MEM_AVAILABLE]);
+	*swap_free = oomn_get_u64(tb[OOM_NOTIFY_A_SWAP_FREE]);
+	*worth =
+		tb[OOM_NOTIFY_A_SWAP_WORTH] ? nla_get_u64(tb[OOM_NOTIFY_A_SWAP_WORTH]) : *swap_free;
 	*cost = oomn_get_u32(tb[OOM_NOTIFY_A_SWAP_COST]);
 	*thrashing = tb[OOM_NOTIFY_A_THRASHING] && nla_get_u8(tb[OOM_NOTIFY_A_THRASHING]);
+}
+
+/* The thresholds, if the message has them (then all seven). */
+static int oomn_get_thresholds(struct nlattr **tb, struct oom_notify_thresholds *ret, bool *ret_has)
+{
+	int r;
+
+	if (!tb[OOM_NOTIFY_A_THRESHOLDS])
+		return 0;
+	r = oomn_genl_parse_thresholds(tb[OOM_NOTIFY_A_THRESHOLDS], ret);
+	if (r < 0)
+		return r;
+	*ret_has = true;
+	return 0;
 }
 
 int oomn_genl_parse_state(struct nlmsghdr *nlh, struct oomn_state *ret)
@@ -329,19 +349,15 @@ int oomn_genl_parse_state(struct nlmsghdr *nlh, struct oomn_state *ret)
 	r = oomn_get_level(tb[OOM_NOTIFY_A_LEVEL], &s.level);
 	if (r < 0)
 		return r;
-	if (tb[OOM_NOTIFY_A_THRESHOLDS]) {
-		r = oomn_genl_parse_thresholds(tb[OOM_NOTIFY_A_THRESHOLDS], &s.thresholds);
-		if (r < 0)
-			return r;
-		s.has_thresholds = true;
-	}
+	r = oomn_get_thresholds(tb, &s.thresholds, &s.has_thresholds);
+	if (r < 0)
+		return r;
 	s.pressure_seq = nla_get_u64(tb[OOM_NOTIFY_A_PRESSURE_SEQ]);
 	s.oom_seq = oomn_get_u64(tb[OOM_NOTIFY_A_OOM_SEQ]);
 	s.timestamp_ns = oomn_get_u64(tb[OOM_NOTIFY_A_TIMESTAMP_NS]);
 	s.cause = oomn_get_u32(tb[OOM_NOTIFY_A_CAUSE]);
-	s.mem_total = oomn_get_u64(tb[OOM_NOTIFY_A_MEM_TOTAL]);
-	s.mem_available = oomn_get_u64(tb[OOM_NOTIFY_A_MEM_AVAILABLE]);
-	oomn_get_swap(tb, &s.swap_free, &s.swap_worth, &s.swap_cost_permille, &s.thrashing);
+	oomn_get_memory(tb, &s.mem_total, &s.mem_available, &s.swap_free, &s.swap_worth,
+			&s.swap_cost_permille, &s.thrashing);
 
 	*ret = s;
 	return 0;
@@ -371,17 +387,13 @@ int oomn_genl_parse_pressure(struct nlmsghdr *nlh, struct oomn_pressure_event *r
 	e.pressure_seq = nla_get_u64(tb[OOM_NOTIFY_A_PRESSURE_SEQ]);
 	if (e.pressure_seq == 0)
 		return -EBADMSG;
-	if (tb[OOM_NOTIFY_A_THRESHOLDS]) {
-		r = oomn_genl_parse_thresholds(tb[OOM_NOTIFY_A_THRESHOLDS], &e.thresholds);
-		if (r < 0)
-			return r;
-		e.has_thresholds = true;
-	}
+	r = oomn_get_thresholds(tb, &e.thresholds, &e.has_thresholds);
+	if (r < 0)
+		return r;
 	e.timestamp_ns = oomn_get_u64(tb[OOM_NOTIFY_A_TIMESTAMP_NS]);
 	e.cause = oomn_get_u32(tb[OOM_NOTIFY_A_CAUSE]);
-	e.mem_total = oomn_get_u64(tb[OOM_NOTIFY_A_MEM_TOTAL]);
-	e.mem_available = oomn_get_u64(tb[OOM_NOTIFY_A_MEM_AVAILABLE]);
-	oomn_get_swap(tb, &e.swap_free, &e.swap_worth, &e.swap_cost_permille, &e.thrashing);
+	oomn_get_memory(tb, &e.mem_total, &e.mem_available, &e.swap_free, &e.swap_worth,
+			&e.swap_cost_permille, &e.thrashing);
 
 	*ret = e;
 	return 0;

@@ -29,20 +29,27 @@ static int oomn_cgroup_read(const struct oomn_source_cgroup *cg, const char *fil
 	return oomn_read_text(path, buf, size);
 }
 
-static int oomn_cgroup_read_limit(OomnSource *s, struct oomn_source_cgroup *cg, const char *file,
-				  uint64_t *ret)
+/*
+ * One of the cgroup's figures in bytes: memory.current, or a limit
+ * (memory.high, memory.max), where "max" and no file at all (the root
+ * cgroup) are UINT64_MAX; the usage must be a number. Warned about if not.
+ */
+static int oomn_cgroup_read_bytes(OomnSource *s, struct oomn_source_cgroup *cg, const char *file,
+				  bool limit, uint64_t *ret)
 {
 	char buf[64];
 	int r;
 
 	r = oomn_cgroup_read(cg, file, buf, sizeof(buf));
-	if (r == -ENOENT) {
+	if (r == -ENOENT && limit) {
 		/* the root cgroup has no limits */
 		*ret = UINT64_MAX;
 		return 0;
 	}
 	if (r >= 0)
 		r = oomn_cgroup_limit_parse(buf, ret);
+	if (r >= 0 && !limit && *ret == UINT64_MAX)
+		r = -EBADMSG;
 	if (r < 0)
 		oomn_source_warn(s, "cannot use %s/%s: %s", cg->dir, file, strerror(-r));
 	return r;
@@ -60,20 +67,11 @@ static void oomn_cgroup_evaluate(OomnSource *s, struct oomn_source_cgroup *cg,
 	enum oom_notify_level level;
 	uint64_t current, high, max;
 	struct oomn_pressure p;
-	char buf[64];
 	int r;
 
-	r = oomn_cgroup_read(cg, "memory.current", buf, sizeof(buf));
-	if (r >= 0)
-		r = oomn_cgroup_limit_parse(buf, &current);
-	if (r >= 0 && current == UINT64_MAX)
-		r = -EBADMSG;
-	if (r < 0) {
-		oomn_source_warn(s, "cannot use %s/memory.current: %s", cg->dir, strerror(-r));
-		return;
-	}
-	if (oomn_cgroup_read_limit(s, cg, "memory.high", &high) < 0 ||
-	    oomn_cgroup_read_limit(s, cg, "memory.max", &max) < 0)
+	if (oomn_cgroup_read_bytes(s, cg, "memory.current", false, &current) < 0 ||
+	    oomn_cgroup_read_bytes(s, cg, "memory.high", true, &high) < 0 ||
+	    oomn_cgroup_read_bytes(s, cg, "memory.max", true, &max) < 0)
 		return;
 
 	r = oomn_cgroup_level(&s->thresholds, current, high, max, cg->level, &level, &f);

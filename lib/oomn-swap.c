@@ -463,6 +463,21 @@ static const char *oomn_swap_proc(const struct oomn_swap_reader *r)
 	return r->proc_root ?: "/proc";
 }
 
+/*
+ * The outcome @e of reading and parsing <proc>/<name>, kept in *last (0: it
+ * went well): a failure is warned about, saying what it costs (@then), only
+ * when it differs from the last one. Returns @e.
+ */
+static int oomn_swap_note(struct oomn_swap_reader *r, const char *name, int e, int *last,
+			  const char *then)
+{
+	if (e < 0 && e != *last)
+		oomn_swap_warn(r, "cannot use %s/%s (%s): %s", oomn_swap_proc(r), name,
+			       strerror(-e), then);
+	*last = e < 0 ? e : 0;
+	return e;
+}
+
 /* <root>/<name> into a malloc'ed buffer of OOMN_SWAP_TEXT_MAX + 2 bytes. */
 static int oomn_swap_read_big(const char *root, const char *name, char **ret)
 {
@@ -552,16 +567,9 @@ uint64_t oomn_swap_reader_worth(struct oomn_swap_reader *r, const struct oomn_me
 	e = oomn_swap_read_big(oomn_swap_proc(r), "swaps", &text);
 	if (e >= 0)
 		e = oomn_swaps_parse(text, &sw);
-	if (e < 0) {
-		if (e != r->swaps_error)
-			oomn_swap_warn(r,
-				       "cannot use %s/swaps (%s): free swap counts whole, as on "
-				       "a disk, whatever zram holds it",
-				       oomn_swap_proc(r), strerror(-e));
-		r->swaps_error = e;
+	if (oomn_swap_note(r, "swaps", e, &r->swaps_error,
+			   "free swap counts whole, as on a disk, whatever zram holds it") < 0)
 		return mi->swap_free;
-	}
-	r->swaps_error = 0;
 
 	mem_short = oomn_memory_short(&r->thresholds, mi->mem_total, mi->mem_available);
 	step = oomn_swap_step(mi->mem_total);
@@ -633,17 +641,11 @@ bool oomn_swap_reader_thrashing(struct oomn_swap_reader *r, const struct oom_not
 	e = oomn_swap_read_big(oomn_swap_proc(r), "vmstat", &vmstat);
 	if (e >= 0)
 		e = oomn_vmstat_refaults_parse(vmstat, &pages);
-	if (e < 0) {
-		if (e != r->vmstat_error)
-			oomn_swap_warn(r,
-				       "cannot use %s/vmstat (%s): thrashing cannot be told and "
-				       "counts as none",
-				       oomn_swap_proc(r), strerror(-e));
-		r->vmstat_error = e;
+	if (oomn_swap_note(r, "vmstat", e, &r->vmstat_error,
+			   "thrashing cannot be told and counts as none") < 0) {
 		oomn_thrash_stop(&r->thrash);
 		return false;
 	}
-	r->vmstat_error = 0;
 	return oomn_thrash_refaults(&r->thrash, pages, r->page_size, oomn_now_usec(CLOCK_MONOTONIC),
 				    mi->mem_total);
 }

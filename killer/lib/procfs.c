@@ -18,7 +18,10 @@ static int errno_gone(int e)
 	return e == ENOENT || e == ESRCH ? -ESRCH : -e;
 }
 
-/* Reads at most size-1 bytes and NUL-terminates; -EFBIG if the file is larger. */
+/*
+ * Reads at most size-1 bytes and NUL-terminates; a file larger than that is
+ * -EBADMSG (no record of ours is that long), unless @truncate_ok.
+ */
 static int read_small(int dir_fd, const char *name, char *buf, size_t size, size_t *ret_len,
 		      bool truncate_ok)
 {
@@ -35,7 +38,7 @@ static int read_small(int dir_fd, const char *name, char *buf, size_t size, size
 
 			n = read(fd, &c, 1);
 			if (n > 0 && !truncate_ok)
-				return -EFBIG;
+				return -EBADMSG;
 			break;
 		}
 		n = read(fd, buf + len, size - 1 - len);
@@ -65,20 +68,33 @@ static uint64_t hash_bytes(const char *p, size_t len)
 	return h;
 }
 
-static int parse_ull(const char **p, unsigned long long *ret)
+/*
+ * The decimal number at *p after any of @blanks, *p then past it; -EBADMSG if
+ * there is none there or it overflows. What follows is the caller's to check.
+ */
+static int parse_number(const char **p, const char *blanks, unsigned long long *ret)
 {
-	const char *s = *p;
+	const char *s = *p + strspn(*p, blanks);
 	char *end;
 
-	while (*s == ' ')
-		s++;
 	if (*s < '0' || *s > '9')
 		return -EBADMSG;
 	errno = 0;
 	*ret = strtoull(s, &end, 10);
-	if (errno || (*end != ' ' && *end != '\n' && *end != 0))
+	if (errno)
 		return -EBADMSG;
 	*p = end;
+	return 0;
+}
+
+/* A field of /proc/<pid>/stat: a number ending the line or followed by a space. */
+static int parse_ull(const char **p, unsigned long long *ret)
+{
+	const char *s = *p;
+
+	if (parse_number(&s, " ", ret) < 0 || (*s != ' ' && *s != '\n' && *s != 0))
+		return -EBADMSG;
+	*p = s;
 	return 0;
 }
 
@@ -147,15 +163,8 @@ int procfs_parse_stat(const char *buf, size_t len, ProcStat *ret)
 static int parse_kb(const char *s, uint64_t *ret)
 {
 	unsigned long long v;
-	char *end;
 
-	while (*s == ' ' || *s == '\t')
-		s++;
-	if (*s < '0' || *s > '9')
-		return -EBADMSG;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || strncmp(end, " kB", 3) != 0)
+	if (parse_number(&s, " \t", &v) < 0 || strncmp(s, " kB", 3) != 0)
 		return -EBADMSG;
 	*ret = v;
 	return 0;
@@ -170,15 +179,9 @@ int procfs_parse_status(const char *buf, ProcStatus *ret)
 		if (strncmp(l, "Uid:", 4) == 0) {
 			unsigned long long v;
 			const char *p = l + 4;
-			char *end;
 
-			while (*p == '\t' || *p == ' ')
-				p++;
-			if (*p < '0' || *p > '9')
-				return -EBADMSG;
-			errno = 0;
-			v = strtoull(p, &end, 10);
-			if (errno || v >= UINT_MAX || (*end != '\t' && *end != ' ' && *end != '\n'))
+			if (parse_number(&p, "\t ", &v) < 0 || v >= UINT_MAX ||
+			    (*p != '\t' && *p != ' ' && *p != '\n'))
 				return -EBADMSG;
 			st.uid = (uid_t)v;
 			has_uid = true;
@@ -200,6 +203,14 @@ int procfs_parse_status(const char *buf, ProcStatus *ret)
 	return 0;
 }
 
+/* "<pid>/<file>", relative to a /proc directory fd, in @buf. */
+#define PID_PATH_MAX 32
+static const char *pid_path(char buf[static PID_PATH_MAX], pid_t pid, const char *file)
+{
+	(void)snprintf(buf, PID_PATH_MAX, "%d/%s", (int)pid, file);
+	return buf;
+}
+
 static int read_stat_at(int dir_fd, const char *path, ProcStat *ret)
 {
 	char buf[2048];
@@ -207,8 +218,6 @@ static int read_stat_at(int dir_fd, const char *path, ProcStat *ret)
 	int r;
 
 	r = read_small(dir_fd, path, buf, sizeof(buf), &len, false);
-	if (r == -EFBIG)
-		return -EBADMSG;
 	if (r < 0)
 		return r;
 	return procfs_parse_stat(buf, len, ret);
@@ -220,8 +229,6 @@ int procfs_read_status(int pid_fd, ProcStatus *ret)
 	int r;
 
 	r = read_small(pid_fd, "status", buf, sizeof(buf), NULL, false);
-	if (r == -EFBIG)
-		return -EBADMSG;
 	if (r < 0)
 		return r;
 	return procfs_parse_status(buf, ret);
@@ -234,10 +241,9 @@ int procfs_read_stat(int pid_fd, ProcStat *ret)
 
 int procfs_read_stat_pid(int proc_fd, pid_t pid, ProcStat *ret)
 {
-	char path[32];
+	char path[PID_PATH_MAX];
 
-	(void)snprintf(path, sizeof(path), "%d/stat", (int)pid);
-	return read_stat_at(proc_fd, path, ret);
+	return read_stat_at(proc_fd, pid_path(path, pid, "stat"), ret);
 }
 
 static int read_adj_at(int dir_fd, const char *path, int *ret)
@@ -247,8 +253,6 @@ static int read_adj_at(int dir_fd, const char *path, int *ret)
 	int r;
 
 	r = read_small(dir_fd, path, buf, sizeof(buf), NULL, false);
-	if (r == -EFBIG)
-		return -EBADMSG;
 	if (r < 0)
 		return r;
 	errno = 0;
@@ -266,10 +270,9 @@ int procfs_read_oom_score_adj(int pid_fd, int *ret)
 
 int procfs_read_oom_score_adj_pid(int proc_fd, pid_t pid, int *ret)
 {
-	char path[32];
+	char path[PID_PATH_MAX];
 
-	(void)snprintf(path, sizeof(path), "%d/oom_score_adj", (int)pid);
-	return read_adj_at(proc_fd, path, ret);
+	return read_adj_at(proc_fd, pid_path(path, pid, "oom_score_adj"), ret);
 }
 
 int procfs_read_cmdline(int pid_fd, char **ret)

@@ -121,6 +121,41 @@ static const char *node_scalar(Loader *l, yaml_node_t *node, const char *what)
 	return v;
 }
 
+/* Whether @node is a mapping; if not, @what is told at it. */
+static bool node_mapping(Loader *l, yaml_node_t *node, const char *what)
+{
+	if (node->type == YAML_MAPPING_NODE)
+		return true;
+	node_error(l, node, "%s", what);
+	return false;
+}
+
+/*
+ * The mapping's next pair after *i (NULL: its first) whose key is a plain
+ * string: its key node, value node and key; false at the end. A pair with a
+ * missing node is passed over, one with another key too, told as @what.
+ */
+static bool mapping_next(Loader *l, yaml_node_t *map, yaml_node_pair_t **i, const char *what,
+			 yaml_node_t **ret_k, yaml_node_t **ret_v, const char **ret_key)
+{
+	yaml_node_pair_t *p = *i ? *i + 1 : map->data.mapping.pairs.start;
+
+	for (; p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = node_get(l, p->key), *v = node_get(l, p->value);
+		const char *key;
+
+		if (!k || !v || !(key = node_scalar(l, k, what)))
+			continue;
+		*i = p;
+		*ret_k = k;
+		*ret_v = v;
+		*ret_key = key;
+		return true;
+	}
+	*i = p;
+	return false;
+}
+
 static int parse_int(const char *s, long min, long max, int *ret)
 {
 	char *end;
@@ -168,8 +203,7 @@ int rules_parse_duration(const char *s, uint64_t *ret)
 	return -EINVAL;
 }
 
-/* "3%", "2.5%": per mille of MemTotal, 0..50 %. */
-static int parse_floor(const char *s, unsigned *ret)
+int rules_parse_floor(const char *s, unsigned *ret)
 {
 	unsigned whole = 0, tenths = 0;
 	const char *p = s;
@@ -287,24 +321,17 @@ static void load_match(Loader *l, Rule *rule, yaml_node_t *match)
 {
 	static const char *const keys[] = { "comm",   "exe",  "cmdline", "user",
 					    "cgroup", "unit", "band",	 "oom_score_adj" };
-	yaml_node_pair_t *p;
+	yaml_node_t *k, *v;
+	const char *key;
 
-	if (match->type != YAML_MAPPING_NODE) {
-		node_error(l, match, "'match' must be a mapping, e.g. { comm: sshd }");
+	if (!node_mapping(l, match, "'match' must be a mapping, e.g. { comm: sshd }"))
 		return;
-	}
-	for (p = match->data.mapping.pairs.start; p < match->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = node_get(l, p->key), *v = node_get(l, p->value);
-		const char *key, *val;
+	for (yaml_node_pair_t *p = NULL; mapping_next(l, match, &p, "match key", &k, &v, &key);) {
+		const char *val;
 		unsigned bit = 0;
 		char **glob = NULL;
 		int r;
 
-		if (!k || !v)
-			continue;
-		key = node_scalar(l, k, "match key");
-		if (!key)
-			continue;
 		for (size_t i = 0; i < ELEMENTSOF(keys); i++)
 			if (strcmp(key, keys[i]) == 0)
 				bit = 1u << i;
@@ -444,24 +471,15 @@ static void load_rule(Loader *l, yaml_node_t *node)
 		.deadline_usec = RULES_USEC_UNSET,
 		.grace_usec = RULES_USEC_UNSET,
 	};
-	const char *name = NULL, *val;
-	yaml_node_pair_t *p;
+	const char *name = NULL, *val, *key;
+	yaml_node_t *k, *v;
 	Rule *n;
 
-	if (node->type != YAML_MAPPING_NODE) {
-		node_error(l, node, "a rule must be a mapping with name, match and action");
+	if (!node_mapping(l, node, "a rule must be a mapping with name, match and action"))
 		return;
-	}
-	for (p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = node_get(l, p->key), *v = node_get(l, p->value);
-		const char *key;
+	for (yaml_node_pair_t *p = NULL; mapping_next(l, node, &p, "rule key", &k, &v, &key);) {
 		size_t i;
 
-		if (!k || !v)
-			continue;
-		key = node_scalar(l, k, "rule key");
-		if (!key)
-			continue;
 		for (i = 0; i < _K_MAX; i++)
 			if (strcmp(key, keys[i]) == 0)
 				break;
@@ -564,18 +582,12 @@ static void load_rule(Loader *l, yaml_node_t *node)
 
 static void load_defaults(Loader *l, yaml_node_t *node)
 {
-	yaml_node_pair_t *p;
+	yaml_node_t *k, *v;
+	const char *key, *val;
 
-	if (node->type != YAML_MAPPING_NODE) {
-		node_error(l, node, "'defaults' must be a mapping, e.g. { deadline: 10s }");
+	if (!node_mapping(l, node, "'defaults' must be a mapping, e.g. { deadline: 10s }"))
 		return;
-	}
-	for (p = node->data.mapping.pairs.start; p < node->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = node_get(l, p->key), *v = node_get(l, p->value);
-		const char *key, *val;
-
-		if (!k || !v || !(key = node_scalar(l, k, "defaults key")))
-			continue;
+	for (yaml_node_pair_t *p = NULL; mapping_next(l, node, &p, "defaults key", &k, &v, &key);) {
 		if (strcmp(key, "deadline") == 0 || strcmp(key, "grace") == 0 ||
 		    strcmp(key, "helper-deadline") == 0) {
 			uint64_t usec;
@@ -594,7 +606,7 @@ static void load_defaults(Loader *l, yaml_node_t *node)
 		} else if (strcmp(key, "floor") == 0) {
 			if (!(val = node_scalar(l, v, key)))
 				continue;
-			if (parse_floor(val, &l->floor_permille) < 0)
+			if (rules_parse_floor(val, &l->floor_permille) < 0)
 				node_error(l, v,
 					   "invalid floor '%s' (expected a percentage of MemTotal "
 					   "between 0%% and 50%%, e.g. 3%%)",
@@ -609,19 +621,13 @@ static void load_defaults(Loader *l, yaml_node_t *node)
 
 static void load_document(Loader *l, yaml_node_t *root)
 {
-	yaml_node_pair_t *p;
+	yaml_node_t *k, *v;
+	const char *key;
 	bool seen_rules = false, seen_defaults = false;
 
-	if (root->type != YAML_MAPPING_NODE) {
-		node_error(l, root, "the file must be a mapping with 'rules' and 'defaults'");
+	if (!node_mapping(l, root, "the file must be a mapping with 'rules' and 'defaults'"))
 		return;
-	}
-	for (p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = node_get(l, p->key), *v = node_get(l, p->value);
-		const char *key;
-
-		if (!k || !v || !(key = node_scalar(l, k, "key")))
-			continue;
+	for (yaml_node_pair_t *p = NULL; mapping_next(l, root, &p, "key", &k, &v, &key);) {
 		if (strcmp(key, "rules") == 0) {
 			if (seen_rules) {
 				node_error(l, k, "duplicate key 'rules'");

@@ -153,6 +153,10 @@ const char *rule_action_to_string(RuleAction a);
 /* Parses "500ms", "5s", "2min", "100us" into microseconds; returns 0 or -EINVAL. */
 int rules_parse_duration(const char *s, uint64_t *ret);
 
+/* Parses "3%", "2.5%" (the % required) into per mille of MemTotal, 0..500; 0 or -EINVAL.
+ * The floor of the rules' defaults and of --floor. */
+int rules_parse_floor(const char *s, unsigned *ret);
+
 /* The systemd unit of a cgroup path: the last component ending in .service or .scope. */
 const char *rules_cgroup_unit(const char *cgroup, size_t *ret_len);
 

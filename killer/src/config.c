@@ -42,27 +42,13 @@ void config_help(void)
 
 int config_parse_percent(const char *s, int *ret_permille)
 {
-	unsigned whole = 0, tenth = 0, digits = 0;
-	const char *p = s;
+	unsigned permille;
+	int r;
 
-	for (; *p >= '0' && *p <= '9'; p++, digits++) {
-		whole = whole * 10 + (unsigned)(*p - '0');
-		if (whole > 100)
-			return -EINVAL;
-	}
-	if (digits == 0)
-		return -EINVAL;
-	if (*p == '.') {
-		p++;
-		if (*p < '0' || *p > '9')
-			return -EINVAL;
-		tenth = (unsigned)(*p++ - '0');
-	}
-	if (strcmp(p, "%") != 0)
-		return -EINVAL;
-	if (whole * 10 + tenth > 500)
-		return -EINVAL;
-	*ret_permille = (int)(whole * 10 + tenth);
+	r = rules_parse_floor(s, &permille);
+	if (r < 0)
+		return r;
+	*ret_permille = (int)permille;
 	return 0;
 }
 

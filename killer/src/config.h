@@ -46,5 +46,6 @@ typedef struct KillerConfig {
 int config_parse(int argc, char *argv[], KillerConfig *cfg);
 void config_help(void);
 
-/* "3%", "2.5%" (the % is required): per mille of MemTotal, 0..500; 0 or -EINVAL. */
+/* "3%", "2.5%" (the % is required): per mille of MemTotal, 0..500; 0 or -EINVAL.
+ * The rules' parser of their floor (rules_parse_floor()), which --floor shares. */
 int config_parse_percent(const char *s, int *ret_permille);

@@ -17,6 +17,7 @@ extern char **environ;
 pid_t hook_run(const char *cmd, const HookInfo *info)
 {
 	char *vars[HOOK_N_VARS] = {};
+	char pid_s[16], uid_s[16], freed_s[24];
 	_cleanup_free_ char **envp = NULL;
 	char *argv[] = { (char *)"/bin/sh", (char *)"-c", (char *)cmd, NULL };
 	posix_spawnattr_t attr;
@@ -25,28 +26,31 @@ pid_t hook_run(const char *cmd, const HookInfo *info)
 	pid_t pid = -1;
 	int r = -ENOMEM;
 
-	if (asprintf(&vars[0], "OOMN_PID=%d", (int)info->pid) < 0)
-		vars[0] = NULL;
-	if (asprintf(&vars[1], "OOMN_COMM=%s", info->comm ? info->comm : "") < 0)
-		vars[1] = NULL;
-	if (asprintf(&vars[2], "OOMN_UID=%u", (unsigned)info->uid) < 0)
-		vars[2] = NULL;
-	if (asprintf(&vars[3], "OOMN_CGROUP=%s", info->cgroup ? info->cgroup : "") < 0)
-		vars[3] = NULL;
-	if (asprintf(&vars[4], "OOMN_RULE=%s", info->rule ? info->rule : "") < 0)
-		vars[4] = NULL;
-	if (asprintf(&vars[5], "OOMN_FREED=%" PRIu64, info->freed) < 0)
-		vars[5] = NULL;
-	if (asprintf(&vars[6], "OOMN_REASON=%s", info->reason ? info->reason : "") < 0)
-		vars[6] = NULL;
-	/* the first names of OOMN_COMM and OOMN_FREED, kept for older hooks */
-	if (asprintf(&vars[7], "OOMN_NAME=%s", info->comm ? info->comm : "") < 0)
-		vars[7] = NULL;
-	if (asprintf(&vars[8], "OOMN_FREED_BYTES=%" PRIu64, info->freed) < 0)
-		vars[8] = NULL;
-	for (size_t i = 0; i < HOOK_N_VARS; i++)
-		if (!vars[i])
-			goto out;
+	(void)snprintf(pid_s, sizeof(pid_s), "%d", (int)info->pid);
+	(void)snprintf(uid_s, sizeof(uid_s), "%u", (unsigned)info->uid);
+	(void)snprintf(freed_s, sizeof(freed_s), "%" PRIu64, info->freed);
+	{
+		const struct {
+			const char *name, *value; /* NULL: empty */
+		} table[HOOK_N_VARS] = {
+			{ "OOMN_PID", pid_s },
+			{ "OOMN_COMM", info->comm },
+			{ "OOMN_UID", uid_s },
+			{ "OOMN_CGROUP", info->cgroup },
+			{ "OOMN_RULE", info->rule },
+			{ "OOMN_FREED", freed_s },
+			{ "OOMN_REASON", info->reason },
+			/* the first names of OOMN_COMM and OOMN_FREED, kept for older hooks */
+			{ "OOMN_NAME", info->comm },
+			{ "OOMN_FREED_BYTES", freed_s },
+		};
+
+		for (size_t i = 0; i < HOOK_N_VARS; i++)
+			if (asprintf(&vars[i], "%s=%s", table[i].name, table[i].value ?: "") < 0) {
+				vars[i] = NULL;
+				goto out;
+			}
+	}
 
 	while (environ && environ[n_env])
 		n_env++;
