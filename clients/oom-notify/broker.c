@@ -115,7 +115,8 @@ static int connect_exit_code(int r)
 	return CLI_EXIT_FAILURE;
 }
 
-/* The library's client on the bus asked for (NULL: the system bus, as DBUS_SYSTEM_BUS_ADDRESS says). */
+/* The library's client on the bus asked for (NULL: the system bus, as DBUS_SYSTEM_BUS_ADDRESS
+ * says). */
 static int connect_client(const struct cli_opts *o, OomnClient **ret)
 {
 	int r = oomn_client_new(ret, o->bus_address);

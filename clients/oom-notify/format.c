@@ -133,18 +133,23 @@ void format_pressure(FILE *f, const struct format_opts *o, const struct oomn_pre
 		fprintf(f,
 			",\"pressure_seq\":%" PRIu64 ",\"level\":\"%s\",\"prev_level\":\"%s\","
 			"\"cause\":\"%s\",\"timestamp_ns\":%" PRIu64 ",\"mem_total\":%" PRIu64
-			",\"mem_available\":%" PRIu64 ",\"swap_total\":%" PRIu64 ",\"swap_free\":%" PRIu64 "}\n",
-			ev->pressure_seq, oomn_level_to_string(ev->level), oomn_level_to_string(ev->prev_level),
-			oomn_cause_to_string(ev->cause), ev->timestamp_ns, ev->mem_total,
-			ev->mem_available, o->swap_total, ev->swap_free);
+			",\"mem_available\":%" PRIu64 ",\"swap_total\":%" PRIu64
+			",\"swap_free\":%" PRIu64 "}\n",
+			ev->pressure_seq, oomn_level_to_string(ev->level),
+			oomn_level_to_string(ev->prev_level), oomn_cause_to_string(ev->cause),
+			ev->timestamp_ns, ev->mem_total, ev->mem_available, o->swap_total,
+			ev->swap_free);
 		return;
 	}
 	print_now(f, o);
-	fprintf(f, "  %-8s (was %s)  available %.0f/%.0f MiB (%.1f%%)  swap free %.0f/%.0f MiB  %s  pressure seq %" PRIu64 "\n",
+	fprintf(f,
+		"  %-8s (was %s)  available %.0f/%.0f MiB (%.1f%%)  swap free %.0f/%.0f MiB  %s  "
+		"pressure seq %" PRIu64 "\n",
 		oomn_level_to_string(ev->level), oomn_level_to_string(ev->prev_level),
 		ev->mem_available / MIB, ev->mem_total / MIB,
 		ev->mem_total ? 100.0 * ev->mem_available / ev->mem_total : 0.0,
-		ev->swap_free / MIB, o->swap_total / MIB, oomn_cause_to_string(ev->cause), ev->pressure_seq);
+		ev->swap_free / MIB, o->swap_total / MIB, oomn_cause_to_string(ev->cause),
+		ev->pressure_seq);
 }
 
 void format_oom(FILE *f, const struct format_opts *o, const struct oomn_oom_event *ev)
@@ -152,13 +157,16 @@ void format_oom(FILE *f, const struct format_opts *o, const struct oomn_oom_even
 	if (o->json) {
 		fputs("{\"event\":\"oom-kill\",", f);
 		print_time_json(f, o);
-		fprintf(f, ",\"oom_seq\":%" PRIu64 ",\"timestamp_ns\":%" PRIu64
+		fprintf(f,
+			",\"oom_seq\":%" PRIu64 ",\"timestamp_ns\":%" PRIu64
 			",\"level\":\"%s\",\"pid\":%u,\"tid\":%u,\"comm\":",
-			ev->oom_seq, ev->timestamp_ns, oomn_level_to_string(ev->level), ev->pid, ev->tid);
+			ev->oom_seq, ev->timestamp_ns, oomn_level_to_string(ev->level), ev->pid,
+			ev->tid);
 		format_json_string(f, ev->comm);
-		fprintf(f, ",\"uid\":%u,\"oom_score_adj\":%d,\"total_vm\":%" PRIu64 ",\"anon_rss\":%" PRIu64
-			",\"file_rss\":%" PRIu64 ",\"shmem_rss\":%" PRIu64 ",\"pgtables\":%" PRIu64
-			",\"cgroup_id\":%" PRIu64 ",\"cgroup\":",
+		fprintf(f,
+			",\"uid\":%u,\"oom_score_adj\":%d,\"total_vm\":%" PRIu64
+			",\"anon_rss\":%" PRIu64 ",\"file_rss\":%" PRIu64 ",\"shmem_rss\":%" PRIu64
+			",\"pgtables\":%" PRIu64 ",\"cgroup_id\":%" PRIu64 ",\"cgroup\":",
 			ev->uid, ev->oom_score_adj, ev->total_vm, ev->anon_rss, ev->file_rss,
 			ev->shmem_rss, ev->pgtables, ev->cgroup_id);
 		format_json_string(f, ev->cgroup);

@@ -286,8 +286,9 @@ static void killer_choose(Killer *k)
 	k->times.notify_ns = oomn_now_nsec(CLOCK_BOOTTIME);
 	/* A fresh reading for the trend: the time left is judged on it. */
 	killer_read_meminfo(k);
-	killer_apply(k, episode_mem_available(&k->episode, killer_headroom(k->mem_available, k->swap_worth), k->floor_bytes,
-					      oomn_now_usec(CLOCK_BOOTTIME)));
+	killer_apply(k, episode_mem_available(&k->episode,
+					      killer_headroom(k->mem_available, k->swap_worth),
+					      k->floor_bytes, oomn_now_usec(CLOCK_BOOTTIME)));
 	log_info("Notice to pid %d (%s): deadline %" PRIu64 " ms (%s), grace %" PRIu64
 		 " ms%s; headroom falling %" PRIu64 " kB/s, kill time %" PRIu64 " ms",
 		 (int)k->choice.pid, k->choice.comm, deadline / 1000, killer_wait_why(why),
@@ -572,7 +573,9 @@ static int killer_on_episode_timer(sd_event_source *s, uint64_t usec, void *user
 			log_warning_errno(r, "Failed to re-read the pressure level: %m");
 	}
 	killer_read_meminfo(k);
-	killer_apply(k, episode_mem_available(&k->episode, killer_headroom(k->mem_available, k->swap_worth), k->floor_bytes, now));
+	killer_apply(k, episode_mem_available(&k->episode,
+					      killer_headroom(k->mem_available, k->swap_worth),
+					      k->floor_bytes, now));
 	killer_apply(k, episode_timer(&k->episode, now));
 	return 0;
 }
@@ -584,8 +587,9 @@ static int killer_on_poll_timer(sd_event_source *s, uint64_t usec, void *userdat
 	killer_read_meminfo(k);
 	(void)sd_event_source_set_time(s, oomn_now_usec(CLOCK_BOOTTIME) + KILLER_POLL_USEC);
 	(void)sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
-	killer_apply(k, episode_mem_available(&k->episode, killer_headroom(k->mem_available, k->swap_worth), k->floor_bytes,
-					      oomn_now_usec(CLOCK_BOOTTIME)));
+	killer_apply(k, episode_mem_available(&k->episode,
+					      killer_headroom(k->mem_available, k->swap_worth),
+					      k->floor_bytes, oomn_now_usec(CLOCK_BOOTTIME)));
 	return 0;
 }
 
@@ -610,8 +614,9 @@ static void killer_on_pressure(const struct oomn_pressure *p, void *userdata)
 	k->floor_bytes = killer_floor_bytes(k->mem_total, k->cfg.floor_permille);
 	if (p->level != prev)
 		log_info("Level %s -> %s (MemAvailable %" PRIu64 " of %" PRIu64 " kB, source %s)",
-			 oomn_level_to_string(prev), oomn_level_to_string(p->level), p->mem_available / 1024,
-			 p->mem_total / 1024, oomn_source_kind_to_string(p->source));
+			 oomn_level_to_string(prev), oomn_level_to_string(p->level),
+			 p->mem_available / 1024, p->mem_total / 1024,
+			 oomn_source_kind_to_string(p->source));
 
 	/*
 	 * The level first: a fall below critical redeems the candidate before
@@ -620,7 +625,9 @@ static void killer_on_pressure(const struct oomn_pressure *p, void *userdata)
 	 * fresher high one reads as memory vanishing, and would cut the deadline.
 	 */
 	killer_apply(k, episode_level(&k->episode, p->level, now));
-	killer_apply(k, episode_mem_available(&k->episode, killer_headroom(k->mem_available, k->swap_worth), k->floor_bytes, now));
+	killer_apply(k, episode_mem_available(&k->episode,
+					      killer_headroom(k->mem_available, k->swap_worth),
+					      k->floor_bytes, now));
 	if (!k->refresh_timer || p->level == prev)
 		return;
 	/*
