@@ -342,6 +342,14 @@ int oomn_genl_dump_processes(OomnGenl *g,
 	/* The caller's stop first: the kernel's later error is moot. */
 	if (d.cb_error < 0)
 		return d.cb_error;
+	/*
+	 * A dump holds the module; while it is being unloaded that hold is
+	 * refused with EPROTONOSUPPORT (netlink_dump_start()) until the family
+	 * is gone: for the caller, as for any request then, the module is not
+	 * there.
+	 */
+	if (r == -EPROTONOSUPPORT)
+		return -ENOENT;
 	return r;
 }
 

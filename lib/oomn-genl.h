@@ -89,12 +89,14 @@ int oomn_genl_get_state(OomnGenl *g, struct oomn_state *ret);
  * make requests on @g: the dump is still arriving on its socket.
  *
  * Returns 0 (also for an empty dump), @cb's error, -ENOENT without the
- * module, -ETIMEDOUT when a part is late, -EBADMSG for a malformed end of
+ * module (or while it is being unloaded), -ETIMEDOUT when a part is late, -EBADMSG for a malformed end of
  * the dump, or the kernel's error: -EPERM without CAP_SYS_ADMIN,
  * -EOPNOTSUPP from a module older than the command. On an error other than
  * @cb's, some processes may have been reported already. After -ETIMEDOUT
  * the kernel may still send the rest: later requests skip it, but a new
- * dump may get -EBUSY until the kernel has finished the old one.
+ * dump may get -EBUSY until the kernel has finished the old one. A dump
+ * holds the module: an unload (rmmod, O_NONBLOCK) while one runs is refused
+ * as "in use".
  */
 int oomn_genl_dump_processes(OomnGenl *g,
 			     int (*cb)(const struct oomn_proc *p, void *userdata),

@@ -31,26 +31,12 @@
 #include <netlink/genl/genl.h>
 #include <sys/socket.h>
 
+#include "bench-util.h"
 #include "candidates.h"
 #include "dump.h"
 #include "oomn-genl.h"
 
 #define ROUNDS 21
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 static int count_proc(const struct oomn_proc *p, void *userdata)
 {
@@ -97,7 +83,7 @@ static size_t raw_dump(int fd, int family, unsigned seq)
 
 static void report(const char *what, size_t n, double *t)
 {
-	qsort(t, ROUNDS, sizeof(*t), cmp_double);
+	qsort(t, ROUNDS, sizeof(*t), bench_cmp_double);
 	printf("%-8s %6zu processes: median %9.1f us, p90 %9.1f us, min %9.1f us\n", what, n,
 	       t[ROUNDS / 2], t[ROUNDS * 9 / 10], t[0]);
 	fflush(stdout);
@@ -163,31 +149,31 @@ int main(int argc, char **argv)
 		g_assert_cmpint(candidates_refresh(c, CANDIDATES_REFRESH_FULL, NULL), ==, 0);
 		g_assert_cmpint(killer_dump_refresh(d, c, 0, NULL), ==, 0);
 		for (int r = 0; r < ROUNDS; r++) {
-			double t0 = now_us();
+			double t0 = bench_now_us();
 
 			(void)raw_dump(raw_fd, family, (unsigned)r + 1);
-			t_raw[r] = now_us() - t0;
+			t_raw[r] = bench_now_us() - t0;
 		}
 		for (int r = 0; r < ROUNDS; r++) {
-			double t0 = now_us();
+			double t0 = bench_now_us();
 
 			(void)count_processes(g);
-			t_dump[r] = now_us() - t0;
+			t_dump[r] = bench_now_us() - t0;
 		}
 		for (int r = 0; r < ROUNDS; r++) {
-			double t0 = now_us();
+			double t0 = bench_now_us();
 
 			g_assert_cmpint(killer_dump_refresh(d, c, 0, &st), ==, 0);
-			t_records[r] = now_us() - t0;
+			t_records[r] = bench_now_us() - t0;
 		}
 		printf("records: last refresh %u processes, %u new, %u updated (strings re-read)\n",
 		       st.n_processes, st.n_new, st.n_updated);
 		g_assert_cmpint(candidates_refresh(c, CANDIDATES_REFRESH_FULL, NULL), ==, 0);
 		for (int r = 0; r < ROUNDS; r++) {
-			double t0 = now_us();
+			double t0 = bench_now_us();
 
 			g_assert_cmpint(candidates_refresh(c, 0, &st), ==, 0);
-			t_proc[r] = now_us() - t0;
+			t_proc[r] = bench_now_us() - t0;
 		}
 		printf("proc: last refresh %u processes, %u updated (stat changed)\n",
 		       st.n_processes, st.n_updated);

@@ -1332,10 +1332,24 @@ static pid_t grow_until_killed(const char *procs)
 
 #define UNLOAD_CYCLES 100
 
-/* rmmod and insmod without a fork and exec each: a cycle takes what the kernel takes. */
+/*
+ * rmmod and insmod without a fork and exec each: a cycle takes what the kernel takes.
+ * A GET_PROCESSES dump in flight holds the module, and rmmod (O_NONBLOCK) is then
+ * refused as in use: tried again for a while, which a reference leaked would outlast.
+ */
+static unsigned module_unload_busy;
+
 static void module_unload(void)
 {
-	g_assert_cmpint(syscall(SYS_delete_module, "oom_notify", O_NONBLOCK), ==, 0);
+	gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+	long r;
+
+	while ((r = syscall(SYS_delete_module, "oom_notify", O_NONBLOCK)) < 0 &&
+	       errno == EWOULDBLOCK && g_get_monotonic_time() < end) {
+		module_unload_busy++;
+		g_usleep(1000);
+	}
+	g_assert_cmpint(r, ==, 0);
 }
 
 static void module_load(const char *path)
@@ -1396,6 +1410,79 @@ static void test_unload_pressure_storm(Fixture *f, gconstpointer data)
 	g_test_message("%u pressure events during the storm", f->pressure->len);
 	/* nobody was driven into the kernel's OOM killer */
 	g_assert_cmpuint(f->oom->len, ==, 0);
+}
+
+/*
+ * GET_PROCESSES dumps without a pause, from a process of their own, while
+ * processes are forked and reaped without end and the module is unloaded
+ * and loaded: every dump ends (the family holds the module while one runs),
+ * whole and in order, or is refused because the family is gone; nothing
+ * warns in the kernel log (the bed checks it).
+ */
+static int append_proc(const struct oomn_proc *p, void *userdata);
+
+static void test_unload_dump_storm(Fixture *f, gconstpointer data)
+{
+	char *churn[] = { "sh", "-c",
+			  "while :; do for i in 1 2 3 4 5 6 7 8; do true & done; wait; done", NULL };
+	int stop[2], out[2], status, res[3] = { 0 };
+	VmChildren c;
+	pid_t pid;
+
+	vm_children_init(&c, NULL, 10000);
+	vm_children_spawn(&c, churn, NULL, NULL, NULL);
+	g_assert_cmpint(pipe2(stop, O_CLOEXEC), ==, 0);
+	g_assert_cmpint(pipe2(out, O_CLOEXEC), ==, 0);
+	pid = fork();
+	g_assert_cmpint(pid, >=, 0);
+	if (pid == 0) {
+		/* res: whole ordered dumps, refusals (the family is gone), anything else */
+		char byte;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		(void)fcntl(stop[0], F_SETFL, O_NONBLOCK);
+		while (read(stop[0], &byte, 1) < 0 && errno == EAGAIN) {
+			GArray *a = g_array_new(FALSE, TRUE, sizeof(struct oomn_proc));
+			unsigned malformed = 0;
+			OomnGenl *g = NULL;
+			int r = oomn_genl_open(&g, OOMN_GENL_ALLOW_MISSING);
+
+			if (r == 0)
+				r = oomn_genl_dump_processes(g, append_proc, a, &malformed);
+			if (r == 0 && malformed == 0) {
+				bool ordered = a->len > 0;
+
+				for (guint i = 1; i < a->len; i++)
+					ordered = ordered &&
+						  g_array_index(a, struct oomn_proc, i - 1).pid <
+							  g_array_index(a, struct oomn_proc, i).pid;
+				res[ordered ? 0 : 2]++;
+			} else if (r == -ENOENT) {
+				res[1]++;
+			} else {
+				fprintf(stderr, "dump: %s, %u malformed\n", g_strerror(-r), malformed);
+				res[2]++;
+			}
+			g_array_unref(a);
+			oomn_genl_free(g);
+		}
+		_exit(write(out[1], res, sizeof(res)) == (ssize_t)sizeof(res) ? 0 : 1);
+	}
+	close(stop[0]);
+	close(out[1]);
+	unload_cycles(f);
+	g_assert_cmpint(write(stop[1], "x", 1), ==, 1);
+	g_assert_cmpint(waitpid(pid, &status, 0), ==, pid);
+	g_assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	g_assert_cmpint(read(out[0], res, sizeof(res)), ==, sizeof(res));
+	close(stop[1]);
+	close(out[0]);
+	vm_children_clear(&c);
+	g_test_message("%d whole dumps, %d refused while the module was away, %d otherwise; "
+		       "rmmod refused %u times while a dump held the module",
+		       res[0], res[1], res[2], module_unload_busy);
+	g_assert_cmpint(res[0], >, UNLOAD_CYCLES);
+	g_assert_cmpint(res[2], ==, 0);
 }
 
 /* Unload and load while the kernel's OOM killer kills in a cgroup, again and again. */
@@ -1808,5 +1895,6 @@ int main(int argc, char **argv)
 	ADD("/module/oom/many", test_oom_kill_many);
 	ADD("/module/unload/pressure-storm", test_unload_pressure_storm);
 	ADD("/module/unload/oom-storm", test_unload_oom_storm);
+	ADD("/module/unload/dump-storm", test_unload_dump_storm);
 	return g_test_run();
 }

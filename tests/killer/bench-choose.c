@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench-util.h"
 #include "candidates.h"
 #include "fake-proc.h"
 
@@ -25,21 +26,6 @@ static const char rules_text[] =
 	"  - { name: low-band, match: { band: 0-10 }, action: avoid }\n"
 	"  - { name: web, match: { unit: \"nginx*.service\" }, action: avoid }\n"
 	"  - { name: pinned, match: { oom_score_adj: \"-999..-500\" }, action: avoid }\n";
-
-static double now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 static void build_tree(const char *root, int n)
 {
@@ -89,39 +75,39 @@ static void bench(const char *root, int n, const Rules *rules)
 	r = candidates_new(&(CandidatesOptions){ .proc_root = root, .self_pid = 1 }, &c);
 	g_assert_cmpint(r, ==, 0);
 
-	t0 = now_us();
+	t0 = bench_now_us();
 	g_assert_cmpint(candidates_refresh(c, 0, &st), ==, 0);
-	cold = now_us() - t0;
+	cold = bench_now_us() - t0;
 
-	t0 = now_us();
+	t0 = bench_now_us();
 	g_assert_cmpint(candidates_refresh(c, 0, &st), ==, 0);
-	warm = now_us() - t0;
+	warm = bench_now_us() - t0;
 	if (n > 0) /* a real /proc changes under us */
 		g_assert_cmpuint(st.n_unchanged, ==, st.n_processes);
 
 	if (n > 0) {
 		touch_stats(root, n, 10, 7);
-		t0 = now_us();
+		t0 = bench_now_us();
 		g_assert_cmpint(candidates_refresh(c, 0, &st), ==, 0);
-		changed = now_us() - t0;
+		changed = bench_now_us() - t0;
 	} else
 		changed = 0;
 
-	t0 = now_us();
+	t0 = bench_now_us();
 	r = candidates_choose(c, rules, &ch);
-	first = now_us() - t0;
+	first = bench_now_us() - t0;
 	g_assert_cmpint(r, ==, 0);
 	choice_done(&ch);
 
 	for (size_t i = 0; i < G_N_ELEMENTS(times); i++) {
-		t0 = now_us();
+		t0 = bench_now_us();
 		r = candidates_choose(c, rules, &ch);
-		times[i] = now_us() - t0;
+		times[i] = bench_now_us() - t0;
 		g_assert_cmpint(r, ==, 0);
 		if (i + 1 < G_N_ELEMENTS(times))
 			choice_done(&ch);
 	}
-	qsort(times, G_N_ELEMENTS(times), sizeof(times[0]), cmp_double);
+	qsort(times, G_N_ELEMENTS(times), sizeof(times[0]), bench_cmp_double);
 
 	printf("%6zu procs  refresh cold %9.0f us  warm %8.0f us  10%% changed %8.0f us  "
 	       "choose first %7.0f us  warm median %6.0f us (max %6.0f)\n",
